@@ -1,0 +1,27 @@
+#pragma once
+/// \file
+/// Writes a run's results to HDF5, atomically, in the layout docs/output.md describes.
+
+#include <filesystem>
+#include <string>
+
+#include "hubsim/io/scenario_loader.hpp"
+#include "hubsim/model/results.hpp"
+
+namespace hubsim {
+
+/// How a run was made, for the file's provenance attributes.
+struct Provenance {
+    std::string command_line;
+    int threads = 1;
+};
+
+/// Writes `results` to `path`: first to a temporary name beside it, then renamed, so a
+/// failed or interrupted write leaves no file and leaves an older file untouched.
+void write_results(const std::filesystem::path& path, const LoadedScenario& scenario,
+                   const Results& results, const Provenance& provenance);
+
+/// "2026-11-22T13:45:48Z".
+std::string utc_now_iso8601();
+
+}  // namespace hubsim

@@ -1,0 +1,33 @@
+#pragma once
+/// \file
+/// Reads a scenario from YAML (and the CSV files it names), checking everything.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "hubsim/model/scenario.hpp"
+
+namespace hubsim {
+
+/// A scenario with the texts the output file keeps for provenance.
+struct LoadedScenario {
+    Scenario scenario;
+    std::string source_path;
+    std::string source_text;    ///< the file as given
+    std::string resolved_yaml;  ///< every key with its value, defaults filled in
+};
+
+/// Loads and checks `path`, after applying `overrides` ("key.path=value", as `--set`
+/// gives them). Throws InputError listing every problem found.
+LoadedScenario load_scenario(const std::filesystem::path& path,
+                             const std::vector<std::string>& overrides = {});
+
+/// The run settings a scenario may hold besides the model parameters, for `hubsim params`
+/// and docs/scenario.md: key, type, default, meaning.
+struct SettingDoc {
+    std::string key, type, fallback, help;
+};
+const std::vector<SettingDoc>& scenario_settings();
+
+}  // namespace hubsim

@@ -1,0 +1,123 @@
+#pragma once
+/// \file
+/// One Maths Hub in one replication, as a logical process.
+///
+/// Hubs interact only at national moments: the yearly training allocation, the national
+/// budget and timeline changes. Between those barriers each hub advances its own event
+/// queue with its own random streams and touches only its own state and its own slots
+/// of the results, so hubs can run in parallel and the outcome does not depend on it.
+///
+/// The year of a hub, in order:
+///  1. begin_year (1 September): the hub opens if due; trainees who finish qualify; it
+///     counts its training applicants and draws which schools become interested this year.
+///  2. (national) training places and budget are shared out among hubs.
+///  3. start_training and allocate: trainees start; Work Groups are formed by the
+///     priority rule within the LLME capacity.
+///  4. run_until: events through the year: schools asking to join, the year end
+///     (stage completion, lapses, LLME attrition), samples of the state.
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "hubsim/engine/calendar.hpp"
+#include "hubsim/engine/event_queue.hpp"
+#include "hubsim/engine/random.hpp"
+#include "hubsim/model/llme.hpp"
+#include "hubsim/model/results.hpp"
+#include "hubsim/model/scenario.hpp"
+#include "hubsim/model/school.hpp"
+#include "hubsim/model/work_group.hpp"
+
+namespace hubsim {
+
+/// Same-day events happen in this order.
+enum class HubEventClass : std::uint8_t {
+    SchoolAsks,  ///< a school asks to join (or rejoin) TfM
+    YearEnd,     ///< 31 August: stages are completed, schools lapse, LLME leave
+    Sample,      ///< the state is recorded
+};
+
+struct HubEvent {
+    std::uint32_t target;  ///< a school's index within the hub, or a sample index
+};
+
+class HubProcess {
+  public:
+    HubProcess(const Scenario& scenario, const Calendar& calendar, std::uint16_t hub,
+               std::uint32_t replication, Results& results);
+
+    /// Step 1 of the year. `samples` are the indices of the samples taken in this year.
+    void begin_year(int year, const Parameters& params, std::span<const std::size_t> samples);
+    /// Training applicants this year per phase (valid after begin_year).
+    const std::array<std::uint32_t, kPhaseCount>& applicants() const { return applicants_; }
+    bool is_open() const { return open_; }
+    std::uint32_t school_count() const { return static_cast<std::uint32_t>(state_.size()); }
+
+    /// Step 3: `trainees` per phase start training; Work Groups form within `budget` (GBP).
+    void start_training(const std::array<std::uint32_t, kPhaseCount>& trainees,
+                        const Parameters& params);
+    void allocate(const Parameters& params, double budget);
+
+    /// Step 4: processes every event before `day`.
+    void run_until(Day day, const Parameters& params);
+
+    /// This year's costs by item (GBP).
+    const std::array<double, kCostItemCount>& year_cost() const { return year_cost_; }
+
+  private:
+    struct Candidate {
+        std::uint32_t school;
+        double key;  ///< smaller goes first
+    };
+
+    void open(const Parameters& params);
+    void qualify_trainees(const Parameters& params);
+    void count_applicants(const Parameters& params);
+    void draw_interest(const Parameters& params);
+    void allocate_phase(Phase phase, const Parameters& params);
+    std::vector<Candidate> candidates(Phase phase, bool continuing, const Parameters& params) const;
+    /// Places candidates in Work Groups while the pool's load stays within `limit`.
+    void place(std::vector<Candidate>& list, Phase phase, double limit, double& used,
+               const Parameters& params);
+    bool seat(std::uint32_t school, Phase phase, double limit, double& used,
+              const Parameters& params);
+
+    void on_school_asks(std::uint32_t school, const Parameters& params);
+    void on_year_end(const Parameters& params);
+    void on_sample(std::size_t sample);
+    void progress(std::uint32_t school, const Parameters& params);
+    void move(std::uint32_t school, Stage to);
+    void lapse(std::uint32_t school);
+
+    StreamKey key(std::uint64_t entity, std::uint32_t purpose) const;
+
+    const Scenario& scenario_;
+    const Calendar& calendar_;
+    const HubSpec& spec_;
+    std::span<const SchoolProfile> profiles_;
+    std::uint16_t hub_;
+    std::uint32_t replication_;
+    Results& results_;
+
+    std::vector<SchoolState> state_;
+    std::vector<Llme> llme_;
+    std::vector<WorkGroup> groups_;  ///< this year's
+    std::array<std::vector<std::uint32_t>, kPhaseCount>
+        waiting_;  ///< new schools, in order of asking
+    std::array<std::array<std::uint32_t, kStageCount>, kPhaseCount> stage_count_{};
+    std::array<std::array<std::uint32_t, kStageCount>, kPhaseCount> group_count_{};
+    std::array<std::int32_t, kStageCount>
+        open_group_{};  ///< per stage: a group with free seats, or -1
+    std::array<std::uint32_t, kPhaseCount> engaged_{}, school_total_{}, participating_{},
+        unplaced_continuing_{}, trainees_{}, applicants_{};
+    std::array<double, kCostItemCount> year_cost_{};
+    double budget_left_ = 0;
+
+    EventQueue<HubEvent, HubEventClass> queue_;
+    int year_ = 0;
+    bool open_ = false;
+};
+
+}  // namespace hubsim

@@ -1,0 +1,28 @@
+#pragma once
+/// \file
+/// A Local Leader of Mathematics Education: trained as a Mastery Specialist, then leads
+/// Work Groups until they leave.
+
+#include <cstdint>
+
+#include "hubsim/model/stage.hpp"
+
+namespace hubsim {
+
+enum class LlmeStatus : std::uint8_t { InTraining, Active, Left };
+inline constexpr std::size_t kLlmeStatusCount = 3;
+constexpr std::string_view name(LlmeStatus s) {
+    constexpr std::array<std::string_view, kLlmeStatusCount> names = {"in_training", "active",
+                                                                      "left"};
+    return names[static_cast<std::size_t>(s)];
+}
+
+struct Llme {
+    std::uint32_t id = 0;  ///< number within its hub, in order of joining; keys its random stream
+    Phase phase = Phase::Primary;
+    LlmeStatus status = LlmeStatus::InTraining;
+    std::uint8_t years_to_active = 0;  ///< training years left
+    double free_load = 0;              ///< load still free this year
+};
+
+}  // namespace hubsim

@@ -1,0 +1,238 @@
+// The hubsim command line: parses arguments, loads scenarios, runs, writes, reports.
+// Exit status: 0 success, 2 bad input (usage, scenario), 1 internal failure.
+
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "hubsim/io/diagnostics.hpp"
+#include "hubsim/io/output.hpp"
+#include "hubsim/io/scenario_loader.hpp"
+#include "hubsim/model/runner.hpp"
+#include "hubsim/version.hpp"
+#include "summary.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace hubsim;
+
+namespace {
+
+constexpr int kOk = 0, kFailure = 1, kBadInput = 2;
+
+const char* kUsage =
+    R"(hubsim - a discrete-event simulator of the Maths Hubs Teaching for Mastery programme
+
+Usage:
+  hubsim run SCENARIO.yaml [-o OUT.h5] [--replications N] [--seed S] [--threads T] [--set key=value ...] [--quiet]
+  hubsim validate SCENARIO.yaml [--set key=value ...]
+  hubsim params [--markdown]
+  hubsim --help | --version
+
+Commands:
+  run       simulate the scenario and write an HDF5 file (default results/NAME.h5)
+  validate  check a scenario and report every problem, with file, line and column
+  params    list every scenario parameter: key, default, range, meaning
+
+Exit status: 0 success, 2 bad input, 1 internal failure.
+)";
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::string join_args(int argc, char** argv) {
+    std::string s;
+    for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
+    return s;
+}
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts) {
+    po::positional_options_description pos;
+    pos.add("scenario", 1);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw UsageError(e.what());
+    }
+    if (!vm.count("scenario")) throw UsageError("missing the scenario file");
+    return vm;
+}
+
+po::options_description scenario_options() {
+    po::options_description o("Options");
+    o.add_options()("scenario", po::value<std::string>(), "scenario YAML file")(
+        "set", po::value<std::vector<std::string>>()->composing(),
+        "override a scalar: key=value (repeatable)");
+    return o;
+}
+
+int cmd_validate(const std::vector<std::string>& args) {
+    auto opts = scenario_options();
+    const auto vm = parse(args, opts);
+    const auto sets =
+        vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    const LoadedScenario ls = load_scenario(vm["scenario"].as<std::string>(), sets);
+    const Scenario& sc = ls.scenario;
+    std::printf("%s: ok (%zu hubs, %zu schools, %zu timeline events, %zu targets)\n",
+                ls.source_path.c_str(), sc.hubs.size(), sc.schools.size(), sc.timeline.size(),
+                sc.targets.size());
+    return kOk;
+}
+
+int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
+    auto opts = scenario_options();
+    opts.add_options()("output,o", po::value<std::string>(),
+                       "output HDF5 file (default results/NAME.h5)")(
+        "replications,r", po::value<std::uint32_t>(), "replications (default: the scenario's)")(
+        "seed", po::value<std::uint64_t>(), "root seed (default: the scenario's)")(
+        "threads,t", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
+        "quiet,q", po::bool_switch(), "no progress or summary");
+    const auto vm = parse(args, opts);
+    auto sets =
+        vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    if (vm.count("seed")) sets.push_back("seed=" + std::to_string(vm["seed"].as<std::uint64_t>()));
+    if (vm.count("replications")) {
+        if (vm["replications"].as<std::uint32_t>() == 0)
+            throw UsageError("--replications must be at least 1");
+        sets.push_back("replications=" + std::to_string(vm["replications"].as<std::uint32_t>()));
+    }
+    const int threads = vm["threads"].as<int>();
+    if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
+    const bool quiet = vm["quiet"].as<bool>();
+
+    const LoadedScenario ls = load_scenario(vm["scenario"].as<std::string>(), sets);
+    const Scenario& sc = ls.scenario;
+    const fs::path out = vm.count("output") ? fs::path(vm["output"].as<std::string>())
+                                            : fs::path("results") / (sc.name + ".h5");
+    if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
+        throw InputError({{"command line", 0, 0, "--output",
+                           "folder does not exist: " + out.parent_path().string()}});
+
+    RunOptions ro;
+    ro.replications = sc.replications;
+    ro.threads = threads;
+    const bool tty = ::isatty(STDERR_FILENO) != 0;
+    std::mutex mu;
+    if (!quiet && tty) {
+        ro.on_progress = [&](std::uint32_t done) {
+            std::lock_guard lock(mu);
+            std::fprintf(stderr, "\rreplications %u/%u", done, sc.replications);
+            if (done == sc.replications) std::fprintf(stderr, "\n");
+        };
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const Results results = run_scenario(sc, ro);
+    const auto t1 = std::chrono::steady_clock::now();
+    write_results(out, ls, results, Provenance{command_line, threads});
+    const auto t2 = std::chrono::steady_clock::now();
+    if (!quiet) {
+        const double sim_s = std::chrono::duration<double>(t1 - t0).count();
+        const double write_s = std::chrono::duration<double>(t2 - t1).count();
+        print_summary(std::cout, sc, results);
+        std::printf("\n%u replications in %.3f s (%.2f ms each), written in %.3f s to %s\n",
+                    sc.replications, sim_s, 1000 * sim_s / sc.replications, write_s,
+                    out.string().c_str());
+    }
+    return kOk;
+}
+
+void print_markdown_params() {
+    std::cout << "| key | type | default | range | unit | meaning |\n|---|---|---|---|---|---|\n";
+    for (const auto& s : parameter_specs()) {
+        std::string type, range;
+        switch (s.kind) {
+            case ParamKind::Probability:
+                type = "probability";
+                range = "0 to 1";
+                break;
+            case ParamKind::Real:
+                type = "number";
+                break;
+            case ParamKind::Count:
+                type = "whole number";
+                break;
+            case ParamKind::Choice:
+                type = "choice";
+                break;
+            case ParamKind::Flag:
+                type = "true/false";
+                break;
+        }
+        if (s.kind == ParamKind::Real || s.kind == ParamKind::Count) {
+            char buf[64];
+            if (s.max >= 1e299)
+                std::snprintf(buf, sizeof buf, ">= %g", s.min);
+            else
+                std::snprintf(buf, sizeof buf, "%g to %g", s.min, s.max);
+            range = buf;
+        }
+        if (s.kind == ParamKind::Choice) {
+            for (const auto& c : s.choices) range += (range.empty() ? "" : ", ") + c;
+        }
+        std::cout << "| `" << s.key << "` | " << type << " | " << s.format(s.fallback) << " | "
+                  << range << " | " << s.unit << " | " << s.help << " |\n";
+    }
+}
+
+int cmd_params(const std::vector<std::string>& args) {
+    if (!args.empty() && args[0] == "--markdown") {
+        print_markdown_params();
+        return kOk;
+    }
+    if (!args.empty()) throw UsageError("params takes only --markdown");
+    for (const auto& s : scenario_settings())
+        std::printf("%-42s %s\n", s.key.c_str(), s.help.c_str());
+    for (const auto& s : parameter_specs())
+        std::printf("%-42s %-10s %s\n", s.key.c_str(), s.format(s.fallback).c_str(),
+                    s.help.c_str());
+    return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        if (argc < 2) {
+            std::cerr << kUsage;
+            return kBadInput;
+        }
+        const std::string cmd = argv[1];
+        const std::vector<std::string> rest(argv + 2, argv + argc);
+        if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+            std::cout << kUsage;
+            return kOk;
+        }
+        if (cmd == "--version") {
+            std::cout << "hubsim " << kVersion << " (" << kGitCommit << ")\n";
+            return kOk;
+        }
+        if (cmd == "run") return cmd_run(rest, join_args(argc, argv));
+        if (cmd == "validate") return cmd_validate(rest);
+        if (cmd == "params") return cmd_params(rest);
+        std::string msg = "unknown command '" + cmd + "'";
+        if (auto s = did_you_mean(cmd, {"run", "validate", "params"}); !s.empty())
+            msg += " (did you mean '" + s + "'?)";
+        throw UsageError(msg);
+    } catch (const InputError& e) {
+        for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
+        const auto n = e.diagnostics().size();
+        std::cerr << n << (n == 1 ? " error" : " errors") << "; nothing was run\n";
+        return kBadInput;
+    } catch (const UsageError& e) {
+        std::cerr << "hubsim: " << e.what() << "\n(try hubsim --help)\n";
+        return kBadInput;
+    } catch (const std::exception& e) {
+        std::cerr << "hubsim: internal error: " << e.what() << "\n";
+        return kFailure;
+    }
+}

@@ -1,0 +1,44 @@
+#include "hubsim/engine/random.hpp"
+
+#include <Random123/philox.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace hubsim {
+
+std::array<std::uint64_t, 4> random_block(const StreamKey& key, std::uint64_t index) {
+    using Philox = r123::Philox4x64;
+    const Philox::key_type k = {{key.seed, key.entity}};
+    const Philox::ctr_type c = {{(static_cast<std::uint64_t>(key.replication) << 32) | key.group,
+                                 static_cast<std::uint64_t>(key.purpose), index, 0}};
+    const Philox::ctr_type r = Philox{}(c, k);
+    return {r[0], r[1], r[2], r[3]};
+}
+
+std::uint64_t binomial(RandomStream& stream, std::uint64_t n, double p) {
+    if (n == 0 || p <= 0) return 0;
+    if (p >= 1) return n;
+    const double nd = static_cast<double>(n);
+    const double mean = nd * p;
+    if (mean > 500) {
+        const double x =
+            mean + std::sqrt(mean * (1 - p)) * standard_normal(stream.uniform(), stream.uniform());
+        return static_cast<std::uint64_t>(std::clamp(std::round(x), 0.0, nd));
+    }
+    // Walk the cumulative distribution from k = 0; the pmf ratio keeps it cheap.
+    const double u = stream.uniform();
+    const double ratio = p / (1 - p);
+    double pmf = std::exp(nd * std::log1p(-p));
+    double cdf = pmf;
+    std::uint64_t k = 0;
+    while (u >= cdf && k < n) {
+        pmf *= ratio * static_cast<double>(n - k) / static_cast<double>(k + 1);
+        ++k;
+        cdf += pmf;
+        if (pmf < 1e-300 && static_cast<double>(k) > mean) break;
+    }
+    return k;
+}
+
+}  // namespace hubsim

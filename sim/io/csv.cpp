@@ -1,0 +1,93 @@
+#include "hubsim/io/csv.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+#include "hubsim/io/diagnostics.hpp"
+
+namespace hubsim {
+
+namespace {
+
+std::vector<std::string> split(const std::string& line) {
+    std::vector<std::string> out;
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+                field += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                field += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            out.push_back(std::move(field));
+            field.clear();
+        } else {
+            field += c;
+        }
+    }
+    out.push_back(std::move(field));
+    return out;
+}
+
+}  // namespace
+
+bool CsvTable::has(const std::string& name) const {
+    return column(name) > 0;
+}
+
+int CsvTable::column(const std::string& name) const {
+    const auto it = std::find(header.begin(), header.end(), name);
+    return it == header.end() ? 0 : static_cast<int>(it - header.begin()) + 1;
+}
+
+const std::string& CsvTable::get(std::size_t row, const std::string& name) const {
+    return rows[row][static_cast<std::size_t>(column(name) - 1)];
+}
+
+CsvTable read_csv(const std::filesystem::path& path, const std::vector<std::string>& required) {
+    const std::string file = path.string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError({{file, 0, 0, "", "cannot open the file"}});
+    CsvTable t;
+    std::string line;
+    int n = 0;
+    std::vector<Diagnostic> errs;
+    while (std::getline(in, line)) {
+        ++n;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (n == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // byte-order mark
+        if (line.empty()) continue;
+        auto fields = split(line);
+        if (t.header.empty()) {
+            t.header = std::move(fields);
+            for (const auto& r : required)
+                if (!t.has(r))
+                    errs.push_back({file, n, 1, r, "missing column '" + r + "' in the header"});
+            if (!errs.empty()) throw InputError(std::move(errs));
+            continue;
+        }
+        if (fields.size() != t.header.size()) {
+            errs.push_back({file, n, 1, "",
+                            "expected " + std::to_string(t.header.size()) + " fields, found " +
+                                std::to_string(fields.size())});
+            if (errs.size() >= 20) break;
+            continue;
+        }
+        t.rows.push_back(std::move(fields));
+        t.lines.push_back(n);
+    }
+    if (t.header.empty())
+        errs.push_back({file, 1, 1, "", "the file is empty (expected a header row)"});
+    if (!errs.empty()) throw InputError(std::move(errs));
+    return t;
+}
+
+}  // namespace hubsim

@@ -1,0 +1,241 @@
+#include "hubsim/model/replication.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "hubsim/model/hub_process.hpp"
+
+namespace hubsim {
+
+namespace {
+
+std::vector<Day> sample_days(const Scenario& sc, const Calendar& cal) {
+    std::vector<Day> days;
+    const Day first = cal.day_of(sc.start), last = cal.day_of(sc.end);
+    for (int y = cal.academic_year_of(first); y <= cal.academic_year_of(last); ++y) {
+        if (sc.sampling == Sampling::Termly) {
+            for (Term t : {Term::Autumn, Term::Spring}) days.push_back(cal.term_end(y, t));
+        }
+        days.push_back(cal.year_end(y));
+    }
+    std::erase_if(days, [&](Day d) { return d < first || d > last; });
+    return days;
+}
+
+/// Shares national training places out among hubs: a place at a time to each hub that
+/// still has applicants, starting at a hub that turns with the year, so no hub is always
+/// first. Deterministic, and independent of how hubs were scheduled.
+std::vector<std::uint32_t> share_places(std::uint64_t places,
+                                        const std::vector<std::uint32_t>& applicants, int year) {
+    const std::size_t n = applicants.size();
+    std::vector<std::uint32_t> given(n, 0);
+    if (n == 0) return given;
+    // Whole rounds first (fast when places are plentiful), then one by one.
+    std::uint64_t wanting = 0;
+    for (auto a : applicants) wanting += a;
+    if (wanting <= places) return applicants;
+    const std::size_t start = static_cast<std::size_t>(year) % n;
+    while (places > 0) {
+        for (std::size_t k = 0; k < n && places > 0; ++k) {
+            const std::size_t h = (start + k) % n;
+            if (given[h] < applicants[h]) {
+                ++given[h];
+                --places;
+            }
+        }
+    }
+    return given;
+}
+
+/// A timeline change as the run applies it: set values, or put back the ones replaced.
+struct TimelineStep {
+    Day day;
+    std::size_t event;  ///< index into Scenario::timeline
+    bool undo;
+};
+
+class Replication {
+  public:
+    Replication(const Scenario& sc, std::uint32_t rep, Results& results, bool parallel_hubs)
+        : sc_(sc),
+          cal_(sc.start),
+          rep_(rep),
+          results_(results),
+          parallel_(parallel_hubs),
+          params_(sc.params) {
+        hubs_.reserve(sc.hubs.size());
+        for (std::size_t h = 0; h < sc.hubs.size(); ++h)
+            hubs_.emplace_back(sc, cal_, static_cast<std::uint16_t>(h), rep, results);
+        for (std::size_t e = 0; e < sc.timeline.size(); ++e) {
+            steps_.push_back({cal_.day_of(sc.timeline[e].date), e, false});
+            if (sc.timeline[e].until)
+                steps_.push_back({cal_.day_of(*sc.timeline[e].until) + 1, e, true});
+        }
+        std::stable_sort(
+            steps_.begin(), steps_.end(),
+            [](const TimelineStep& a, const TimelineStep& b) { return a.day < b.day; });
+        replaced_.resize(sc.timeline.size());
+    }
+
+    void run() {
+        const Day end = cal_.day_of(sc_.end);
+        const int first = cal_.academic_year_of(cal_.day_of(sc_.start));
+        const int last = cal_.academic_year_of(end);
+        std::size_t t = 0;
+        for (int y = first; y <= last; ++y) {
+            advance_to(cal_.year_start(y));
+            std::vector<std::size_t> samples;
+            while (t < results_.times() && results_.sample_days[t] <= cal_.year_end(y))
+                samples.push_back(t++);
+            for_each_hub([&](HubProcess& h) { h.begin_year(y, params_, samples); });
+            national_allocation(y);
+            add_costs(y - first);
+        }
+        advance_to(end + 1);
+    }
+
+  private:
+    template <class F>
+    void for_each_hub(F&& f) {
+        if (parallel_) {
+            tbb::parallel_for(std::size_t{0}, hubs_.size(), [&](std::size_t h) { f(hubs_[h]); });
+        } else {
+            for (auto& h : hubs_) f(h);
+        }
+    }
+
+    /// Runs every hub up to `day`, stopping at each timeline change on the way.
+    void advance_to(Day day) {
+        while (next_step_ < steps_.size() && steps_[next_step_].day <= day) {
+            const TimelineStep& step = steps_[next_step_++];
+            for_each_hub([&](HubProcess& h) { h.run_until(step.day, params_); });
+            apply(step);
+        }
+        for_each_hub([&](HubProcess& h) { h.run_until(day, params_); });
+    }
+
+    void apply(const TimelineStep& step) {
+        const TimelineEvent& ev = sc_.timeline[step.event];
+        auto& saved = replaced_[step.event];
+        if (step.undo) {
+            for (const auto& [spec, value] : saved) spec->set(params_, value);
+            return;
+        }
+        saved.clear();
+        for (const auto& [spec, value] : ev.set) {
+            saved.emplace_back(spec, spec->get(params_));
+            spec->set(params_, value);
+        }
+    }
+
+    void national_allocation(int year) {
+        const double trainee_cost = params_.cost.trainee;
+        double budget = params_.cost.annual_budget > 0 ? params_.cost.annual_budget
+                                                       : std::numeric_limits<double>::infinity();
+        std::vector<std::array<std::uint32_t, kPhaseCount>> trainees(hubs_.size());
+        for (Phase p : kPhases) {
+            auto places = static_cast<std::uint64_t>(params_.of(p).llme.training_places);
+            if (places == 0 || !params_.of(p).modelled()) continue;
+            if (trainee_cost > 0 && std::isfinite(budget))
+                places = std::min<std::uint64_t>(places,
+                                                 static_cast<std::uint64_t>(budget / trainee_cost));
+            std::vector<std::uint32_t> applicants(hubs_.size());
+            for (std::size_t h = 0; h < hubs_.size(); ++h)
+                applicants[h] = hubs_[h].applicants()[index(p)];
+            const auto given = share_places(places, applicants, year);
+            for (std::size_t h = 0; h < hubs_.size(); ++h) {
+                trainees[h][index(p)] = given[h];
+                budget -= given[h] * trainee_cost;
+            }
+        }
+        // What is left of the budget goes to open hubs in proportion to their schools.
+        double open_schools = 0;
+        for (const auto& h : hubs_)
+            if (h.is_open()) open_schools += h.school_count();
+        std::vector<double> share(hubs_.size(), std::numeric_limits<double>::infinity());
+        if (std::isfinite(budget))
+            for (std::size_t h = 0; h < hubs_.size(); ++h)
+                share[h] = open_schools > 0
+                               ? std::max(0.0, budget) * hubs_[h].school_count() / open_schools
+                               : 0.0;
+        tbb::parallel_for(std::size_t{0}, hubs_.size(), [&](std::size_t h) {
+            hubs_[h].start_training(trainees[h], params_);
+            hubs_[h].allocate(params_, share[h]);
+        });
+    }
+
+    /// Adds the year's costs, hub by hub in index order so the sum is the same for any
+    /// thread count.
+    void add_costs(int year_index) {
+        double* out =
+            &results_.cost[(rep_ * results_.years.size() + static_cast<std::size_t>(year_index)) *
+                           kCostItemCount];
+        for (const auto& h : hubs_)
+            for (std::size_t k = 0; k < kCostItemCount; ++k) out[k] += h.year_cost()[k];
+    }
+
+    const Scenario& sc_;
+    Calendar cal_;
+    std::uint32_t rep_;
+    Results& results_;
+    bool parallel_;
+    Parameters params_;
+    std::vector<HubProcess> hubs_;
+    std::vector<TimelineStep> steps_;
+    std::size_t next_step_ = 0;
+    std::vector<std::vector<std::pair<const ParamSpec*, double>>> replaced_;
+};
+
+/// The first sample at which each target is met, nationally and per hub.
+void find_target_days(const Scenario& sc, std::uint32_t rep, Results& r) {
+    const std::size_t np = r.phases.size(), nh = r.hubs, nt = sc.targets.size();
+    for (std::size_t k = 0; k < nt; ++k) {
+        const Target& target = sc.targets[k];
+        const auto col = static_cast<std::size_t>(
+            std::find(r.phases.begin(), r.phases.end(), target.phase) - r.phases.begin());
+        std::vector<double> hub_total(nh, 0);
+        double total = 0;
+        for (std::size_t h = 0; h < nh; ++h) {
+            for (std::size_t s = 0; s < kStageCount; ++s)
+                hub_total[h] += r.stage_counts[((r.at(rep, 0, h)) * np + col) * kStageCount + s];
+            total += hub_total[h];
+        }
+        std::int32_t& national = r.target_day[rep * nt + k];
+        for (std::size_t t = 0; t < r.times(); ++t) {
+            double engaged = 0;
+            for (std::size_t h = 0; h < nh; ++h) {
+                const double e = r.engaged[r.at(rep, t, h) * np + col];
+                engaged += e;
+                std::int32_t& hub_day = r.hub_target_day[(rep * nh + h) * nt + k];
+                if (hub_day < 0 && hub_total[h] > 0 && e >= target.share * hub_total[h])
+                    hub_day = r.sample_days[t].value;
+            }
+            if (national < 0 && total > 0 && engaged >= target.share * total)
+                national = r.sample_days[t].value;
+        }
+    }
+}
+
+}  // namespace
+
+void prepare_results(const Scenario& sc, std::uint32_t replications, Results& r) {
+    const Calendar cal(sc.start);
+    r.sample_days = sample_days(sc, cal);
+    r.years.clear();
+    for (int y = cal.academic_year_of(cal.day_of(sc.start));
+         y <= cal.academic_year_of(cal.day_of(sc.end)); ++y)
+        r.years.push_back(y);
+    r.phases = sc.modelled_phases();
+    r.allocate(replications, sc.hubs.size(), sc.targets.size());
+}
+
+void run_replication(const Scenario& sc, std::uint32_t rep, Results& results, bool parallel_hubs) {
+    Replication(sc, rep, results, parallel_hubs).run();
+    find_target_days(sc, rep, results);
+}
+
+}  // namespace hubsim
