@@ -7,10 +7,10 @@ namespace hubsim {
 
 std::string Diagnostic::str() const {
     std::string out = file;
-    if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
-    out += ": error: ";
-    if (!path.empty()) out += path + ": ";
-    return out + message;
+    if (line > 0) out.append(":").append(std::to_string(line)).append(":").append(std::to_string(column));
+    out.append(": error: ");
+    if (!path.empty()) out.append(path).append(": ");
+    return out.append(message);
 }
 
 namespace {

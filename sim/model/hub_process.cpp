@@ -62,7 +62,7 @@ void HubProcess::begin_year(int year, const Parameters& params,
     const Day start = calendar_.year_start(year);
     if (!open_ && calendar_.day_of(spec_.opens) <= start) open(params);
     if (open_) {
-        qualify_trainees(params);
+        qualify_trainees(params, true);
         count_applicants(params);
         draw_interest(params);
     }
@@ -84,10 +84,10 @@ void HubProcess::open(const Parameters& params) {
     }
 }
 
-void HubProcess::qualify_trainees(const Parameters& params) {
+void HubProcess::qualify_trainees(const Parameters& params, bool new_year) {
     for (Llme& l : llme_) {
         if (l.status != LlmeStatus::InTraining) continue;
-        if (l.years_to_active > 0) --l.years_to_active;
+        if (new_year && l.years_to_active > 0) --l.years_to_active;
         if (l.years_to_active > 0) continue;
         const double u = uniforms(key(kLlmeEntity | l.id, kDropout), 0)[0];
         l.status = u < params.of(l.phase).llme.dropout ? LlmeStatus::Left : LlmeStatus::Active;
@@ -149,7 +149,7 @@ void HubProcess::start_training(const std::array<std::uint32_t, kPhaseCount>& tr
         year_cost_[static_cast<std::size_t>(CostItem::Training)] += n * params.cost.trainee;
     }
     // A route with no training year gives leaders at once.
-    qualify_trainees(params);
+    qualify_trainees(params, false);
 }
 
 void HubProcess::allocate(const Parameters& params, double budget) {

@@ -63,6 +63,11 @@ class HubProcess {
     /// Step 4: processes every event before `day`.
     void run_until(Day day, const Parameters& params);
 
+    /// The hub's schools (in the order of Scenario::schools), leaders and this year's groups.
+    const std::vector<SchoolState>& schools() const { return state_; }
+    const std::vector<Llme>& leaders() const { return llme_; }
+    const std::vector<WorkGroup>& groups() const { return groups_; }
+
     /// This year's costs by item (GBP).
     const std::array<double, kCostItemCount>& year_cost() const { return year_cost_; }
 
@@ -73,7 +78,8 @@ class HubProcess {
     };
 
     void open(const Parameters& params);
-    void qualify_trainees(const Parameters& params);
+    /// Trainees whose training is over become active (or drop out); `new_year` counts a year.
+    void qualify_trainees(const Parameters& params, bool new_year);
     void count_applicants(const Parameters& params);
     void draw_interest(const Parameters& params);
     void allocate_phase(Phase phase, const Parameters& params);
