@@ -13,19 +13,22 @@ namespace hubsim::test {
 
 /// A fresh, empty folder for one test.
 inline std::filesystem::path temp_dir(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() / ("hubsim-test-" + name + "-" + std::to_string(::getpid()));
+    auto dir = std::filesystem::temp_directory_path() /
+               ("hubsim-test-" + name + "-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;
 }
 
-inline std::filesystem::path write_file(const std::filesystem::path& path, const std::string& text) {
+inline std::filesystem::path write_file(const std::filesystem::path& path,
+                                        const std::string& text) {
     std::ofstream(path) << text;
     return path;
 }
 
 /// Loads a scenario from YAML text (written to a temporary file).
-inline LoadedScenario load_yaml(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+inline LoadedScenario load_yaml(const std::string& yaml,
+                                const std::vector<std::string>& overrides = {}) {
     static int n = 0;
     const auto dir = temp_dir("yaml");
     return load_scenario(write_file(dir / ("s" + std::to_string(n++) + ".yaml"), yaml), overrides);
@@ -39,18 +42,21 @@ inline Results run(const Scenario& sc, std::uint32_t replications = 1, int threa
 }
 
 /// stage_counts[rep][t][hub][phase column][stage]
-inline std::uint32_t stage_count(const Results& r, std::size_t rep, std::size_t t, std::size_t hub, std::size_t col,
-                                 Stage s) {
+inline std::uint32_t stage_count(const Results& r, std::size_t rep, std::size_t t, std::size_t hub,
+                                 std::size_t col, Stage s) {
     return r.stage_counts[(r.at(rep, t, hub) * r.phases.size() + col) * kStageCount + index(s)];
 }
-inline std::uint32_t per_phase(const std::vector<std::uint32_t>& v, const Results& r, std::size_t rep, std::size_t t,
-                               std::size_t hub, std::size_t col) {
+inline std::uint32_t per_phase(const std::vector<std::uint32_t>& v, const Results& r,
+                               std::size_t rep, std::size_t t, std::size_t hub, std::size_t col) {
     return v[r.at(rep, t, hub) * r.phases.size() + col];
 }
-inline std::uint32_t llme_count(const Results& r, std::size_t rep, std::size_t t, std::size_t hub, LlmeStatus s) {
+inline std::uint32_t llme_count(const Results& r, std::size_t rep, std::size_t t, std::size_t hub,
+                                LlmeStatus s) {
     return r.llme[r.at(rep, t, hub) * kLlmeStatusCount + static_cast<std::size_t>(s)];
 }
 
-inline std::string source_dir() { return HUBSIM_SOURCE_DIR; }
+inline std::string source_dir() {
+    return HUBSIM_SOURCE_DIR;
+}
 
 }  // namespace hubsim::test

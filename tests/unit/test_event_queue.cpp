@@ -80,7 +80,8 @@ TEST_P(EventQueueHold, MatchesAReferenceOrder) {
         pending.push_back({{day, static_cast<int>(c), seq}, static_cast<int>(seq)});
         ++seq;
     };
-    for (int i = 0; i < 1000; ++i) push(static_cast<int>(rng() % 3000), static_cast<Cls>(rng() % 3));
+    for (int i = 0; i < 1000; ++i)
+        push(static_cast<int>(rng() % 3000), static_cast<Cls>(rng() % 3));
     for (int i = 0; i < 20000; ++i) {
         auto it = std::min_element(pending.begin(), pending.end());
         const auto ev = q.pop();

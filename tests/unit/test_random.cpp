@@ -50,7 +50,8 @@ TEST(Random, BinomialHasTheRightMean) {
         double sum = 0;
         const int draws = 20000;
         for (int i = 0; i < draws; ++i) sum += static_cast<double>(binomial(s, n, p));
-        const double nd = static_cast<double>(n), mean = nd * p, se = std::sqrt(nd * p * (1 - p) / draws);
+        const double nd = static_cast<double>(n), mean = nd * p,
+                     se = std::sqrt(nd * p * (1 - p) / draws);
         EXPECT_NEAR(sum / draws, mean, 5 * se) << n << " " << p;
     }
     EXPECT_EQ(binomial(s, 10, 0.0), 0u);

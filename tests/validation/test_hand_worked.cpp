@@ -62,10 +62,10 @@ TEST(HandWorked, TwelveSchoolsOneLeaderSustainFirst) {
     const auto ls = load_yaml(kTwelveSchools);
     const Results r = run(ls.scenario);
     //                 not  dev emb sus lap eng wait
-    expect_rows(r, {{12, 0, 0, 0, 0, 0, 12},    // 2014/15: everyone asks; groups form from 1 Sept
-                    {6, 0, 6, 0, 0, 6, 6},      // 2015/16: six in development, now embedding
-                    {6, 0, 0, 6, 0, 6, 6},      // 2016/17: the same six embed
-                    {6, 0, 0, 6, 0, 6, 6},      // 2017/18: and sustain, for ever
+    expect_rows(r, {{12, 0, 0, 0, 0, 0, 12},  // 2014/15: everyone asks; groups form from 1 Sept
+                    {6, 0, 6, 0, 0, 6, 6},    // 2015/16: six in development, now embedding
+                    {6, 0, 0, 6, 0, 6, 6},    // 2016/17: the same six embed
+                    {6, 0, 0, 6, 0, 6, 6},    // 2017/18: and sustain, for ever
                     {6, 0, 0, 6, 0, 6, 6}});
     for (std::size_t t = 1; t < r.times(); ++t) {
         std::uint32_t groups = 0;
@@ -92,9 +92,8 @@ TEST(HandWorked, TwelveSchoolsOneLeaderExpandFirst) {
 
 // As above, but a continuing school that gets no place lapses at once.
 TEST(HandWorked, TwelveSchoolsNoWaitingLapses) {
-    const auto ls = load_yaml(kTwelveSchools,
-                              {"policy.order=expand_first", "policy.new_share=1", "policy.max_wait_years=0",
-                               "demand.rejoin=0"});
+    const auto ls = load_yaml(kTwelveSchools, {"policy.order=expand_first", "policy.new_share=1",
+                                               "policy.max_wait_years=0", "demand.rejoin=0"});
     const Results r = run(ls.scenario);
     // 2016/17: B develops, A gets nothing and lapses. Then B embeds and sustains.
     //                 not  dev emb sus lap eng wait
@@ -108,10 +107,11 @@ TEST(HandWorked, TwelveSchoolsNoWaitingLapses) {
 // The LLME pipeline: no leaders at first, every school applies, two training places a
 // year, a year's training, nobody drops out: active leaders grow by two a year.
 TEST(HandWorked, LeaderPipeline) {
-    const auto ls = load_yaml(kTwelveSchools,
-                              {"hubs[0].initial_llme.secondary=0", "llme.secondary.training_places=2",
-                               "llme.secondary.training_years=1", "llme.secondary.dropout=0",
-                               "llme.secondary.applicants_other=1", "llme.secondary.applicants_engaged=1"});
+    const auto ls =
+        load_yaml(kTwelveSchools,
+                  {"hubs[0].initial_llme.secondary=0", "llme.secondary.training_places=2",
+                   "llme.secondary.training_years=1", "llme.secondary.dropout=0",
+                   "llme.secondary.applicants_other=1", "llme.secondary.applicants_engaged=1"});
     const Results r = run(ls.scenario);
     for (std::size_t t = 0; t < r.times(); ++t) {
         SCOPED_TRACE("sample " + std::to_string(t));
@@ -123,16 +123,17 @@ TEST(HandWorked, LeaderPipeline) {
     // 2015/16: 2 leaders -> 2 development groups -> all 12 in; then they embed and sustain.
     EXPECT_EQ(per_phase(r.engaged, r, 0, 1, 0, 0), 12u);
     // Training cost: 2 trainees a year at the default price.
-    EXPECT_DOUBLE_EQ(r.cost[static_cast<std::size_t>(CostItem::Training)], 2 * ls.scenario.params.cost.trainee);
+    EXPECT_DOUBLE_EQ(r.cost[static_cast<std::size_t>(CostItem::Training)],
+                     2 * ls.scenario.params.cost.trainee);
 }
 
 // With certain attrition every active leader leaves at the year end.
 TEST(HandWorked, LeaderAttrition) {
-    const auto ls = load_yaml(kTwelveSchools,
-                              {"hubs[0].initial_llme.secondary=0", "llme.secondary.training_places=2",
-                               "llme.secondary.training_years=1", "llme.secondary.dropout=0",
-                               "llme.secondary.attrition=1",
-                               "llme.secondary.applicants_other=1", "llme.secondary.applicants_engaged=1"});
+    const auto ls = load_yaml(
+        kTwelveSchools, {"hubs[0].initial_llme.secondary=0", "llme.secondary.training_places=2",
+                         "llme.secondary.training_years=1", "llme.secondary.dropout=0",
+                         "llme.secondary.attrition=1", "llme.secondary.applicants_other=1",
+                         "llme.secondary.applicants_engaged=1"});
     const Results r = run(ls.scenario);
     for (std::size_t t = 0; t < r.times(); ++t) {
         EXPECT_EQ(llme_count(r, 0, t, 0, LlmeStatus::Active), 0u);

@@ -1,0 +1,162 @@
+// Each stage rule on its own: six schools, one leader, one group of six, and the rule
+// under test set to 0 or 1 so the outcome is certain.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "../support.hpp"
+
+using namespace hubsim;
+using namespace hubsim::test;
+
+namespace {
+
+const char* kSix = R"(
+name: six
+start: 2014-09-01
+end: 2019-08-31
+hubs:
+  - {name: Alpha, initial_llme: {primary: 1, secondary: 1}}
+schools:
+  generate: {per_hub: {secondary: 6}}
+demand: {p: 100, q: 0, heterogeneity: 0, rejoin: 0}
+policy: {new_share: 0.5}
+phases:
+  secondary:
+    pipeline: [development, embedding, sustaining]
+    stages:
+      development: {group_size: 6, load: 1, complete: 1, advance: 1}
+      embedding: {group_size: 6, load: 1, complete: 1, advance: 1}
+      sustaining: {group_size: 6, load: 1, lapse: 0}
+  primary:
+    stages:
+      readiness: {group_size: 8, load: 1, complete: 1, advance: 1}
+      development: {group_size: 6, load: 1, complete: 1, advance: 1}
+      embedding: {group_size: 6, load: 1, complete: 1, advance: 1}
+      sustaining: {group_size: 6, load: 1, lapse: 0}
+llme:
+  primary: {load: 1, training_places: 0, attrition: 0}
+  secondary: {load: 1, training_places: 0, attrition: 0}
+)";
+
+std::size_t column(const Results& r, Phase p) {
+    return static_cast<std::size_t>(std::find(r.phases.begin(), r.phases.end(), p) -
+                                    r.phases.begin());
+}
+
+/// Stage counts of the only hub at each sample.
+std::vector<std::uint32_t> series(const Results& r, Stage s, Phase p = Phase::Secondary) {
+    const std::size_t col = column(r, p);
+    std::vector<std::uint32_t> v;
+    for (std::size_t t = 0; t < r.times(); ++t) v.push_back(stage_count(r, 0, t, 0, col, s));
+    return v;
+}
+
+Results run_six(std::vector<std::string> sets) {
+    return run(load_yaml(kSix, sets).scenario);
+}
+
+using V = std::vector<std::uint32_t>;
+
+}  // namespace
+
+TEST(StageRules, AlwaysCompletingSchoolsClimbThePipeline) {
+    const Results r = run_six({});
+    EXPECT_EQ(series(r, Stage::Development), (V{0, 0, 0, 0, 0}));
+    EXPECT_EQ(series(r, Stage::Embedding), (V{0, 6, 0, 0, 0}));
+    EXPECT_EQ(series(r, Stage::Sustaining), (V{0, 0, 6, 6, 6}));
+}
+
+TEST(StageRules, NotCompletingAndRepeatingStaysInTheStage) {
+    const Results r = run_six({"phases.secondary.stages.development.complete=0",
+                               "phases.secondary.stages.development.repeat=1"});
+    EXPECT_EQ(series(r, Stage::Development), (V{0, 6, 6, 6, 6}));
+    EXPECT_EQ(series(r, Stage::Lapsed), (V{0, 0, 0, 0, 0}));
+}
+
+TEST(StageRules, NotCompletingWithoutRepeatingLapses) {
+    const Results r = run_six({"phases.secondary.stages.development.complete=0",
+                               "phases.secondary.stages.development.repeat=0"});
+    EXPECT_EQ(series(r, Stage::Lapsed), (V{0, 6, 6, 6, 6}));
+}
+
+TEST(StageRules, CompletingWithoutAdvancingLapses) {
+    const Results r = run_six({"phases.secondary.stages.embedding.advance=0"});
+    EXPECT_EQ(series(r, Stage::Embedding), (V{0, 6, 0, 0, 0}));
+    EXPECT_EQ(series(r, Stage::Lapsed), (V{0, 0, 6, 6, 6}));
+}
+
+TEST(StageRules, SustainingLapsesWithItsHazard) {
+    const Results r = run_six({"phases.secondary.stages.sustaining.lapse=1"});
+    EXPECT_EQ(series(r, Stage::Sustaining), (V{0, 0, 6, 0, 0}));
+    EXPECT_EQ(series(r, Stage::Lapsed), (V{0, 0, 0, 6, 6}));
+}
+
+TEST(StageRules, LapsedSchoolsRejoinAtDevelopment) {
+    // Lapse after development every time; rejoin at once: ask in 2016/17, back in 2017/18.
+    const Results r =
+        run_six({"phases.secondary.stages.development.advance=0", "demand.rejoin=100"});
+    EXPECT_EQ(series(r, Stage::Lapsed), (V{0, 6, 6, 6, 6}));
+    std::vector<std::uint32_t> participating;
+    for (std::size_t t = 0; t < r.times(); ++t)
+        participating.push_back(
+            per_phase(r.participating, r, 0, t, 0, column(r, Phase::Secondary)));
+    EXPECT_EQ(participating, (V{0, 6, 0, 6, 0}));
+}
+
+TEST(StageRules, PrimarySchoolsNeedingReadinessStartThere) {
+    const Results r = run_six({"schools.generate.per_hub.secondary=0",
+                               "schools.generate.per_hub.primary=6", "demand.readiness_share=1"});
+    EXPECT_EQ(series(r, Stage::Development, Phase::Primary), (V{0, 6, 0, 0, 0}));
+    const std::size_t cell = r.at(0, 1, 0) * r.phases.size() + column(r, Phase::Primary);
+    EXPECT_EQ(r.work_groups[cell * kStageCount + index(Stage::Readiness)], 1u);
+}
+
+TEST(StageRules, PrimarySchoolsNotNeedingReadinessStartAtDevelopment) {
+    const Results r = run_six({"schools.generate.per_hub.secondary=0",
+                               "schools.generate.per_hub.primary=6", "demand.readiness_share=0"});
+    EXPECT_EQ(series(r, Stage::Embedding, Phase::Primary), (V{0, 6, 0, 0, 0}));
+}
+
+TEST(StageRules, ContinuingSchoolsWaitingTooLongLapse) {
+    // No leaders from 2016: the embedding year never comes; with max_wait_years 1 the
+    // schools wait 2016/17 and lapse at the end of 2017/18.
+    const Results none = run(load_yaml(std::string(kSix) + R"(
+timeline:
+  - {date: 2016-09-01, set: {capacity.factor: 0}}
+)")
+                                 .scenario);
+    EXPECT_EQ(series(none, Stage::Embedding), (V{0, 6, 6, 0, 0}));
+    EXPECT_EQ(series(none, Stage::Lapsed), (V{0, 0, 0, 6, 6}));
+}
+
+TEST(Timeline, UntilRestoresTheValueItReplaced) {
+    // Capacity off for 2015/16 only: the schools start a year late.
+    const Results r = run(load_yaml(std::string(kSix) + R"(
+timeline:
+  - {date: 2015-09-01, until: 2016-08-31, set: {capacity.factor: 0}}
+)")
+                              .scenario);
+    EXPECT_EQ(series(r, Stage::Embedding), (V{0, 0, 6, 0, 0}));
+    EXPECT_EQ(series(r, Stage::Sustaining), (V{0, 0, 0, 6, 6}));
+}
+
+TEST(Costs, GroupsAndReleaseDaysArePricedPerYear) {
+    const auto ls = load_yaml(kSix, {"cost.work_group=1000", "cost.release_day=100",
+                                     "phases.secondary.stages.development.release_days=12"});
+    const Results r = run(ls.scenario);
+    // 2015/16: one development group: 1000 + 12 * 100.
+    const double* y1 = &r.cost[1 * kCostItemCount];
+    EXPECT_DOUBLE_EQ(y1[static_cast<std::size_t>(CostItem::WorkGroups)], 1000);
+    EXPECT_DOUBLE_EQ(y1[static_cast<std::size_t>(CostItem::ReleaseDays)], 1200);
+}
+
+TEST(Costs, AnnualBudgetLimitsTheGroupsThatRun) {
+    // A budget too small for one group: nothing runs.
+    const Results r = run_six({"cost.work_group=1000", "cost.release_day=0", "budget.annual=999"});
+    EXPECT_EQ(series(r, Stage::NotEngaged), (V{6, 6, 6, 6, 6}));
+    const Results ok =
+        run_six({"cost.work_group=1000", "cost.release_day=0", "budget.annual=1000"});
+    EXPECT_EQ(series(ok, Stage::NotEngaged), (V{6, 0, 0, 0, 0}));
+}
