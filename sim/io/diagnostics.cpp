@@ -7,7 +7,8 @@ namespace hubsim {
 
 std::string Diagnostic::str() const {
     std::string out = file;
-    if (line > 0) out.append(":").append(std::to_string(line)).append(":").append(std::to_string(column));
+    if (line > 0)
+        out.append(":").append(std::to_string(line)).append(":").append(std::to_string(column));
     out.append(": error: ");
     if (!path.empty()) out.append(path).append(": ");
     return out.append(message);

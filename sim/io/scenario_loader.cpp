@@ -709,6 +709,55 @@ void apply_override(YAML::Node root, const std::string& assignment, std::vector<
     leaf[last] = value.IsNull() ? YAML::Node(YAML::NodeType::Null) : YAML::Node(value.Scalar());
 }
 
+/// Dotted keys as nested mappings, keeping the order keys were first seen.
+struct ParamTree {
+    std::string value;
+    bool flow_list = false;
+    std::vector<std::pair<std::string, ParamTree>> children;
+
+    void add(const std::string& key, const std::string& v, bool list = false) {
+        ParamTree* node = this;
+        std::size_t start = 0;
+        for (;;) {
+            const std::size_t dot = key.find('.', start);
+            const std::string part =
+                key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+            auto it = std::find_if(node->children.begin(), node->children.end(),
+                                   [&](const auto& c) { return c.first == part; });
+            if (it == node->children.end()) {
+                node->children.emplace_back(part, ParamTree{});
+                it = node->children.end() - 1;
+            }
+            node = &it->second;
+            if (dot == std::string::npos) break;
+            start = dot + 1;
+        }
+        node->value = v;
+        node->flow_list = list;
+    }
+
+    void emit_members(YAML::Emitter& out) const {
+        for (const auto& [k, child] : children) {
+            out << YAML::Key << k << YAML::Value;
+            if (child.children.empty()) {
+                if (child.flow_list) {
+                    out << YAML::Flow << YAML::BeginSeq;
+                    std::stringstream ss(child.value.substr(1, child.value.size() - 2));
+                    for (std::string item; std::getline(ss, item, ',');)
+                        out << item.substr(item.find_first_not_of(' '));
+                    out << YAML::EndSeq;
+                } else {
+                    out << child.value;
+                }
+            } else {
+                out << YAML::BeginMap;
+                child.emit_members(out);
+                out << YAML::EndMap;
+            }
+        }
+    }
+};
+
 /// Builds the resolved scenario: every key with its value, as YAML.
 std::string resolve(const Scenario& sc, const YAML::Node& schools_node) {
     YAML::Emitter out;
@@ -722,23 +771,17 @@ std::string resolve(const Scenario& sc, const YAML::Node& schools_node) {
     out << YAML::Key << "replications" << YAML::Value << sc.replications;
     out << YAML::Key << "output" << YAML::Value << YAML::BeginMap << YAML::Key << "sample"
         << YAML::Value << (sc.sampling == Sampling::Termly ? "termly" : "yearly") << YAML::EndMap;
-    // Parameters, nested by their dotted keys.
-    YAML::Node params;
-    for (const auto& spec : parameter_specs()) {
-        std::vector<std::string> parts;
-        std::stringstream ss(spec.key);
-        for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
-        std::vector<YAML::Node> chain{params};
-        for (std::size_t i = 0; i + 1 < parts.size(); ++i) chain.push_back(chain.back()[parts[i]]);
-        chain.back()[parts.back()] = spec.format(spec.get(sc.params));
-    }
+    // Parameters, nested by their dotted keys, in declaration order.
+    ParamTree params;
+    for (const auto& spec : parameter_specs())
+        params.add(spec.key, spec.format(spec.get(sc.params)));
     for (Phase p : kPhases) {
-        YAML::Node list(YAML::NodeType::Sequence);
-        for (Stage s : sc.params.of(p).pipeline) list.push_back(std::string(name(s)));
-        list.SetStyle(YAML::EmitterStyle::Flow);
-        params["phases"][std::string(name(p))]["pipeline"] = list;
+        std::string stages;
+        for (Stage st : sc.params.of(p).pipeline)
+            stages += (stages.empty() ? "" : ", ") + std::string(name(st));
+        params.add("phases." + std::string(name(p)) + ".pipeline", "[" + stages + "]", true);
     }
-    for (const auto& kv : params) out << YAML::Key << kv.first << YAML::Value << kv.second;
+    params.emit_members(out);
     out << YAML::Key << "hubs" << YAML::Value << YAML::BeginSeq;
     for (const auto& h : sc.hubs) {
         out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << h.name

@@ -70,7 +70,10 @@ std::string ParamSpec::format(double value) const {
             break;
     }
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", value);
+    if (value == std::floor(value) && std::fabs(value) < 1e15) {
+        std::snprintf(buf, sizeof buf, "%.0f", value);
+        return buf;
+    }
     // Shortest form that round-trips, for readable resolved scenarios.
     for (int prec = 1; prec <= 17; ++prec) {
         std::snprintf(buf, sizeof buf, "%.*g", prec, value);
