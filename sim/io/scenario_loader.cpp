@@ -19,6 +19,9 @@ namespace fs = std::filesystem;
 
 const std::vector<SettingDoc>& scenario_settings() {
     static const std::vector<SettingDoc> docs = {
+        {"base", "file name", "none",
+         "a scenario this one varies: its keys are laid over the base's (mappings merge, "
+         "values and lists are replaced, timeline events are added)"},
         {"name", "text", "the file name", "the scenario's name, written into the output"},
         {"description", "text", "\"\"", "what the scenario is for"},
         {"start", "date", "(required)",
@@ -825,22 +828,10 @@ std::string resolve(const Scenario& sc, const YAML::Node& schools_node) {
     return std::string(out.c_str()) + "\n";
 }
 
-}  // namespace
-
-LoadedScenario load_scenario(const fs::path& path, const std::vector<std::string>& overrides) {
-    LoadedScenario out;
-    out.source_path = path.string();
-    const std::string file = path.string();
-    {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw InputError({{file, 0, 0, "", "cannot open the scenario file"}});
-        std::stringstream ss;
-        ss << in.rdbuf();
-        out.source_text = ss.str();
-    }
+YAML::Node parse_yaml(const std::string& text, const std::string& file) {
     YAML::Node root;
     try {
-        root = YAML::Load(out.source_text);
+        root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
         throw InputError(
             {{file, e.mark.line + 1, e.mark.column + 1, "", "not valid YAML: " + e.msg}});
@@ -848,6 +839,87 @@ LoadedScenario load_scenario(const fs::path& path, const std::vector<std::string
     if (!root.IsMap())
         throw InputError(
             {{file, 1, 1, "", "expected a mapping of scenario keys, found " + found(root)}});
+    return root;
+}
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError({{path.string(), 0, 0, "", "cannot open the scenario file"}});
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+/// `a` with `b` laid over it: mappings merge key by key, anything else is replaced, and a
+/// variant's timeline adds to its base's.
+YAML::Node overlay(const YAML::Node& a, const YAML::Node& b, bool top) {
+    if (!a.IsMap() || !b.IsMap()) return b;
+    // Built afresh with force_insert so that every node keeps its own file position.
+    YAML::Node out(YAML::NodeType::Map);
+    for (const auto& kv : a) {
+        const std::string key = kv.first.as<std::string>();
+        const YAML::Node theirs = b[key];
+        if (!theirs.IsDefined()) {
+            out.force_insert(kv.first, kv.second);
+        } else if (top && key == "timeline" && kv.second.IsSequence() && theirs.IsSequence()) {
+            YAML::Node events(YAML::NodeType::Sequence);
+            for (const auto& e : kv.second) events.push_back(e);
+            for (const auto& e : theirs) events.push_back(e);
+            out.force_insert(kv.first, events);
+        } else if (kv.second.IsMap() && theirs.IsMap()) {
+            out.force_insert(kv.first, overlay(kv.second, theirs, false));
+        } else {
+            out.force_insert(kv.first, theirs);
+        }
+    }
+    for (const auto& kv : b)
+        if (!a[kv.first.as<std::string>()].IsDefined()) out.force_insert(kv.first, kv.second);
+    return out;
+}
+
+/// Resolves `base: OTHER.yaml`: the base is checked on its own (so its errors name its own
+/// file), its data files are pinned to its folder, and this file is laid over it.
+YAML::Node with_base(YAML::Node root, const fs::path& path, int depth) {
+    const YAML::Node base = root["base"];
+    if (!base.IsDefined()) return root;
+    const std::string file = path.string();
+    if (!base.IsScalar() || depth > 8) {
+        const auto m = base.Mark();
+        throw InputError({{file, m.line + 1, m.column + 1, "base",
+                           depth > 8 ? "bases nested more than 8 deep (a cycle?)"
+                                     : "expected a scenario file name"}});
+    }
+    const fs::path base_path = beside(file, base.Scalar());
+    if (!fs::exists(base_path)) {
+        const auto m = base.Mark();
+        throw InputError({{file, m.line + 1, m.column + 1, "base",
+                           "no such scenario file: " + base_path.string()}});
+    }
+    load_scenario(base_path);  // throws, naming the base's own file, if the base is bad
+    YAML::Node base_root =
+        with_base(parse_yaml(read_text(base_path), base_path.string()), base_path, depth + 1);
+    for (const char* section : {"hubs", "schools"}) {
+        YAML::Node sec = base_root[section];
+        if (sec.IsMap() && sec["file"].IsScalar())
+            sec["file"] = fs::absolute(beside(base_path.string(), sec["file"].Scalar()))
+                              .lexically_normal()
+                              .string();
+    }
+    YAML::Node own(YAML::NodeType::Map);  // not Clone: that would lose the file positions
+    for (const auto& kv : root)
+        if (kv.first.as<std::string>() != "base") own.force_insert(kv.first, kv.second);
+    return overlay(base_root, own, true);
+}
+
+}  // namespace
+
+LoadedScenario load_scenario(const fs::path& path, const std::vector<std::string>& overrides) {
+    LoadedScenario out;
+    out.source_path = path.string();
+    const std::string file = path.string();
+    out.source_text = read_text(path);
+    YAML::Node root = parse_yaml(out.source_text, file);
+    root = with_base(root, path, 0);
 
     std::vector<Diagnostic> set_errors;
     for (const auto& o : overrides) apply_override(root, o, set_errors);
