@@ -10,8 +10,8 @@ namespace {
 
 /// What a random stream is for. Part of every stream's key: never renumber.
 enum Purpose : std::uint32_t {
-    kFixed = 1,       ///< a school's fixed traits: propensity, need for readiness
-    kInterest = 2,    ///< whether and when a school asks to join, per year
+    kFixed = 1,       ///< a school's fixed traits: propensity, first interest threshold, readiness
+    kInterest = 2,    ///< a lapsed school's threshold for asking to rejoin, per year
     kProgress = 3,    ///< completion, advance, repeat, lapse, per year
     kLottery = 4,     ///< lottery keys, per year
     kAttrition = 5,   ///< an LLME leaving, per year
@@ -40,9 +40,12 @@ HubProcess::HubProcess(const Scenario& scenario, const Calendar& calendar, std::
       state_(profiles_.size()) {
     const double sigma = scenario.params.demand.heterogeneity;
     for (std::uint32_t i = 0; i < state_.size(); ++i) {
+        // A school asks to join once its accumulated interest hazard passes a unit
+        // exponential threshold; dividing by its propensity folds its own rate in.
         const auto u = uniforms(key(i, kFixed), 0);
-        state_[i].propensity =
-            static_cast<float>(std::exp(sigma * standard_normal(u[0], u[1]) - 0.5 * sigma * sigma));
+        const double propensity =
+            std::exp(sigma * standard_normal(u[0], u[1]) - 0.5 * sigma * sigma);
+        state_[i].hazard_left = static_cast<float>(-std::log1p(-u[3]) / propensity);
         const Phase p = profiles_[i].phase;
         ++school_total_[index(p)];
         ++stage_count_[index(p)][index(Stage::NotEngaged)];
@@ -118,20 +121,27 @@ void HubProcess::draw_interest(const Parameters& params) {
             school_total_[i] ? static_cast<double>(engaged_[i]) / school_total_[i] : 0.0;
         rate[i] = params.demand.p + params.demand.q * share;
     }
-    const double rejoin_prob = -std::expm1(-params.demand.rejoin);
+    // The hazard is constant within the year, so the day a school asks is where its
+    // remaining threshold runs out: an exact inhomogeneous Poisson first arrival, with no
+    // random draw per school and year.
     for (std::uint32_t i = 0; i < state_.size(); ++i) {
-        const SchoolState& s = state_[i];
+        SchoolState& s = state_[i];
         if (s.has(SchoolState::Waiting) || !params.of(profiles_[i].phase).modelled()) continue;
-        double prob;
+        double r;
         if (s.stage == Stage::NotEngaged)
-            prob = -std::expm1(-rate[index(profiles_[i].phase)] * s.propensity);
+            r = rate[index(profiles_[i].phase)];
         else if (s.stage == Stage::Lapsed)
-            prob = rejoin_prob;
+            r = params.demand.rejoin;
         else
             continue;
-        const auto u = uniforms(key(i, kInterest), static_cast<std::uint64_t>(year_));
-        if (u[0] >= prob) continue;
-        const auto offset = static_cast<std::int32_t>(u[1] * days);
+        if (r <= 0) continue;
+        if (s.hazard_left > r) {
+            s.hazard_left = static_cast<float>(s.hazard_left - r);
+            continue;
+        }
+        const double fraction = s.hazard_left / r;
+        s.hazard_left = 0;
+        const auto offset = std::min(days - 1, static_cast<std::int32_t>(fraction * days));
         queue_.schedule(start + offset, HubEventClass::SchoolAsks, HubEvent{i});
     }
 }
@@ -358,8 +368,12 @@ void HubProcess::move(std::uint32_t i, Stage to) {
 
 void HubProcess::lapse(std::uint32_t i) {
     move(i, Stage::Lapsed);
-    state_[i].clear(SchoolState::Continuing);
-    state_[i].years_waited = 0;
+    SchoolState& s = state_[i];
+    s.clear(SchoolState::Continuing);
+    s.years_waited = 0;
+    // A fresh threshold for asking to rejoin (a school lapses at most once a year).
+    const double u = uniforms(key(i, kInterest), static_cast<std::uint64_t>(year_))[0];
+    s.hazard_left = static_cast<float>(-std::log1p(-u));
 }
 
 void HubProcess::on_sample(std::size_t t) {

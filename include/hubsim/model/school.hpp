@@ -32,7 +32,8 @@ struct SchoolState {
     std::uint8_t flags = 0;
     std::uint8_t years_waited = 0;
     std::int32_t asked_day = 0;  ///< day it asked to join; orders the waiting list
-    float propensity = 1;        ///< its multiplier on the rate of becoming interested
+    /// Interest hazard (rate x years) still to accrue before it asks to join or rejoin.
+    float hazard_left = 0;
 
     bool has(Flag f) const { return (flags & f) != 0; }
     void set(Flag f) { flags = static_cast<std::uint8_t>(flags | f); }
