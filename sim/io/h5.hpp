@@ -1,0 +1,164 @@
+#pragma once
+// HDF5 helpers shared by the writers and readers in sim/io (internal, not public API).
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hubsim::h5 {
+
+/// Owns an HDF5 identifier and closes it with the right function.
+class Handle {
+  public:
+    Handle(hid_t id, herr_t (*close)(hid_t), const char* what) : id_(id), close_(close) {
+        if (id_ < 0) throw std::runtime_error(std::string("HDF5: cannot ") + what);
+    }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    ~Handle() {
+        if (id_ >= 0) close_(id_);
+    }
+    operator hid_t() const { return id_; }
+
+  private:
+    hid_t id_;
+    herr_t (*close_)(hid_t);
+};
+
+inline void check(herr_t status, const char* what) {
+    if (status < 0) throw std::runtime_error(std::string("HDF5: cannot ") + what);
+}
+
+inline hid_t string_type() {
+    const hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+inline void attr_string(hid_t obj, const char* name, const std::string& value) {
+    Handle type(string_type(), H5Tclose, "make a string type");
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose, "make a scalar space");
+    Handle attr(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                "create an attribute");
+    const char* p = value.c_str();
+    check(H5Awrite(attr, type, &p), "write an attribute");
+}
+
+template <class T>
+hid_t native();
+template <>
+inline hid_t native<std::uint32_t>() {
+    return H5T_NATIVE_UINT32;
+}
+template <>
+inline hid_t native<std::int32_t>() {
+    return H5T_NATIVE_INT32;
+}
+template <>
+inline hid_t native<double>() {
+    return H5T_NATIVE_DOUBLE;
+}
+template <>
+inline hid_t native<std::uint64_t>() {
+    return H5T_NATIVE_UINT64;
+}
+
+template <class T>
+void attr_number(hid_t obj, const char* name, T value) {
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose, "make a scalar space");
+    Handle attr(H5Acreate2(obj, name, native<T>(), space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                "create an attribute");
+    check(H5Awrite(attr, native<T>(), &value), "write an attribute");
+}
+
+inline void scalar_string(hid_t loc, const char* name, const std::string& value) {
+    Handle type(string_type(), H5Tclose, "make a string type");
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose, "make a scalar space");
+    Handle ds(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+              "create a dataset");
+    const char* p = value.c_str();
+    check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), "write a dataset");
+}
+
+/// A 1-D dataset of strings.
+inline hid_t string_vector(hid_t loc, const char* name, const std::vector<std::string>& values) {
+    Handle type(string_type(), H5Tclose, "make a string type");
+    const hsize_t n = values.size();
+    Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "make a space");
+    const hid_t ds = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (ds < 0) throw std::runtime_error(std::string("HDF5: cannot create ") + name);
+    std::vector<const char*> ptrs;
+    for (const auto& v : values) ptrs.push_back(v.c_str());
+    if (n > 0)
+        check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "write strings");
+    return ds;
+}
+
+/// A dataset of numbers of any rank, chunked by its first axis and compressed.
+template <class T>
+hid_t numeric(hid_t loc, const char* name, const std::vector<hsize_t>& dims, const T* data) {
+    const int rank = static_cast<int>(dims.size());
+    Handle space(H5Screate_simple(rank, dims.data(), nullptr), H5Sclose, "make a space");
+    Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "make a property list");
+    hsize_t total = 1;
+    for (auto d : dims) total *= d;
+    if (total > 0) {
+        std::vector<hsize_t> chunk(dims);
+        if (rank > 1) chunk[0] = 1;  // one replication per chunk: readers slice by replication
+        hsize_t chunk_elems = 1;
+        for (auto c : chunk) chunk_elems *= c;
+        // Keep chunks under ~1 MiB by also cutting the second axis if needed.
+        while (rank > 2 && chunk_elems * sizeof(T) > (1u << 20) && chunk[1] > 1) {
+            chunk[1] = (chunk[1] + 1) / 2;
+            chunk_elems = 1;
+            for (auto c : chunk) chunk_elems *= c;
+        }
+        check(H5Pset_chunk(plist, rank, chunk.data()), "set chunking");
+        check(H5Pset_shuffle(plist), "set shuffle");
+        check(H5Pset_deflate(plist, 4), "set compression");
+    }
+    const hid_t ds = H5Dcreate2(loc, name, native<T>(), space, H5P_DEFAULT, plist, H5P_DEFAULT);
+    if (ds < 0) throw std::runtime_error(std::string("HDF5: cannot create ") + name);
+    if (total > 0)
+        check(H5Dwrite(ds, native<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "write a dataset");
+    return ds;
+}
+
+/// Reads a whole numeric dataset (any rank) into `out`; returns its dimensions.
+template <class T>
+std::vector<hsize_t> read(hid_t loc, const char* name, std::vector<T>& out) {
+    Handle ds(H5Dopen2(loc, name, H5P_DEFAULT), H5Dclose, (std::string("open ") + name).c_str());
+    Handle space(H5Dget_space(ds), H5Sclose, "read a dataset's shape");
+    const int rank = H5Sget_simple_extent_ndims(space);
+    std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+    hsize_t n = 1;
+    for (auto d : dims) n *= d;
+    out.resize(n);
+    if (n > 0)
+        check(H5Dread(ds, native<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+              "read a dataset");
+    return dims;
+}
+
+/// Reads a scalar or 1-D string dataset.
+inline std::vector<std::string> read_strings(hid_t loc, const char* name) {
+    Handle ds(H5Dopen2(loc, name, H5P_DEFAULT), H5Dclose, (std::string("open ") + name).c_str());
+    Handle space(H5Dget_space(ds), H5Sclose, "read a dataset's shape");
+    hsize_t n = 1;
+    if (H5Sget_simple_extent_ndims(space) == 1) H5Sget_simple_extent_dims(space, &n, nullptr);
+    Handle type(string_type(), H5Tclose, "make a string type");
+    std::vector<char*> ptrs(n, nullptr);
+    if (n > 0) check(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "read strings");
+    std::vector<std::string> out;
+    for (char* p : ptrs) out.emplace_back(p ? p : "");
+    if (n > 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, ptrs.data());
+    return out;
+}
+
+}  // namespace hubsim::h5
