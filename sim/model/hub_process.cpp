@@ -28,7 +28,7 @@ constexpr double kSlack = 1e-9;  // loads are sums of a few short binary fractio
 }  // namespace
 
 HubProcess::HubProcess(const Scenario& scenario, const Calendar& calendar, std::uint16_t hub,
-                       std::uint32_t replication, Results& results)
+                       std::uint32_t replication, Results& results, std::size_t slot)
     : scenario_(scenario),
       calendar_(calendar),
       spec_(scenario.hubs[hub]),
@@ -36,6 +36,7 @@ HubProcess::HubProcess(const Scenario& scenario, const Calendar& calendar, std::
                 spec_.last_school - spec_.first_school),
       hub_(hub),
       replication_(replication),
+      slot_(slot == SIZE_MAX ? replication : slot),
       results_(results),
       state_(profiles_.size()) {
     const double sigma = scenario.params.demand.heterogeneity;
@@ -378,7 +379,7 @@ void HubProcess::lapse(std::uint32_t i) {
 
 void HubProcess::on_sample(std::size_t t) {
     Results& r = results_;
-    const std::size_t at = r.at(replication_, t, hub_);
+    const std::size_t at = r.at(slot_, t, hub_);
     const std::size_t np = r.phases.size();
     for (std::size_t c = 0; c < np; ++c) {
         const auto p = index(r.phases[c]);

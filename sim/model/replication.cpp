@@ -60,16 +60,18 @@ struct TimelineStep {
 
 class Replication {
   public:
-    Replication(const Scenario& sc, std::uint32_t rep, Results& results, bool parallel_hubs)
+    Replication(const Scenario& sc, std::uint32_t rep, std::size_t slot, Results& results,
+                bool parallel_hubs)
         : sc_(sc),
           cal_(sc.start),
           rep_(rep),
+          slot_(slot),
           results_(results),
           parallel_(parallel_hubs),
           params_(sc.params) {
         hubs_.reserve(sc.hubs.size());
         for (std::size_t h = 0; h < sc.hubs.size(); ++h)
-            hubs_.emplace_back(sc, cal_, static_cast<std::uint16_t>(h), rep, results);
+            hubs_.emplace_back(sc, cal_, static_cast<std::uint16_t>(h), rep, results, slot);
         for (std::size_t e = 0; e < sc.timeline.size(); ++e) {
             steps_.push_back({cal_.day_of(sc.timeline[e].date), e, false});
             if (sc.timeline[e].until)
@@ -172,7 +174,7 @@ class Replication {
     /// thread count.
     void add_costs(int year_index) {
         double* out =
-            &results_.cost[(rep_ * results_.years.size() + static_cast<std::size_t>(year_index)) *
+            &results_.cost[(slot_ * results_.years.size() + static_cast<std::size_t>(year_index)) *
                            kCostItemCount];
         for (const auto& h : hubs_)
             for (std::size_t k = 0; k < kCostItemCount; ++k) out[k] += h.year_cost()[k];
@@ -181,6 +183,7 @@ class Replication {
     const Scenario& sc_;
     Calendar cal_;
     std::uint32_t rep_;
+    std::size_t slot_;
     Results& results_;
     bool parallel_;
     Parameters params_;
@@ -234,8 +237,13 @@ void prepare_results(const Scenario& sc, std::uint32_t replications, Results& r)
 }
 
 void run_replication(const Scenario& sc, std::uint32_t rep, Results& results, bool parallel_hubs) {
-    Replication(sc, rep, results, parallel_hubs).run();
-    find_target_days(sc, rep, results);
+    run_replication(sc, rep, rep, results, parallel_hubs);
+}
+
+void run_replication(const Scenario& sc, std::uint32_t rep, std::size_t slot, Results& results,
+                     bool parallel_hubs) {
+    Replication(sc, rep, slot, results, parallel_hubs).run();
+    find_target_days(sc, static_cast<std::uint32_t>(slot), results);
 }
 
 }  // namespace hubsim

@@ -23,7 +23,7 @@ Results run_scenario(const Scenario& scenario, const RunOptions& options) {
     tbb::task_arena arena(threads);
     arena.execute([&] {
         tbb::parallel_for(std::uint32_t{0}, options.replications, [&](std::uint32_t rep) {
-            run_replication(scenario, rep, results, parallel_hubs);
+            run_replication(scenario, options.first_replication + rep, rep, results, parallel_hubs);
             const auto n = ++done;
             if (options.on_progress) options.on_progress(n);
         });

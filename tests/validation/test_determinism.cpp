@@ -113,3 +113,20 @@ TEST(CommonRandomNumbers, AHubThePolicyCannotReachKeepsItsTrajectory) {
     }
     EXPECT_NE(hub_slice(a.stage_counts, a, 1, ps), hub_slice(b.stage_counts, b, 1, ps));
 }
+
+TEST(Determinism, ALaterBatchOfReplicationsExtendsAnEarlierOne) {
+    const auto sc = load_yaml(kFourHubs).scenario;
+    const Results all = run(sc, 5, 2);
+    RunOptions o;
+    o.replications = 2;
+    o.first_replication = 3;
+    o.threads = 2;
+    const Results tail = run_scenario(sc, o);
+    const std::size_t per_rep = all.stage_counts.size() / 5;
+    EXPECT_TRUE(std::equal(tail.stage_counts.begin(), tail.stage_counts.end(),
+                           all.stage_counts.begin() + static_cast<std::ptrdiff_t>(3 * per_rep)));
+    const std::size_t cost_per_rep = all.cost.size() / 5;
+    EXPECT_TRUE(std::equal(tail.cost.begin(), tail.cost.end(),
+                           all.cost.begin() + static_cast<std::ptrdiff_t>(3 * cost_per_rep)));
+    EXPECT_EQ(tail.target_day[0], all.target_day[3 * all.targets]);
+}

@@ -45,8 +45,9 @@ struct HubEvent {
 
 class HubProcess {
   public:
+    /// `replication` keys the random streams; results go to replication slot `slot`.
     HubProcess(const Scenario& scenario, const Calendar& calendar, std::uint16_t hub,
-               std::uint32_t replication, Results& results);
+               std::uint32_t replication, Results& results, std::size_t slot = SIZE_MAX);
 
     /// Step 1 of the year. `samples` are the indices of the samples taken in this year.
     void begin_year(int year, const Parameters& params, std::span<const std::size_t> samples);
@@ -105,6 +106,7 @@ class HubProcess {
     std::span<const SchoolProfile> profiles_;
     std::uint16_t hub_;
     std::uint32_t replication_;
+    std::size_t slot_;
     Results& results_;
 
     std::vector<SchoolState> state_;

@@ -17,5 +17,8 @@ void prepare_results(const Scenario& scenario, std::uint32_t replications, Resul
 /// the results are the same either way.
 void run_replication(const Scenario& scenario, std::uint32_t replication, Results& results,
                      bool parallel_hubs);
+/// The same, writing into results slot `slot` (for runs of replications first..first+n).
+void run_replication(const Scenario& scenario, std::uint32_t replication, std::size_t slot,
+                     Results& results, bool parallel_hubs);
 
 }  // namespace hubsim

@@ -12,6 +12,8 @@ namespace hubsim {
 
 struct RunOptions {
     std::uint32_t replications = 1;
+    /// Index of the first replication: a run of replications 10..19 extends one of 0..9.
+    std::uint32_t first_replication = 0;
     int threads = 0;  ///< 0: all cores
     /// Called after each finished replication with the number done so far (from any thread).
     std::function<void(std::uint32_t)> on_progress;
