@@ -1,6 +1,7 @@
 // The hubsim command line: parses arguments, loads scenarios, runs, writes, reports.
 // Exit status: 0 success, 2 bad input (usage, scenario), 1 internal failure.
 
+#include <tbb/task_arena.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -93,19 +94,17 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     auto opts = scenario_options();
     opts.add_options()("output,o", po::value<std::string>(),
                        "output HDF5 file (default results/NAME.h5)")(
-        "replications,r", po::value<std::uint32_t>(), "replications (default: the scenario's)")(
-        "seed", po::value<std::uint64_t>(), "root seed (default: the scenario's)")(
+        "replications,r", po::value<std::string>(), "replications (default: the scenario's)")(
+        "seed", po::value<std::string>(), "root seed (default: the scenario's)")(
         "threads,t", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
         "quiet,q", po::bool_switch(), "no progress or summary");
     const auto vm = parse(args, opts);
     auto sets =
         vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    if (vm.count("seed")) sets.push_back("seed=" + std::to_string(vm["seed"].as<std::uint64_t>()));
-    if (vm.count("replications")) {
-        if (vm["replications"].as<std::uint32_t>() == 0)
-            throw UsageError("--replications must be at least 1");
-        sets.push_back("replications=" + std::to_string(vm["replications"].as<std::uint32_t>()));
-    }
+    // Passed on as typed: the scenario loader checks them and quotes them as given.
+    if (vm.count("seed")) sets.push_back("seed=" + vm["seed"].as<std::string>());
+    if (vm.count("replications"))
+        sets.push_back("replications=" + vm["replications"].as<std::string>());
     const int threads = vm["threads"].as<int>();
     if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
     const bool quiet = vm["quiet"].as<bool>();
@@ -117,6 +116,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
         throw InputError({{"command line", 0, 0, "--output",
                            "folder does not exist: " + out.parent_path().string()}});
+    if (fs::is_directory(out))
+        throw InputError(
+            {{"command line", 0, 0, "--output", "is a folder, not a file name: " + out.string()}});
 
     RunOptions ro;
     ro.replications = sc.replications;
@@ -133,7 +135,8 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     const auto t0 = std::chrono::steady_clock::now();
     const Results results = run_scenario(sc, ro);
     const auto t1 = std::chrono::steady_clock::now();
-    write_results(out, ls, results, Provenance{command_line, threads});
+    const int used = threads > 0 ? threads : tbb::this_task_arena::max_concurrency();
+    write_results(out, ls, results, Provenance{command_line, used});
     const auto t2 = std::chrono::steady_clock::now();
     if (!quiet) {
         const double sim_s = std::chrono::duration<double>(t1 - t0).count();

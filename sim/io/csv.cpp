@@ -52,7 +52,8 @@ const std::string& CsvTable::get(std::size_t row, const std::string& name) const
     return rows[row][static_cast<std::size_t>(column(name) - 1)];
 }
 
-CsvTable read_csv(const std::filesystem::path& path, const std::vector<std::string>& required) {
+CsvTable read_csv(const std::filesystem::path& path, const std::vector<std::string>& required,
+                  std::vector<Diagnostic>& problems) {
     const std::string file = path.string();
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError({{file, 0, 0, "", "cannot open the file"}});
@@ -75,10 +76,9 @@ CsvTable read_csv(const std::filesystem::path& path, const std::vector<std::stri
             continue;
         }
         if (fields.size() != t.header.size()) {
-            errs.push_back({file, n, 1, "",
-                            "expected " + std::to_string(t.header.size()) + " fields, found " +
-                                std::to_string(fields.size())});
-            if (errs.size() >= 20) break;
+            problems.push_back({file, n, 1, "",
+                                "expected " + std::to_string(t.header.size()) + " fields, found " +
+                                    std::to_string(fields.size())});
             continue;
         }
         t.rows.push_back(std::move(fields));

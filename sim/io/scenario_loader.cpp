@@ -327,7 +327,7 @@ void read_hubs_csv(const fs::path& file, const YAML::Node& node, const std::stri
                    std::vector<HubSpec>& hubs, Checker& ck) {
     CsvTable table;
     try {
-        table = read_csv(file, {"name", "opens"});
+        table = read_csv(file, {"name", "opens"}, ck.diagnostics());
     } catch (const InputError& e) {
         for (const auto& d : e.diagnostics()) ck.diagnostics().push_back(d);
         return;
@@ -446,7 +446,7 @@ void read_hubs(const YAML::Node& node, const std::string& scenario_path, const D
 void read_schools_csv(const fs::path& file, const YAML::Node& node, Scenario& sc, Checker& ck) {
     CsvTable table;
     try {
-        table = read_csv(file, {"urn", "hub", "phase", "pupils", "disadvantage"});
+        table = read_csv(file, {"urn", "hub", "phase", "pupils", "disadvantage"}, ck.diagnostics());
     } catch (const InputError& e) {
         for (const auto& d : e.diagnostics()) ck.diagnostics().push_back(d);
         return;
@@ -790,8 +790,7 @@ std::string resolve(const Scenario& sc, const YAML::Node& schools_node) {
         out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << h.name
             << YAML::Key << "region" << YAML::Value << h.region << YAML::Key << "opens"
             << YAML::Value << format_date(h.opens) << YAML::Key << "capacity_factor" << YAML::Value
-            << h.capacity_factor << YAML::Key << "schools" << YAML::Value
-            << (h.last_school - h.first_school);
+            << h.capacity_factor;
         bool any = false;
         for (double v : h.initial_llme) any |= v >= 0;
         if (any) {
@@ -805,7 +804,8 @@ std::string resolve(const Scenario& sc, const YAML::Node& schools_node) {
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;
-    out << YAML::Key << "schools" << YAML::Value << schools_node;
+    out << YAML::Key << "schools" << YAML::Value << schools_node
+        << YAML::Comment(std::to_string(sc.schools.size()) + " schools");
     out << YAML::Key << "timeline" << YAML::Value << YAML::BeginSeq;
     for (const auto& e : sc.timeline) {
         out << YAML::BeginMap << YAML::Key << "date" << YAML::Value << format_date(e.date);
@@ -843,6 +843,8 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
 }
 
 std::string read_text(const fs::path& path) {
+    if (fs::is_directory(path))
+        throw InputError({{path.string(), 0, 0, "", "is a folder, not a scenario file"}});
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError({{path.string(), 0, 0, "", "cannot open the scenario file"}});
     std::stringstream ss;
@@ -877,27 +879,32 @@ YAML::Node overlay(const YAML::Node& a, const YAML::Node& b, bool top) {
     return out;
 }
 
+LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& overrides,
+                         std::vector<fs::path> chain);
+
 /// Resolves `base: OTHER.yaml`: the base is checked on its own (so its errors name its own
-/// file), its data files are pinned to its folder, and this file is laid over it.
-YAML::Node with_base(YAML::Node root, const fs::path& path, int depth) {
+/// file), its data files are pinned to its folder, and this file is laid over it. `chain`
+/// holds the files that led here, to catch a base that leads back to itself.
+YAML::Node with_base(YAML::Node root, const fs::path& path, std::vector<fs::path> chain) {
     const YAML::Node base = root["base"];
     if (!base.IsDefined()) return root;
     const std::string file = path.string();
-    if (!base.IsScalar() || depth > 8) {
-        const auto m = base.Mark();
+    const auto m = base.Mark();
+    if (!base.IsScalar())
         throw InputError({{file, m.line + 1, m.column + 1, "base",
-                           depth > 8 ? "bases nested more than 8 deep (a cycle?)"
-                                     : "expected a scenario file name"}});
-    }
+                           "expected a scenario file name, found " + found(base)}});
     const fs::path base_path = beside(file, base.Scalar());
-    if (!fs::exists(base_path)) {
-        const auto m = base.Mark();
+    if (!fs::is_regular_file(base_path))
         throw InputError({{file, m.line + 1, m.column + 1, "base",
                            "no such scenario file: " + base_path.string()}});
-    }
-    load_scenario(base_path);  // throws, naming the base's own file, if the base is bad
+    chain.push_back(fs::weakly_canonical(path));
+    if (std::find(chain.begin(), chain.end(), fs::weakly_canonical(base_path)) != chain.end())
+        throw InputError(
+            {{file, m.line + 1, m.column + 1, "base",
+              "'" + base.Scalar() + "' leads back to this file: bases cannot form a cycle"}});
+    load_impl(base_path, {}, chain);  // throws, naming the base's own file, if the base is bad
     YAML::Node base_root =
-        with_base(parse_yaml(read_text(base_path), base_path.string()), base_path, depth + 1);
+        with_base(parse_yaml(read_text(base_path), base_path.string()), base_path, chain);
     for (const char* section : {"hubs", "schools"}) {
         YAML::Node sec = base_root[section];
         if (sec.IsMap() && sec["file"].IsScalar())
@@ -914,12 +921,19 @@ YAML::Node with_base(YAML::Node root, const fs::path& path, int depth) {
 }  // namespace
 
 LoadedScenario load_scenario(const fs::path& path, const std::vector<std::string>& overrides) {
+    return load_impl(path, overrides, {});
+}
+
+namespace {
+
+LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& overrides,
+                         std::vector<fs::path> chain) {
     LoadedScenario out;
     out.source_path = path.string();
     const std::string file = path.string();
     out.source_text = read_text(path);
     YAML::Node root = parse_yaml(out.source_text, file);
-    root = with_base(root, path, 0);
+    root = with_base(root, path, std::move(chain));
 
     std::vector<Diagnostic> set_errors;
     for (const auto& o : overrides) apply_override(root, o, set_errors);
@@ -972,7 +986,17 @@ LoadedScenario load_scenario(const fs::path& path, const std::vector<std::string
                      format_date(sc.end));
     if (dates_ok && (static_cast<int>(sc.end.year()) - static_cast<int>(sc.start.year()) > 200))
         ck.error(root["end"], "end", "expected at most 200 years after start");
-    if (auto s = root["seed"]) sc.seed = whole<std::uint64_t>(s, "seed", 0, 1.8e19, ck).value_or(1);
+    if (auto s = root["seed"]) {
+        // Parsed as an integer, not through a double: every 64-bit seed is kept exactly.
+        std::uint64_t v = 0;
+        const std::string t = s.IsScalar() ? s.Scalar() : "";
+        const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+        if (t.empty() || ec != std::errc{} || ptr != t.data() + t.size())
+            ck.error(s, "seed",
+                     "expected a whole number in [0, 18446744073709551615], found " + found(s));
+        else
+            sc.seed = v;
+    }
     if (auto r = root["replications"])
         sc.replications = whole<std::uint32_t>(r, "replications", 1, 1e7, ck).value_or(1);
     if (auto o = root["output"]) {
@@ -1000,9 +1024,10 @@ LoadedScenario load_scenario(const fs::path& path, const std::vector<std::string
     if (!ck.ok()) throw InputError(std::move(ck.diagnostics()));
     sc.index_schools();
     YAML::Node schools_node = YAML::Clone(root["schools"]);
-    schools_node["count"] = sc.schools.size();
     out.resolved_yaml = resolve(sc, schools_node);
     return out;
 }
+
+}  // namespace
 
 }  // namespace hubsim

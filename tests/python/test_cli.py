@@ -238,9 +238,6 @@ def test_csv_short_row_names_file_and_line(tmp_path):
     assert f"{tmp_path / 'schools.csv'}:3:" in proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: one row with the wrong number of fields stops the CSV check; the value errors in "
-    "every other row go unreported (contract: all errors in a file at once where possible)"))
 def test_csv_short_row_does_not_hide_other_errors(tmp_path):
     scenario = write_csv_scenario(tmp_path, GOOD_ROWS + BAD_ROWS + "5,Alpha,secondary\n")
     proc = run_hubsim("validate", scenario)
@@ -253,10 +250,6 @@ def test_csv_short_row_does_not_hide_other_errors(tmp_path):
 # ---------------------------------------------------------------- scenario bases
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a scenario whose base is itself (or a cycle of bases) crashes hubsim with a stack "
-    "overflow (SIGSEGV) instead of exiting 2: with_base() calls load_scenario(base) at depth 0, "
-    "so the depth limit never triggers"))
 @pytest.mark.parametrize("cycle", ["self", "pair"])
 def test_base_cycle_is_an_input_error(cycle, tmp_path):
     a = tmp_path / "a.yaml"
@@ -280,9 +273,6 @@ def test_negative_numbers_rejected(option, value, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a negative --seed/--replications wraps round as unsigned and the error quotes the "
-    "wrapped number (found '18446744073709551611' for --seed -5), not what was typed"))
 @pytest.mark.parametrize("option, value", [("--seed", "-5"), ("--replications", "-1")])
 def test_negative_numbers_quoted_as_given(option, value, tmp_path):
     proc = run_hubsim("run", TINY, "-o", tmp_path / "x.h5", "-q", option, value)
@@ -347,9 +337,6 @@ def test_run_into_missing_folder(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: -o naming an existing folder is bad input but exits 1 ('internal error: filesystem "
-    "error: cannot rename: Is a directory'), after simulating every replication"))
 def test_output_that_is_a_folder(tmp_path):
     folder = tmp_path / "already_a_folder"
     folder.mkdir()

@@ -128,10 +128,6 @@ def test_resolved_scenario_multi(multi_h5):
     assert [t["share"] for t in sc["targets"]] == pytest.approx([0.02, 0.9])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the resolved /scenario is not a loadable scenario: it adds hubs[i].schools and "
-    "schools.count, which the loader rejects as unknown keys, so a run cannot be reproduced "
-    "from its own output"))
 def test_resolved_scenario_reproduces_the_run(multi_h5, tmp_path):
     with h5py.File(multi_h5, "r") as f:
         resolved = text_of(f["scenario"][()])
@@ -367,9 +363,6 @@ def test_other_seed_gives_other_result(multi_h5, multi_h5_other_seed):
         assert not np.array_equal(a["trajectories/stage_counts"][()], b["trajectories/stage_counts"][()])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: seeds are parsed through a double and capped at 1.8e19: a seed above 2**53 is "
-    "silently changed (9007199254740993 runs as 9007199254740992) and 2**64-1 is rejected"))
 @pytest.mark.parametrize("seed", [2**53 + 1, 2**64 - 1])
 def test_large_seed_kept_exactly(seed, tmp_path):
     out = tmp_path / "big_seed.h5"

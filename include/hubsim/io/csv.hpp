@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "hubsim/io/diagnostics.hpp"
+
 namespace hubsim {
 
 struct CsvTable {
@@ -21,8 +23,10 @@ struct CsvTable {
     int line(std::size_t row) const { return lines[row]; }
 };
 
-/// Reads `path`; throws InputError naming the file and line if it cannot be read, a
-/// `required` column is missing, or a row has the wrong number of fields.
-CsvTable read_csv(const std::filesystem::path& path, const std::vector<std::string>& required);
+/// Reads `path`; throws InputError naming the file and line if it cannot be read or a
+/// `required` column is missing. Rows with the wrong number of fields are left out and
+/// reported in `problems`, so the caller can go on checking the others.
+CsvTable read_csv(const std::filesystem::path& path, const std::vector<std::string>& required,
+                  std::vector<Diagnostic>& problems);
 
 }  // namespace hubsim

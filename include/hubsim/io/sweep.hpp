@@ -1,0 +1,96 @@
+#pragma once
+/// \file
+/// Parameter sweeps: a sweep file names a base scenario, the parameters to vary and a
+/// design; each design point is the base scenario with those parameters set.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "hubsim/io/scenario_loader.hpp"
+#include "hubsim/model/results.hpp"
+
+namespace hubsim {
+
+/// One varied parameter: a list of values, an evenly spaced range, or a uniform
+/// distribution (for sampled designs).
+struct SweepParameter {
+    const ParamSpec* spec = nullptr;
+    std::vector<double> values;  ///< explicit values (choices as their index)
+    double low = 0, high = 0;    ///< range or distribution bounds
+    std::uint32_t steps = 0;     ///< grid steps over [low, high]; 0 if not a range
+};
+
+enum class SweepDesign : std::uint8_t { Grid, LatinHypercube, Sobol };
+
+struct SweepSpec {
+    std::string path;
+    std::string name;
+    std::string source_text;
+    LoadedScenario base;
+    std::uint32_t replications = 1;
+    SweepDesign design = SweepDesign::Grid;
+    std::uint32_t sampled_points = 0;  ///< points of a sampled design
+    std::vector<SweepParameter> parameters;
+    bool keep_trajectories = false;
+
+    /// Every design point: values[point][parameter], in the order of `parameters`.
+    std::vector<std::vector<double>> points() const;
+    /// The scenario of one point.
+    Scenario scenario_at(const std::vector<double>& point) const;
+    /// A short text that identifies a point's results: the base scenario, the seed and the
+    /// point's values. Results are reused (on --resume) only where it matches.
+    std::string fingerprint(const std::vector<double>& point) const;
+};
+
+/// Loads and checks a sweep file; throws InputError with every problem, located.
+SweepSpec load_sweep(const std::filesystem::path& path,
+                     const std::vector<std::string>& overrides = {});
+
+/// What a sweep keeps of one point: arrays laid out replication-major, so a later batch of
+/// replications is appended to them.
+struct PointResults {
+    std::string fingerprint;
+    std::uint32_t replications = 0;
+    std::vector<std::uint32_t> engaged;    ///< national: [replication][time][phase]
+    std::vector<std::int32_t> target_day;  ///< [replication][target]
+    std::vector<double> cost;              ///< [replication][year][cost item]
+    /// Kept only when the sweep keeps trajectories; shapes as in Results.
+    std::vector<std::uint32_t> stage_counts, hub_engaged, waiting, participating, trainees, llme,
+        work_groups;
+
+    /// The kept parts of a run.
+    static PointResults from(const Results& r, bool keep_trajectories, std::string fingerprint);
+    /// Appends a later batch of replications.
+    void append(const PointResults& later);
+};
+
+/// A sweep's output as it is on disk: the axes, the points and their results. A whole
+/// sweep, a shard of one, and one point's journal entry all have this form.
+struct SweepFile {
+    std::string name, sweep_text, scenario_yaml, start_date;
+    std::uint64_t seed = 0;
+    std::vector<std::string> parameter_keys;
+    std::vector<std::vector<std::string>> parameter_choices;  ///< per parameter; empty if numeric
+    std::uint32_t total_points = 0;
+    std::vector<std::uint32_t> point_index;         ///< global index of each point held
+    std::vector<std::vector<double>> point_values;  ///< [point][parameter]
+    std::vector<std::int32_t> sample_days, years;
+    std::vector<std::string> hubs, phases, targets;
+    std::vector<std::int32_t> target_by;  ///< day each target is due
+    std::uint32_t replications = 0;
+    bool trajectories = false;
+    std::vector<PointResults> results;  ///< one per point held
+
+    /// The axes and points of `spec`, with no results yet.
+    static SweepFile describe(const SweepSpec& spec);
+};
+
+/// Writes atomically (temporary name, flush, rename). `command_line` goes into provenance.
+void write_sweep_file(const std::filesystem::path& path, const SweepFile& file,
+                      const std::string& command_line);
+/// Reads a file written by write_sweep_file; throws InputError if it is not one.
+SweepFile read_sweep_file(const std::filesystem::path& path);
+
+}  // namespace hubsim
