@@ -19,6 +19,7 @@
 #include "hubsim/model/runner.hpp"
 #include "hubsim/version.hpp"
 #include "summary.hpp"
+#include "sweep_command.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -34,12 +35,16 @@ const char* kUsage =
 Usage:
   hubsim run SCENARIO.yaml [-o OUT.h5] [--replications N] [--seed S] [--threads T] [--set key=value ...] [--quiet]
   hubsim validate SCENARIO.yaml [--set key=value ...]
+  hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--quiet]
+  hubsim merge SHARD.h5... -o OUT.h5
   hubsim params [--markdown]
   hubsim --help | --version
 
 Commands:
   run       simulate the scenario and write an HDF5 file (default results/NAME.h5)
   validate  check a scenario and report every problem, with file, line and column
+  sweep     run every point of a parameter sweep (under mpirun: across ranks)
+  merge     join the shards of a sweep run as a job array
   params    list every scenario parameter: key, default, range, meaning
 
 Exit status: 0 success, 2 bad input, 1 internal failure.
@@ -222,8 +227,10 @@ int main(int argc, char** argv) {
         if (cmd == "run") return cmd_run(rest, join_args(argc, argv));
         if (cmd == "validate") return cmd_validate(rest);
         if (cmd == "params") return cmd_params(rest);
+        if (cmd == "sweep") return sweep_command(rest, join_args(argc, argv));
+        if (cmd == "merge") return merge_command(rest, join_args(argc, argv));
         std::string msg = "unknown command '" + cmd + "'";
-        if (auto s = did_you_mean(cmd, {"run", "validate", "params"}); !s.empty())
+        if (auto s = did_you_mean(cmd, {"run", "validate", "params", "sweep", "merge"}); !s.empty())
             msg += " (did you mean '" + s + "'?)";
         throw UsageError(msg);
     } catch (const InputError& e) {

@@ -367,6 +367,22 @@ void PointResults::append(const PointResults& later) {
     cat(work_groups, later.work_groups);
 }
 
+void PointResults::truncate(std::uint32_t n) {
+    if (n >= replications) return;
+    auto cut = [&](auto& v) { v.resize(v.size() / replications * n); };
+    cut(engaged);
+    cut(target_day);
+    cut(cost);
+    cut(stage_counts);
+    cut(hub_engaged);
+    cut(waiting);
+    cut(participating);
+    cut(trainees);
+    cut(llme);
+    cut(work_groups);
+    replications = n;
+}
+
 SweepFile SweepFile::describe(const SweepSpec& spec) {
     SweepFile f;
     const Scenario& sc = spec.base.scenario;

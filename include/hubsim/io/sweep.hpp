@@ -64,6 +64,8 @@ struct PointResults {
     static PointResults from(const Results& r, bool keep_trajectories, std::string fingerprint);
     /// Appends a later batch of replications.
     void append(const PointResults& later);
+    /// Keeps only the first `n` replications.
+    void truncate(std::uint32_t n);
 };
 
 /// A sweep's output as it is on disk: the axes, the points and their results. A whole

@@ -1,0 +1,11 @@
+#pragma once
+// `hubsim sweep` and `hubsim merge`: parameter sweeps on oneTBB, under MPI, or as shards
+// of a job array; every finished point is journalled at once, so a killed sweep resumes.
+
+#include <string>
+#include <vector>
+
+namespace hubsim {
+int sweep_command(const std::vector<std::string>& args, const std::string& command_line);
+int merge_command(const std::vector<std::string>& args, const std::string& command_line);
+}  // namespace hubsim
