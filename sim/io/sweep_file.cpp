@@ -112,7 +112,7 @@ void target_statistics(const SweepFile& f, std::vector<double>& quantiles,
                 const double v =
                     R ? days[static_cast<std::size_t>(std::floor(q * static_cast<double>(R - 1)))]
                       : NAN;
-                quantiles.push_back(std::isinf(v) ? NAN : v);
+                quantiles.push_back(std::isfinite(v) ? static_cast<std::int32_t>(v) : -1);
             }
             met.push_back(R ? static_cast<double>(on_time) / static_cast<double>(R) : NAN);
         }
@@ -149,7 +149,8 @@ void write_groups(hid_t file, const SweepFile& f, const Scales& root) {
         gather(f, &PointResults::target_day), since);
     put(s, local, &root, "cost", {"point", "replication", "year", "cost_item"},
         gather(f, &PointResults::cost), "GBP");
-    std::vector<double> quantiles, met;
+    std::vector<std::int32_t> quantiles;
+    std::vector<double> met;
     target_statistics(f, quantiles, met);
     put(s, local, &root, "target_day_quantiles", {"point", "target", "quantile"}, quantiles, since);
     put(s, local, &root, "target_met_probability", {"point", "target"}, met);
