@@ -92,9 +92,9 @@ std::vector<T> gather(const SweepFile& f, std::vector<T> PointResults::*member) 
     return out;
 }
 
-/// Target-day quantiles across replications, per point and target (NaN: not met at that
+/// Target-day quantiles across replications, per point and target (-1: not met at that
 /// quantile), and the probability each target is met by its date.
-void target_statistics(const SweepFile& f, std::vector<double>& quantiles,
+void target_statistics(const SweepFile& f, std::vector<std::int32_t>& quantiles,
                        std::vector<double>& met) {
     const std::size_t nt = f.targets.size(), R = f.replications;
     for (const auto& p : f.results) {
@@ -108,7 +108,7 @@ void target_statistics(const SweepFile& f, std::vector<double>& quantiles,
             }
             std::sort(days.begin(), days.end());
             for (double q : kQuantiles) {
-                // The lower empirical quantile: an actual sample day, or NaN for "never".
+                // The lower empirical quantile: an actual sample day, or -1 for "never".
                 const double v =
                     R ? days[static_cast<std::size_t>(std::floor(q * static_cast<double>(R - 1)))]
                       : NAN;
