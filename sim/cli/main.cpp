@@ -16,6 +16,7 @@
 #include "hubsim/io/diagnostics.hpp"
 #include "hubsim/io/output.hpp"
 #include "hubsim/io/scenario_loader.hpp"
+#include "hubsim/io/sweep.hpp"
 #include "hubsim/model/runner.hpp"
 #include "hubsim/version.hpp"
 #include "summary.hpp"
@@ -34,7 +35,7 @@ const char* kUsage =
 
 Usage:
   hubsim run SCENARIO.yaml [-o OUT.h5] [--replications N] [--seed S] [--threads T] [--set key=value ...] [--quiet]
-  hubsim validate SCENARIO.yaml [--set key=value ...]
+  hubsim validate SCENARIO.yaml|SWEEP.yaml [--set key=value ...]
   hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--quiet]
   hubsim merge SHARD.h5... -o OUT.h5
   hubsim params [--markdown]
@@ -87,7 +88,15 @@ int cmd_validate(const std::vector<std::string>& args) {
     const auto vm = parse(args, opts);
     const auto sets =
         vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    const LoadedScenario ls = load_scenario(vm["scenario"].as<std::string>(), sets);
+    const std::string path = vm["scenario"].as<std::string>();
+    if (is_sweep_file(path)) {
+        const SweepSpec sw = load_sweep(path, sets);
+        std::printf("%s: ok (a sweep of %zu points x %u replications over %zu parameters of %s)\n",
+                    path.c_str(), sw.points().size(), sw.replications, sw.parameters.size(),
+                    sw.base.source_path.c_str());
+        return kOk;
+    }
+    const LoadedScenario ls = load_scenario(path, sets);
     const Scenario& sc = ls.scenario;
     std::printf("%s: ok (%zu hubs, %zu schools, %zu timeline events, %zu targets)\n",
                 ls.source_path.c_str(), sc.hubs.size(), sc.schools.size(), sc.timeline.size(),

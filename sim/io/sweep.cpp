@@ -100,6 +100,15 @@ std::string format_value(const ParamSpec& spec, double v) {
 
 }  // namespace
 
+bool is_sweep_file(const fs::path& path) {
+    try {
+        const YAML::Node root = YAML::LoadFile(path.string());
+        return root.IsMap() && root["scenario"].IsDefined() && root["parameters"].IsDefined();
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
 SweepSpec load_sweep(const fs::path& path, const std::vector<std::string>& overrides) {
     SweepSpec sw;
     sw.path = path.string();

@@ -200,3 +200,13 @@ def test_bad_sweep_files(sweep_dir, text, where, words):
     assert proc.returncode == 2, proc.stderr
     assert where in proc.stderr and words in proc.stderr, proc.stderr
     assert not (sweep_dir / "bad.h5").exists()
+
+
+def test_every_shipped_sweep_validates():
+    from conftest import REPO
+    sweeps = sorted((REPO / "scenarios" / "sweeps").glob("*.yaml"))
+    assert sweeps
+    for s in sweeps:
+        proc = run_hubsim("validate", s)
+        assert proc.returncode == 0, proc.stderr
+        assert "a sweep of" in proc.stdout

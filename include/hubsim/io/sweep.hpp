@@ -44,6 +44,10 @@ struct SweepSpec {
     std::string fingerprint(const std::vector<double>& point) const;
 };
 
+/// True if `path` looks like a sweep file (a mapping with a `scenario` key) rather than a
+/// scenario; false if it cannot be read as YAML at all.
+bool is_sweep_file(const std::filesystem::path& path);
+
 /// Loads and checks a sweep file; throws InputError with every problem, located.
 SweepSpec load_sweep(const std::filesystem::path& path,
                      const std::vector<std::string>& overrides = {});
