@@ -184,6 +184,8 @@ void write_file(hid_t file, const LoadedScenario& ls, const Results& r, const Pr
             "schools that have ever taken part in a TfM Work Group", "schools");
         put("llme", {a.replication, a.time, a.hub, a.status}, r.llme,
             "local leaders by status (left: cumulative)", "LLME");
+        put("specialists", {a.replication, a.time, a.hub, a.status}, r.specialists,
+            "Mastery Specialists (trained leaders) by status", "LLME");
         put("work_groups", {a.replication, a.time, a.hub, a.phase, a.stage}, r.work_groups,
             "Work Groups running in the academic year of the sample", "groups");
         put("waiting", {a.replication, a.time, a.hub, a.phase}, r.waiting,

@@ -83,8 +83,8 @@ void HubProcess::open(const Parameters& params) {
         const double n = spec_.initial_llme[index(p)] >= 0 ? spec_.initial_llme[index(p)]
                                                            : params.of(p).llme.initial_per_hub;
         for (int k = 0; k < static_cast<int>(n); ++k)
-            llme_.push_back(
-                Llme{static_cast<std::uint32_t>(llme_.size()), p, LlmeStatus::Active, 0, 0});
+            llme_.push_back(Llme{static_cast<std::uint32_t>(llme_.size()), p, LlmeRole::Founding,
+                                 LlmeStatus::Active, 0, 0});
     }
 }
 
@@ -153,7 +153,12 @@ void HubProcess::start_training(const std::array<std::uint32_t, kPhaseCount>& tr
         const auto n = trainees[index(p)];
         const auto years = static_cast<std::uint8_t>(params.of(p).llme.training_years);
         for (std::uint32_t k = 0; k < n; ++k) {
-            Llme l{static_cast<std::uint32_t>(llme_.size()), p, LlmeStatus::InTraining, years, 0};
+            Llme l{static_cast<std::uint32_t>(llme_.size()),
+                   p,
+                   LlmeRole::Specialist,
+                   LlmeStatus::InTraining,
+                   years,
+                   0};
             llme_.push_back(l);
         }
         trainees_[index(p)] = n;
@@ -393,10 +398,15 @@ void HubProcess::on_sample(std::size_t t) {
         r.participating[cell] = participating_[p];
         r.trainees[cell] = trainees_[p];
     }
-    std::array<std::uint32_t, kLlmeStatusCount> by_status{};
-    for (const Llme& l : llme_) ++by_status[static_cast<std::size_t>(l.status)];
+    std::array<std::uint32_t, kLlmeStatusCount> by_status{}, specialists{};
+    for (const Llme& l : llme_) {
+        ++by_status[static_cast<std::size_t>(l.status)];
+        if (l.role == LlmeRole::Specialist) ++specialists[static_cast<std::size_t>(l.status)];
+    }
     for (std::size_t k = 0; k < kLlmeStatusCount; ++k)
         r.llme[at * kLlmeStatusCount + k] = by_status[k];
+    for (std::size_t k = 0; k < kLlmeStatusCount; ++k)
+        r.specialists[at * kLlmeStatusCount + k] = specialists[k];
 }
 
 }  // namespace hubsim

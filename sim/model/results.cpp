@@ -15,6 +15,7 @@ void Results::allocate(std::size_t replications_, std::size_t hubs_, std::size_t
     participating.assign(cells * np, 0);
     trainees.assign(cells * np, 0);
     llme.assign(cells * kLlmeStatusCount, 0);
+    specialists.assign(cells * kLlmeStatusCount, 0);
     cost.assign(replications * years.size() * kCostItemCount, 0.0);
     target_day.assign(replications * targets, -1);
     hub_target_day.assign(replications * hubs * targets, -1);

@@ -128,6 +128,7 @@ TEST(Determinism, ALaterBatchOfReplicationsExtendsAnEarlierOne) {
     const std::size_t cost_per_rep = all.cost.size() / 5;
     EXPECT_TRUE(std::equal(tail.cost.begin(), tail.cost.end(),
                            all.cost.begin() + static_cast<std::ptrdiff_t>(3 * cost_per_rep)));
-    EXPECT_TRUE(std::equal(tail.llme.begin(), tail.llme.end(),
-                           all.llme.begin() + static_cast<std::ptrdiff_t>(3 * all.llme.size() / 5)));
+    EXPECT_TRUE(
+        std::equal(tail.llme.begin(), tail.llme.end(),
+                   all.llme.begin() + static_cast<std::ptrdiff_t>(3 * all.llme.size() / 5)));
 }

@@ -119,6 +119,8 @@ TEST(HandWorked, LeaderPipeline) {
         EXPECT_EQ(llme_count(r, 0, t, 0, LlmeStatus::Active), 2 * t);
         EXPECT_EQ(llme_count(r, 0, t, 0, LlmeStatus::Left), 0u);
         EXPECT_EQ(per_phase(r.trainees, r, 0, t, 0, 0), 2u);
+        // Every leader here was trained: all of them are Mastery Specialists.
+        EXPECT_EQ(r.specialists[r.at(0, t, 0) * kLlmeStatusCount + 1], 2 * t);
     }
     // 2015/16: 2 leaders -> 2 development groups -> all 12 in; then they embed and sustain.
     EXPECT_EQ(per_phase(r.engaged, r, 0, 1, 0, 0), 12u);

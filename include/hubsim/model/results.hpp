@@ -34,8 +34,8 @@ struct Results {
     std::vector<std::uint32_t> stage_counts;
     // [replication][time][hub][phase]
     std::vector<std::uint32_t> engaged, waiting, participating, trainees;
-    // [replication][time][hub][status]
-    std::vector<std::uint32_t> llme;
+    // [replication][time][hub][status]: every leader, and the Mastery Specialists among them
+    std::vector<std::uint32_t> llme, specialists;
     // [replication][time][hub][phase][stage]
     std::vector<std::uint32_t> work_groups;
     // [replication][year][cost item], GBP
