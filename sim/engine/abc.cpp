@@ -1,0 +1,145 @@
+#include "hubsim/engine/abc.hpp"
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "hubsim/engine/design.hpp"
+#include "hubsim/engine/random.hpp"
+
+namespace hubsim {
+
+namespace {
+
+constexpr std::uint32_t kAbcPurpose = 0xABC;
+
+std::uint64_t mix(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c) {
+    return random_block(StreamKey{seed, static_cast<std::uint32_t>(a),
+                                  static_cast<std::uint32_t>(b), c, kAbcPurpose + 1},
+                        0)[0];
+}
+
+}  // namespace
+
+double weighted_quantile(std::vector<double> values, std::vector<double> weights, double q) {
+    std::vector<std::size_t> order(values.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+    const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+    double acc = 0;
+    for (std::size_t i : order) {
+        acc += weights[i];
+        if (acc >= q * total) return values[i];
+    }
+    return values.empty() ? 0.0 : values[order.back()];
+}
+
+AbcResult abc_smc(const std::vector<double>& low, const std::vector<double>& high,
+                  const AbcDistance& distance, const AbcOptions& opt, const AbcProgress& progress) {
+    const std::size_t n = opt.particles, d = low.size();
+    AbcResult res;
+    tbb::task_arena arena(opt.threads > 0 ? opt.threads : tbb::this_task_arena::max_concurrency());
+
+    // Generation 0: the prior, spread evenly by a Sobol design (or a Latin hypercube past 16).
+    const auto unit = d <= kSobolMaxDims ? sobol_points(n, d) : latin_hypercube(n, d, opt.seed);
+    std::vector<std::vector<double>> theta(n, std::vector<double>(d));
+    std::vector<double> dist(n), weight(n, 1.0 / static_cast<double>(n));
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t k = 0; k < d; ++k) theta[i][k] = low[k] + (high[k] - low[k]) * unit[i][k];
+    arena.execute([&] {
+        tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
+            dist[i] = distance(theta[i], mix(opt.seed, 0, i, 0));
+        });
+    });
+    res.generations.push_back({std::numeric_limits<double>::infinity(), n, 0});
+    res.simulations = n;
+    if (progress) progress(0, res.generations.back());
+
+    for (std::size_t g = 1; g < opt.generations; ++g) {
+        const double eps = weighted_quantile(dist, weight, opt.quantile);
+        // Kernel: Gaussian, independent per parameter, with twice the weighted variance.
+        std::vector<double> sd(d);
+        for (std::size_t k = 0; k < d; ++k) {
+            double m = 0, v = 0;
+            for (std::size_t i = 0; i < n; ++i) m += weight[i] * theta[i][k];
+            for (std::size_t i = 0; i < n; ++i)
+                v += weight[i] * (theta[i][k] - m) * (theta[i][k] - m);
+            sd[k] = std::max(std::sqrt(2 * v), 1e-12 * (high[k] - low[k] + 1e-300));
+        }
+        std::vector<double> cumulative(n);
+        std::partial_sum(weight.begin(), weight.end(), cumulative.begin());
+        std::vector<std::vector<double>> next(n, std::vector<double>(d));
+        std::vector<double> next_dist(n);
+        std::vector<std::size_t> tries(n, 0);
+        std::vector<char> exhausted(n, 0);
+        arena.execute([&] {
+            tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
+                double best = std::numeric_limits<double>::infinity();
+                std::vector<double> best_theta;
+                for (std::size_t a = 0; a < opt.max_attempts; ++a) {
+                    RandomStream s(StreamKey{opt.seed, static_cast<std::uint32_t>(g),
+                                             static_cast<std::uint32_t>(i), a, kAbcPurpose});
+                    const double pick = s.uniform() * cumulative.back();
+                    const std::size_t j = static_cast<std::size_t>(
+                        std::upper_bound(cumulative.begin(), cumulative.end(), pick) -
+                        cumulative.begin());
+                    std::vector<double> t(d);
+                    bool inside = true;
+                    for (std::size_t k = 0; k < d; ++k) {
+                        t[k] = theta[std::min(j, n - 1)][k] +
+                               sd[k] * standard_normal(s.uniform(), s.uniform());
+                        inside = inside && t[k] >= low[k] && t[k] <= high[k];
+                    }
+                    if (!inside) continue;
+                    ++tries[i];
+                    const double dd = distance(t, mix(opt.seed, g, i, a));
+                    if (dd < best) {
+                        best = dd;
+                        best_theta = t;
+                    }
+                    if (dd <= eps) break;
+                }
+                if (best_theta.empty()) best_theta = theta[i];  // nothing inside the prior: stay
+                exhausted[i] = best > eps;
+                next[i] = best_theta;
+                next_dist[i] = best;
+            });
+        });
+        // Importance weights: uniform prior over the kernel mixture of the last generation.
+        std::vector<double> w(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            double mixture = 0;
+            for (std::size_t j = 0; j < n; ++j) {
+                double logk = 0;
+                for (std::size_t k = 0; k < d; ++k) {
+                    const double z = (next[i][k] - theta[j][k]) / sd[k];
+                    logk -= 0.5 * z * z;
+                }
+                mixture += weight[j] * std::exp(logk);
+            }
+            w[i] = mixture > 0 ? 1.0 / mixture : 0.0;
+        }
+        const double total = std::accumulate(w.begin(), w.end(), 0.0);
+        for (auto& x : w) x = total > 0 ? x / total : 1.0 / static_cast<double>(n);
+        theta = std::move(next);
+        dist = std::move(next_dist);
+        weight = std::move(w);
+        const std::size_t sims = std::accumulate(tries.begin(), tries.end(), std::size_t{0});
+        res.simulations += sims;
+        res.generations.push_back(
+            {eps, sims,
+             static_cast<std::size_t>(std::count(exhausted.begin(), exhausted.end(), 1))});
+        if (progress) progress(g, res.generations.back());
+    }
+    res.particles = std::move(theta);
+    res.weights = std::move(weight);
+    res.distances = std::move(dist);
+    return res;
+}
+
+}  // namespace hubsim
