@@ -8,11 +8,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "hubsim/io/calibration.hpp"
 #include "hubsim/io/diagnostics.hpp"
 #include "hubsim/io/output.hpp"
 #include "hubsim/io/scenario_loader.hpp"
@@ -38,6 +40,7 @@ Usage:
   hubsim validate SCENARIO.yaml|SWEEP.yaml [--set key=value ...]
   hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--quiet]
   hubsim merge SHARD.h5... -o OUT.h5
+  hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--threads T] [--quiet]
   hubsim params [--markdown]
   hubsim --help | --version
 
@@ -46,6 +49,7 @@ Commands:
   validate  check a scenario and report every problem, with file, line and column
   sweep     run every point of a parameter sweep (under mpirun: across ranks)
   merge     join the shards of a sweep run as a job array
+  calibrate fit a scenario's uncertain parameters to observed history (ABC-SMC)
   params    list every scenario parameter: key, default, range, meaning
 
 Exit status: 0 success, 2 bad input, 1 internal failure.
@@ -201,6 +205,34 @@ void print_markdown_params() {
     }
 }
 
+int cmd_calibrate(const std::vector<std::string>& args, const std::string& command_line) {
+    po::options_description opts("Options");
+    opts.add_options()("scenario", po::value<std::string>(), "calibration YAML file")(
+        "output,o", po::value<std::string>(),
+        "output HDF5 file (default results/NAME-calibration.h5)")(
+        "fitted", po::value<std::string>(), "also write the fitted scenario (YAML) here")(
+        "threads,t", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
+        "quiet,q", po::bool_switch(), "no progress");
+    const auto vm = parse(args, opts);
+    CalibrationSpec spec = load_calibration(vm["scenario"].as<std::string>());
+    spec.abc.threads = vm["threads"].as<int>();
+    const fs::path out = vm.count("output")
+                             ? fs::path(vm["output"].as<std::string>())
+                             : fs::path("results") / (spec.base.scenario.name + "-calibration.h5");
+    if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
+        throw InputError({{"command line", 0, 0, "--output",
+                           "folder does not exist: " + out.parent_path().string()}});
+    const std::string fitted = calibrate(spec, out, command_line, vm["quiet"].as<bool>());
+    if (vm.count("fitted")) {
+        const fs::path f = vm["fitted"].as<std::string>();
+        const fs::path tmp = f.string() + ".tmp";
+        std::ofstream(tmp) << fitted;
+        fs::rename(tmp, f);
+    }
+    if (!vm["quiet"].as<bool>()) std::printf("%s", fitted.c_str());
+    return kOk;
+}
+
 int cmd_params(const std::vector<std::string>& args) {
     if (!args.empty() && args[0] == "--markdown") {
         print_markdown_params();
@@ -237,9 +269,12 @@ int main(int argc, char** argv) {
         if (cmd == "validate") return cmd_validate(rest);
         if (cmd == "params") return cmd_params(rest);
         if (cmd == "sweep") return sweep_command(rest, join_args(argc, argv));
+        if (cmd == "calibrate") return cmd_calibrate(rest, join_args(argc, argv));
         if (cmd == "merge") return merge_command(rest, join_args(argc, argv));
         std::string msg = "unknown command '" + cmd + "'";
-        if (auto s = did_you_mean(cmd, {"run", "validate", "params", "sweep", "merge"}); !s.empty())
+        if (auto s =
+                did_you_mean(cmd, {"run", "validate", "params", "sweep", "merge", "calibrate"});
+            !s.empty())
             msg += " (did you mean '" + s + "'?)";
         throw UsageError(msg);
     } catch (const InputError& e) {

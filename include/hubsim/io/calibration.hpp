@@ -1,0 +1,52 @@
+#pragma once
+/// \file
+/// Calibration: fit uncertain parameters of a scenario to observed history by ABC-SMC.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hubsim/engine/abc.hpp"
+#include "hubsim/io/scenario_loader.hpp"
+#include "hubsim/model/measures.hpp"
+
+namespace hubsim {
+
+/// One observed value, as a row of the observations CSV.
+struct Observation {
+    Date date;
+    Measure measure;
+    std::optional<Phase> phase;  ///< nullopt: all phases
+    Scope scope;
+    double value;
+    enum class Kind : std::uint8_t { Exact, Approximate, LowerBound } kind;
+    std::string label;  ///< "2018-01-31 engaged all national" for reports
+};
+
+struct CalibrationSpec {
+    std::string path, source_text, observations_text;
+    LoadedScenario base;
+    std::vector<Observation> observations;
+    std::vector<const ParamSpec*> parameters;
+    std::vector<double> low, high;
+    AbcOptions abc;
+    std::uint32_t replications = 1;  ///< simulations averaged per particle
+    double tolerance_exact = 0.02, tolerance_approximate = 0.15;
+
+    /// How far a run's results are from the observations: the root mean square of each
+    /// observation's error scaled by its tolerance (a lower bound only counts if missed).
+    double distance(const Scenario& scenario, const Results& results) const;
+    /// The base scenario with `theta` set.
+    Scenario scenario_at(const std::vector<double>& theta, std::uint64_t seed) const;
+};
+
+/// Loads and checks a calibration file and the observations it names; throws InputError.
+CalibrationSpec load_calibration(const std::filesystem::path& path);
+
+/// Runs the fit and writes the posterior sample, distances, tolerances and a fitted
+/// scenario to `out` (atomically). Returns the fitted scenario's YAML text.
+std::string calibrate(const CalibrationSpec& spec, const std::filesystem::path& out,
+                      const std::string& command_line, bool quiet);
+
+}  // namespace hubsim

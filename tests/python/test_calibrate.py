@@ -1,0 +1,106 @@
+"""Calibration recovers known parameters, and bad calibration files get located errors."""
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import run_hubsim
+
+TRUTH = """\
+name: truth
+start: 2014-09-01
+end: 2021-08-31
+seed: 3
+hubs:
+  - {name: A, region: North}
+  - {name: B, region: North}
+  - {name: C, region: South}
+  - {name: D, region: South}
+schools: {generate: {per_hub: {primary: 150, secondary: 30}}}
+demand: {p: 0.25, q: 0.5}
+llme:
+  primary: {load: 1.5, training_places: 12}
+"""
+
+CALIBRATION = """\
+scenario: truth.yaml
+observations: observed.csv
+parameters:
+  demand.p: {uniform: [0.005, 0.3]}
+  llme.primary.load: {uniform: [0.5, 4]}
+method: {kind: abc_smc, particles: 150, generations: 8}
+seed: 11
+"""
+TRUE = {"demand.p": 0.25, "llme.primary.load": 1.5}
+PRIOR = {"demand.p": (0.005, 0.3), "llme.primary.load": (0.5, 4)}
+
+
+@pytest.fixture
+def fitted(tmp_path):
+    (tmp_path / "truth.yaml").write_text(TRUTH)
+    truth = tmp_path / "truth.h5"
+    proc = run_hubsim("run", tmp_path / "truth.yaml", "-o", truth, "-q")
+    assert proc.returncode == 0, proc.stderr
+    # The simulated history at the chosen values becomes the observations.
+    with h5py.File(truth, "r") as f:
+        dates = [d.decode() for d in f["date"][()]]
+        engaged = f["trajectories/engaged"][0].sum(axis=1)
+        participating = f["trajectories/participating"][0].sum(axis=1)
+    rows = ["date,measure,phase,scope,value,kind"]
+    for t in range(1, 7):
+        rows.append(f"{dates[t]},engaged,primary,national,{engaged[t, 0]},exact")
+        rows.append(f"{dates[t]},participating,primary,national,{participating[t, 0]},exact")
+    (tmp_path / "observed.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "cal.yaml").write_text(CALIBRATION)
+    out = tmp_path / "cal.h5"
+    proc = run_hubsim("calibrate", tmp_path / "cal.yaml", "-o", out, "--fitted", tmp_path / "fitted.yaml",
+                      timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "generation 8 of 8" in proc.stderr
+    return tmp_path, out
+
+
+def test_calibration_recovers_known_parameters(fitted):
+    _, out = fitted
+    with h5py.File(out, "r") as f:
+        names = [n.decode() for n in f["parameter"][()]]
+        q05, q95 = f["posterior_q05"][()], f["posterior_q95"][()]
+        weights = f["weight"][()]
+        posterior = f["posterior"][()]
+        tolerance = f["tolerance"][()]
+        assert f.attrs["simulations"] > 150
+    assert abs(weights.sum() - 1) < 1e-9
+    assert posterior.shape == (150, 2)
+    assert np.all(np.diff(tolerance[1:]) <= 0)
+    for k, name in enumerate(names):
+        lo, hi = PRIOR[name]
+        assert q05[k] <= TRUE[name] <= q95[k], (name, q05[k], q95[k])
+        assert q95[k] - q05[k] < 0.5 * (hi - lo), (name, q05[k], q95[k])
+
+
+def test_fitted_scenario_runs(fitted):
+    tmp_path, _ = fitted
+    text = (tmp_path / "fitted.yaml").read_text()
+    assert "base: truth.yaml" in text and "demand:" in text
+    proc = run_hubsim("run", tmp_path / "fitted.yaml", "-o", tmp_path / "fitted.h5", "-q")
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("calibration, observed, where, words", [
+    (CALIBRATION.replace("method:", "methd:"), None, "cal.yaml:6:1", "did you mean 'method'"),
+    (CALIBRATION.replace("[0.005, 0.3]", "[0.3, 0.005]"), None, "cal.yaml:4:", "low < high"),
+    (CALIBRATION.replace("demand.p:", "demand.pp:"), None, "cal.yaml:4:3", "did you mean 'demand.p'"),
+    (CALIBRATION, "2016-08-31,engagd,primary,national,34,exact\n", "observed.csv:2:2", "did you mean 'engaged'"),
+    (CALIBRATION, "2016-08-31,engaged,primary,region:Sout,34,exact\n", "observed.csv:2:4", "did you mean 'South'"),
+    (CALIBRATION, "2016-08-31,engaged,primary,national,34,roughly\n", "observed.csv:2:6", "exact, approximate"),
+    (CALIBRATION, "2031-08-31,engaged,primary,national,34,exact\n", "observed.csv:2:1", "outside the scenario"),
+])
+def test_bad_calibration_files(tmp_path, calibration, observed, where, words):
+    (tmp_path / "truth.yaml").write_text(TRUTH)
+    (tmp_path / "cal.yaml").write_text(calibration)
+    (tmp_path / "observed.csv").write_text(
+        "date,measure,phase,scope,value,kind\n" + (observed or "2016-08-31,engaged,primary,national,34,exact\n"))
+    proc = run_hubsim("calibrate", tmp_path / "cal.yaml", "-o", tmp_path / "cal.h5", "-q")
+    assert proc.returncode == 2, proc.stderr
+    assert where in proc.stderr and words in proc.stderr, proc.stderr
+    assert not (tmp_path / "cal.h5").exists()
