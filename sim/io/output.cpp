@@ -207,6 +207,9 @@ void write_file(hid_t file, const LoadedScenario& ls, const Results& r, const Pr
         dataset(sum, "target_day", {a.replication, a.target}, r.target_day,
                 "first sample day at which each national target is met (-1: not met)", since,
                 {root.replication, root.target});
+        dataset(sum, "particle", {a.replication}, r.particle,
+                "the posterior particle each replication drew its parameters from (-1: none)", "",
+                {root.replication});
         dataset(sum, "hub_target_day", {a.replication, a.hub, a.target}, r.hub_target_day,
                 "first sample day at which each hub meets each target (-1: not met)", since,
                 {root.replication, root.hub, root.target});

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "h5.hpp"
 #include "hubsim/io/csv.hpp"
 #include "hubsim/io/diagnostics.hpp"
 
@@ -37,6 +38,8 @@ const std::vector<SettingDoc>& scenario_settings() {
         {"schools", "{file} or {generate}", "(required)",
          "a CSV of schools (urn,hub,phase,pupils,disadvantage) or counts per hub to generate"},
         {"timeline", "list of {date, until, set, note}", "[]", "dated changes to any parameter"},
+        {"posterior", "{file}", "none",
+         "a calibration's output: each replication draws its parameters from the posterior sample"},
         {"targets", "list of {phase, share, by}", "[]",
          "strategic goals: a share of a phase's schools engaged by a date"},
         {"phases.{phase}.pipeline", "list of stages",
@@ -644,6 +647,50 @@ void read_targets(const YAML::Node& node, Scenario& sc, Checker& ck) {
     }
 }
 
+/// Reads `posterior: {file: CALIBRATION.h5}`: the weighted parameter sets of a calibration.
+void read_posterior(const YAML::Node& node, const std::string& scenario_path, Scenario& sc,
+                    Checker& ck) {
+    if (!node.IsDefined()) return;
+    if (!node.IsMap() || !node["file"].IsScalar()) {
+        ck.error(node, "posterior", "expected {file: CALIBRATION.h5}, found " + found(node));
+        return;
+    }
+    only_keys(node, "posterior", {"file"}, ck);
+    const fs::path file = beside(scenario_path, node["file"].Scalar());
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    const hid_t id =
+        fs::is_regular_file(file) ? H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    if (id < 0) {
+        ck.error(node["file"], "posterior.file",
+                 "cannot open '" + file.string() + "' as an HDF5 file");
+        return;
+    }
+    h5::Handle f(id, H5Fclose, "open the posterior");
+    try {
+        const auto names = h5::read_strings(f, "parameter");
+        std::vector<double> theta;
+        const auto dims = h5::read(f, "posterior", theta);
+        h5::read(f, "weight", sc.posterior.weights);
+        if (dims.size() != 2 || dims[1] != names.size() || sc.posterior.weights.size() != dims[0] ||
+            dims[0] == 0)
+            throw std::runtime_error("posterior, weight and parameter do not agree in size");
+        for (const auto& n : names) {
+            const ParamSpec* spec = find_parameter(n);
+            if (!spec) throw std::runtime_error("unknown parameter '" + n + "'");
+            sc.posterior.keys.push_back(spec);
+        }
+        sc.posterior.source = node["file"].Scalar();
+        for (std::size_t i = 0; i < dims[0]; ++i)
+            sc.posterior.particles.emplace_back(
+                theta.begin() + static_cast<std::ptrdiff_t>(i * names.size()),
+                theta.begin() + static_cast<std::ptrdiff_t>((i + 1) * names.size()));
+    } catch (const std::exception& e) {
+        sc.posterior = {};
+        ck.error(node["file"], "posterior.file",
+                 "'" + file.string() + "' is not a hubsim calibration output (" + e.what() + ")");
+    }
+}
+
 /// Applies "a.b[2].c=value" to the YAML tree, making maps on the way as needed.
 void apply_override(YAML::Node root, const std::string& assignment, std::vector<Diagnostic>& errs) {
     const auto eq = assignment.find('=');
@@ -818,6 +865,11 @@ std::string resolve(const Scenario& sc, const YAML::Node& schools_node) {
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;
+    if (!sc.posterior.empty())
+        out << YAML::Key << "posterior" << YAML::Value << YAML::BeginMap << YAML::Key << "file"
+            << YAML::Value << sc.posterior.source << YAML::EndMap
+            << YAML::Comment(std::to_string(sc.posterior.particles.size()) +
+                             " weighted parameter sets");
     out << YAML::Key << "targets" << YAML::Value << YAML::BeginSeq;
     for (const auto& t : sc.targets)
         out << YAML::Flow << YAML::BeginMap << YAML::Key << "phase" << YAML::Value
@@ -942,9 +994,9 @@ LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& o
     for (auto& d : set_errors) ck.diagnostics().push_back(d);
     Scenario& sc = out.scenario;
 
-    static const std::vector<std::string> structural = {"name",    "description",  "start",  "end",
-                                                        "seed",    "replications", "output", "hubs",
-                                                        "schools", "timeline",     "targets"};
+    static const std::vector<std::string> structural = {
+        "name",   "description", "start",   "end",      "seed",    "replications",
+        "output", "hubs",        "schools", "timeline", "targets", "posterior"};
     for (const auto& kv : root) {
         const std::string key = kv.first.as<std::string>();
         if (std::find(structural.begin(), structural.end(), key) != structural.end()) continue;
@@ -1020,6 +1072,7 @@ LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& o
     read_schools(root["schools"], file, sc, ck);
     read_timeline(root["timeline"], sc, ck);
     read_targets(root["targets"], sc, ck);
+    read_posterior(root["posterior"], file, sc, ck);
 
     if (!ck.ok()) throw InputError(std::move(ck.diagnostics()));
     sc.index_schools();

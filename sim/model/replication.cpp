@@ -81,6 +81,11 @@ class Replication {
             steps_.begin(), steps_.end(),
             [](const TimelineStep& a, const TimelineStep& b) { return a.day < b.day; });
         replaced_.resize(sc.timeline.size());
+        if (!sc.posterior.empty()) {
+            const std::size_t k = sc.posterior.pick(sc.seed, rep);
+            sc.posterior.apply(k, params_);
+            results_.particle[slot_] = static_cast<std::int32_t>(k);
+        }
     }
 
     void run() {

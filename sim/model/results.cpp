@@ -19,6 +19,7 @@ void Results::allocate(std::size_t replications_, std::size_t hubs_, std::size_t
     cost.assign(replications * years.size() * kCostItemCount, 0.0);
     target_day.assign(replications * targets, -1);
     hub_target_day.assign(replications * hubs * targets, -1);
+    particle.assign(replications, -1);
 }
 
 }  // namespace hubsim

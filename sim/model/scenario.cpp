@@ -3,11 +3,31 @@
 #include <algorithm>
 #include <cmath>
 
+#include "hubsim/engine/random.hpp"
+
 namespace hubsim {
 
 std::string Target::label() const {
     return std::string(name(phase)) + " " +
            std::to_string(static_cast<int>(std::lround(share * 100))) + "% by " + format_date(by);
+}
+
+std::size_t ParameterDraws::pick(std::uint64_t seed, std::uint32_t replication) const {
+    // Its own stream purpose, so drawing a particle shifts no other random number.
+    const double u = uniforms(StreamKey{seed, replication, 0xFFFFFFFFu, 0, 0x9051u}, 0)[0];
+    double acc = 0;
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+        acc += weights[i];
+        if (u < acc) return i;
+    }
+    return weights.size() - 1;
+}
+
+void ParameterDraws::apply(std::size_t particle, Parameters& params) const {
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+        const double v = particles[particle][k];
+        keys[k]->set(params, keys[k]->kind == ParamKind::Count ? std::round(v) : v);
+    }
 }
 
 std::vector<Phase> Scenario::modelled_phases() const {

@@ -44,6 +44,8 @@ struct Results {
     std::vector<std::int32_t> target_day;
     // [replication][hub][target]
     std::vector<std::int32_t> hub_target_day;
+    // [replication]: the posterior particle each replication drew (-1: none)
+    std::vector<std::int32_t> particle;
 
     std::size_t times() const { return sample_days.size(); }
     std::size_t per_time_hub() const { return hubs * phases.size(); }

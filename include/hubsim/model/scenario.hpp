@@ -34,6 +34,21 @@ struct Target {
 
 enum class Sampling : std::uint8_t { Yearly, Termly };
 
+/// A weighted sample of parameter values (a calibration's posterior). When present, each
+/// replication draws one particle by weight, so a projection's spread holds parameter
+/// uncertainty as well as chance.
+struct ParameterDraws {
+    std::vector<const ParamSpec*> keys;
+    std::vector<std::vector<double>> particles;  ///< [particle][key]
+    std::vector<double> weights;                 ///< normalised
+    std::string source;                          ///< where it came from, as the scenario names it
+
+    bool empty() const { return particles.empty(); }
+    /// The particle replication `replication` uses (a keyed draw: independent of threads).
+    std::size_t pick(std::uint64_t seed, std::uint32_t replication) const;
+    void apply(std::size_t particle, Parameters& params) const;
+};
+
 struct Scenario {
     std::string name;
     std::string description;
@@ -48,6 +63,7 @@ struct Scenario {
     std::vector<SchoolProfile> schools;  ///< sorted by hub; hubs[h] owns schools[first..last)
     std::vector<TimelineEvent> timeline;
     std::vector<Target> targets;
+    ParameterDraws posterior;
 
     /// The phases this scenario models (those with a pipeline), in order.
     std::vector<Phase> modelled_phases() const;
