@@ -93,6 +93,13 @@ int cmd_validate(const std::vector<std::string>& args) {
     const auto sets =
         vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
     const std::string path = vm["scenario"].as<std::string>();
+    if (is_calibration_file(path)) {
+        const CalibrationSpec c = load_calibration(path);
+        std::printf("%s: ok (a calibration of %zu parameters of %s against %zu observations)\n",
+                    path.c_str(), c.parameters.size(), c.base.source_path.c_str(),
+                    c.observations.size());
+        return kOk;
+    }
     if (is_sweep_file(path)) {
         const SweepSpec sw = load_sweep(path, sets);
         std::printf("%s: ok (a sweep of %zu points x %u replications over %zu parameters of %s)\n",

@@ -143,6 +143,15 @@ std::vector<Observation> read_observations(const fs::path& file, const Scenario&
 
 }  // namespace
 
+bool is_calibration_file(const fs::path& path) {
+    try {
+        const YAML::Node root = YAML::LoadFile(path.string());
+        return root.IsMap() && root["observations"].IsDefined();
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
 CalibrationSpec load_calibration(const fs::path& path) {
     CalibrationSpec c;
     c.path = path.string();

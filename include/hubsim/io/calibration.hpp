@@ -41,6 +41,9 @@ struct CalibrationSpec {
     Scenario scenario_at(const std::vector<double>& theta, std::uint64_t seed) const;
 };
 
+/// True if `path` looks like a calibration file (a mapping with an `observations` key).
+bool is_calibration_file(const std::filesystem::path& path);
+
 /// Loads and checks a calibration file and the observations it names; throws InputError.
 CalibrationSpec load_calibration(const std::filesystem::path& path);
 
