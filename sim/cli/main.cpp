@@ -218,6 +218,8 @@ int cmd_calibrate(const std::vector<std::string>& args, const std::string& comma
         "output,o", po::value<std::string>(),
         "output HDF5 file (default results/NAME-calibration.h5)")(
         "fitted", po::value<std::string>(), "also write the fitted scenario (YAML) here")(
+        "posterior", po::value<std::string>(),
+        "also write the posterior sample (CSV: weight, parameters) here")(
         "threads,t", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
         "quiet,q", po::bool_switch(), "no progress");
     const auto vm = parse(args, opts);
@@ -236,6 +238,7 @@ int cmd_calibrate(const std::vector<std::string>& args, const std::string& comma
         std::ofstream(tmp) << fitted;
         fs::rename(tmp, f);
     }
+    if (vm.count("posterior")) write_posterior_csv(out, vm["posterior"].as<std::string>());
     if (!vm["quiet"].as<bool>()) std::printf("%s", fitted.c_str());
     return kOk;
 }

@@ -143,6 +143,35 @@ std::vector<Observation> read_observations(const fs::path& file, const Scenario&
 
 }  // namespace
 
+void write_posterior_csv(const fs::path& calibration_h5, const fs::path& csv) {
+    using namespace h5;
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    Handle f(H5Fopen(calibration_h5.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
+             "open the calibration");
+    const auto names = read_strings(f, "parameter");
+    std::vector<double> theta, weight;
+    read(f, "posterior", theta);
+    read(f, "weight", weight);
+    const fs::path tmp = csv.string() + ".tmp";
+    {
+        std::ofstream out(tmp);
+        out << "weight";
+        for (const auto& n : names) out << "," << n;
+        out << "\n";
+        char buf[32];
+        for (std::size_t i = 0; i < weight.size(); ++i) {
+            std::snprintf(buf, sizeof buf, "%.17g", weight[i]);
+            out << buf;
+            for (std::size_t k = 0; k < names.size(); ++k) {
+                std::snprintf(buf, sizeof buf, "%.17g", theta[i * names.size() + k]);
+                out << "," << buf;
+            }
+            out << "\n";
+        }
+    }
+    fs::rename(tmp, csv);
+}
+
 bool is_calibration_file(const fs::path& path) {
     try {
         const YAML::Node root = YAML::LoadFile(path.string());

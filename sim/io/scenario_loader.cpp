@@ -647,6 +647,66 @@ void read_targets(const YAML::Node& node, Scenario& sc, Checker& ck) {
     }
 }
 
+/// A posterior sample as CSV: a `weight` column and one column per parameter key.
+void read_posterior_csv(const fs::path& file, const YAML::Node& node, Scenario& sc, Checker& ck) {
+    CsvTable t;
+    try {
+        t = read_csv(file, {"weight"}, ck.diagnostics());
+    } catch (const InputError& e) {
+        for (const auto& d : e.diagnostics()) ck.diagnostics().push_back(d);
+        return;
+    }
+    ParameterDraws draws;
+    draws.source = node["file"].Scalar();
+    std::vector<std::size_t> cols;
+    for (std::size_t c = 0; c < t.header.size(); ++c) {
+        if (t.header[c] == "weight") continue;
+        const ParamSpec* spec = find_parameter(t.header[c]);
+        if (!spec || spec->kind == ParamKind::Choice || spec->kind == ParamKind::Flag) {
+            ck.error_at(file.string(), 1, static_cast<int>(c + 1), t.header[c],
+                        "not a numeric scenario parameter");
+            continue;
+        }
+        draws.keys.push_back(spec);
+        cols.push_back(c);
+    }
+    double total = 0;
+    for (std::size_t r = 0; r < t.rows.size(); ++r) {
+        std::vector<double> theta;
+        bool ok = true;
+        for (std::size_t k = 0; k < cols.size(); ++k) {
+            const auto v = to_number(t.rows[r][cols[k]]);
+            // Fitted counts are continuous draws, rounded when applied.
+            const bool count = draws.keys[k]->kind == ParamKind::Count;
+            const std::string problem =
+                v ? draws.keys[k]->check(count ? std::round(*v) : *v) : "expected a number";
+            if (!problem.empty()) {
+                ck.error_at(file.string(), t.line(r), static_cast<int>(cols[k] + 1),
+                            draws.keys[k]->key, problem + ", found '" + t.rows[r][cols[k]] + "'");
+                ok = false;
+            }
+            theta.push_back(v.value_or(0));
+        }
+        const auto w = to_number(t.get(r, "weight"));
+        if (!w || *w < 0) {
+            ck.error_at(file.string(), t.line(r), t.column("weight"), "weight",
+                        "expected a number >= 0, found '" + t.get(r, "weight") + "'");
+            ok = false;
+        }
+        if (!ok) continue;
+        draws.particles.push_back(theta);
+        draws.weights.push_back(*w);
+        total += *w;
+    }
+    if (draws.particles.empty() || total <= 0) {
+        ck.error(node["file"], "posterior.file",
+                 "'" + file.string() + "' holds no weighted parameter sets");
+        return;
+    }
+    for (auto& w : draws.weights) w /= total;
+    sc.posterior = std::move(draws);
+}
+
 /// Reads `posterior: {file: CALIBRATION.h5}`: the weighted parameter sets of a calibration.
 void read_posterior(const YAML::Node& node, const std::string& scenario_path, Scenario& sc,
                     Checker& ck) {
@@ -657,6 +717,10 @@ void read_posterior(const YAML::Node& node, const std::string& scenario_path, Sc
     }
     only_keys(node, "posterior", {"file"}, ck);
     const fs::path file = beside(scenario_path, node["file"].Scalar());
+    if (file.extension() == ".csv") {
+        read_posterior_csv(file, node, sc, ck);
+        return;
+    }
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     const hid_t id =
         fs::is_regular_file(file) ? H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT) : -1;

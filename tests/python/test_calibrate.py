@@ -125,3 +125,23 @@ def test_projections_draw_parameters_from_the_posterior(fitted):
     assert run_hubsim("run", tmp_path / "projection.yaml", "-o", again, "-q", "--replications", 40).returncode == 0
     with h5py.File(again, "r") as f:
         assert np.array_equal(f["summary/particle"][()], particle)
+
+
+def test_posterior_as_csv(fitted, tmp_path):
+    dir_, cal = fitted
+    csv_path = dir_ / "posterior.csv"
+    proc = run_hubsim("calibrate", dir_ / "cal.yaml", "-o", dir_ / "again.h5", "-q", "--posterior", csv_path,
+                      timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    lines = csv_path.read_text().splitlines()
+    assert lines[0] == "weight,demand.p,llme.primary.load"
+    assert len(lines) == 151
+    (dir_ / "proj.yaml").write_text("base: truth.yaml\nname: proj\nposterior: {file: posterior.csv}\n")
+    out = dir_ / "proj.h5"
+    assert run_hubsim("run", dir_ / "proj.yaml", "-o", out, "-q", "--replications", 20).returncode == 0
+    with h5py.File(out, "r") as f:
+        assert f["summary/particle"][()].max() < 150
+    # A bad posterior file is named with its line.
+    csv_path.write_text("weight,demand.p\n1,0.1\n1,-7\n")
+    proc = run_hubsim("validate", dir_ / "proj.yaml")
+    assert proc.returncode == 2 and "posterior.csv:3:2" in proc.stderr, proc.stderr

@@ -52,4 +52,9 @@ CalibrationSpec load_calibration(const std::filesystem::path& path);
 std::string calibrate(const CalibrationSpec& spec, const std::filesystem::path& out,
                       const std::string& command_line, bool quiet);
 
+/// Copies the posterior sample of a calibration output to CSV (`weight` and one column per
+/// parameter), the form a scenario's `posterior: {file}` also reads and git keeps well.
+void write_posterior_csv(const std::filesystem::path& calibration_h5,
+                         const std::filesystem::path& csv);
+
 }  // namespace hubsim
