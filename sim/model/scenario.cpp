@@ -30,6 +30,16 @@ void ParameterDraws::apply(std::size_t particle, Parameters& params) const {
     }
 }
 
+ParameterDraws ParameterDraws::without(const ParamSpec* key) const {
+    const auto it = std::find(keys.begin(), keys.end(), key);
+    if (it == keys.end()) return *this;
+    const auto k = static_cast<std::size_t>(it - keys.begin());
+    ParameterDraws out = *this;
+    out.keys.erase(out.keys.begin() + static_cast<std::ptrdiff_t>(k));
+    for (auto& p : out.particles) p.erase(p.begin() + static_cast<std::ptrdiff_t>(k));
+    return out;
+}
+
 std::vector<Phase> Scenario::modelled_phases() const {
     std::vector<Phase> out;
     for (Phase p : kPhases)

@@ -47,6 +47,8 @@ struct ParameterDraws {
     /// The particle replication `replication` uses (a keyed draw: independent of threads).
     std::size_t pick(std::uint64_t seed, std::uint32_t replication) const;
     void apply(std::size_t particle, Parameters& params) const;
+    /// The same sample without `key` (a value set for the whole run takes precedence).
+    ParameterDraws without(const ParamSpec* key) const;
 };
 
 struct Scenario {
