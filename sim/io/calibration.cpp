@@ -314,6 +314,7 @@ Scenario CalibrationSpec::scenario_at(const std::vector<double>& theta, std::uin
     }
     sc.seed = seed;
     sc.replications = replications;
+    sc.posterior = {};  // a calibration sets the parameters itself
     return sc;
 }
 

@@ -317,8 +317,10 @@ std::vector<std::vector<double>> SweepSpec::points() const {
 
 Scenario SweepSpec::scenario_at(const std::vector<double>& point) const {
     Scenario sc = base.scenario;
-    for (std::size_t k = 0; k < parameters.size(); ++k)
+    for (std::size_t k = 0; k < parameters.size(); ++k) {
         parameters[k].spec->set(sc.params, point[k]);
+        sc.posterior = sc.posterior.without(parameters[k].spec);  // the point's value wins
+    }
     sc.replications = replications;
     return sc;
 }
