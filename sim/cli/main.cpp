@@ -175,6 +175,14 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
 }
 
 void print_markdown_params() {
+    std::cout << "### Run settings and structure\n\n| key | type | default | meaning "
+                 "|\n|---|---|---|---|\n";
+    for (const auto& d : scenario_settings())
+        std::cout << "| `" << d.key << "` | " << d.type << " | " << d.fallback << " | " << d.help
+                  << " |\n";
+    std::cout << "\n### Parameters\n\nEvery one can be set in a scenario (nested by its dotted "
+                 "key), with "
+                 "`--set key=value`, in a timeline event's `set`, and varied by a sweep.\n\n";
     std::cout << "| key | type | default | range | unit | meaning |\n|---|---|---|---|---|---|\n";
     for (const auto& s : parameter_specs()) {
         std::string type, range;

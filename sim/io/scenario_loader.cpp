@@ -31,7 +31,7 @@ const std::vector<SettingDoc>& scenario_settings() {
         {"seed", "whole number >= 0", "1", "root of every random stream"},
         {"replications", "whole number >= 1", "1",
          "independent runs (overridden by --replications)"},
-        {"output.sample", "yearly | termly", "yearly",
+        {"output.sample", "yearly or termly", "yearly",
          "when the state is recorded: each 31 August, or each term end"},
         {"hubs", "list or {file, overrides} or {count, opens}", "(required)",
          "the Maths Hubs: name, opens, region, capacity_factor, initial_llme.{phase}"},

@@ -415,3 +415,12 @@ def test_interrupted_run_leaves_previous_file(sig, tmp_path):
     assert proc.returncode != 0
     assert out.read_bytes() == before
     assert leftovers(out_dir) == []
+
+
+def test_scenario_reference_matches_the_declarations():
+    """docs/scenario.md carries the table `hubsim params --markdown` prints, unchanged."""
+    from conftest import REPO
+    proc = run_hubsim("params", "--markdown")
+    assert proc.returncode == 0
+    doc = (REPO / "docs" / "scenario.md").read_text()
+    assert proc.stdout.strip() in doc, "regenerate the Reference section of docs/scenario.md"
