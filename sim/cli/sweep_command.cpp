@@ -90,17 +90,15 @@ class Progress {
 
 /// Computes one point, reusing what the journal already holds for it.
 PointResults compute_point(const SweepSpec& spec, const std::vector<double>& values,
-                           const fs::path& journal, bool resume, int threads,
-                           const SweepFile& shape, bool& reused) {
+                           const fs::path& journal, bool resume, int threads, bool& reused) {
     const std::string fp = spec.fingerprint(values);
     const fs::path entry = journal_entry(journal, fp);
     PointResults have;
     reused = false;
     if (resume && fs::exists(entry)) {
         try {
-            SweepFile old = read_sweep_file(entry);
-            if (old.results.size() == 1 && old.results[0].fingerprint == fp)
-                have = std::move(old.results[0]);
+            PointResults old = read_journal_entry(entry);
+            if (old.fingerprint == fp) have = std::move(old);
         } catch (const InputError&) {
             // A damaged entry (the sweep was killed while writing it elsewhere) is redone.
         }
@@ -121,12 +119,7 @@ PointResults compute_point(const SweepSpec& spec, const std::vector<double>& val
         fresh = std::move(have);
     }
     // Journal it at once: a finished point must survive whatever happens next.
-    SweepFile one = shape;
-    one.point_values = {values};
-    one.point_index = {0};
-    one.replications = fresh.replications;
-    one.results = {fresh};
-    write_sweep_file(entry, one, "journal entry");
+    write_journal_entry(entry, fresh);
     return fresh;
 }
 
@@ -210,7 +203,7 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
         for (std::size_t i = 0; i < mine.size(); ++i) {
             bool r = false;
             result.results[i] =
-                compute_point(spec, result.point_values[i], journal, resume, threads, all, r);
+                compute_point(spec, result.point_values[i], journal, resume, threads, r);
             reused += r;
             progress.done(reused);
         }
@@ -231,9 +224,8 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
         }
         // Every point is in the journal: read them back in point order.
         for (std::size_t i = 0; i < mine.size(); ++i) {
-            SweepFile one =
-                read_sweep_file(journal_entry(journal, spec.fingerprint(result.point_values[i])));
-            result.results[i] = std::move(one.results.at(0));
+            result.results[i] = read_journal_entry(
+                journal_entry(journal, spec.fingerprint(result.point_values[i])));
             result.results[i].truncate(spec.replications);
         }
     } else {
@@ -245,7 +237,7 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
             if (i < 0) break;
             bool r = false;
             compute_point(spec, result.point_values[static_cast<std::size_t>(i)], journal, resume,
-                          threads, all, r);
+                          threads, r);
             msg[0] = i;
             msg[1] = r ? 1 : 0;
         }

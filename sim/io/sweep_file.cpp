@@ -264,6 +264,78 @@ void write_sweep_file(const fs::path& path, const SweepFile& f, const std::strin
     }
 }
 
+namespace {
+
+/// The fields of a journal entry, in one place for the writer and the reader.
+template <class P, class F>
+void journal_fields(P& p, F&& f) {
+    f("engaged", p.engaged);
+    f("target_day", p.target_day);
+    f("cost", p.cost);
+    f("stage_counts", p.stage_counts);
+    f("hub_engaged", p.hub_engaged);
+    f("waiting", p.waiting);
+    f("participating", p.participating);
+    f("trainees", p.trainees);
+    f("llme", p.llme);
+    f("work_groups", p.work_groups);
+}
+
+template <class T>
+void flat(hid_t loc, const char* name, const std::vector<T>& v) {
+    const hsize_t n = v.size();
+    Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "make a space");
+    Handle ds(H5Dcreate2(loc, name, native<T>(), space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+              H5Dclose, name);
+    if (n) check(H5Dwrite(ds, native<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), name);
+}
+
+}  // namespace
+
+void write_journal_entry(const fs::path& path, const PointResults& point) {
+    std::string tmp_name = path.filename().string();
+    tmp_name.insert(0, 1, '.');
+    tmp_name.append(".tmp-").append(std::to_string(::getpid()));
+    const fs::path tmp = path.parent_path() / tmp_name;
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    try {
+        {
+            Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                        "create a journal entry");
+            attr_string(file, "fingerprint", point.fingerprint);
+            attr_number<std::uint32_t>(file, "replications", point.replications);
+            journal_fields(point, [&](const char* name, const auto& v) { flat(file, name, v); });
+            check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush");
+        }
+        if (const int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {
+            ::fsync(fd);
+            ::close(fd);
+        }
+        fs::rename(tmp, path);
+    } catch (...) {
+        std::error_code ec;
+        fs::remove(tmp, ec);
+        throw;
+    }
+}
+
+PointResults read_journal_entry(const fs::path& path) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (id < 0) throw InputError({{path.string(), 0, 0, "", "cannot open the journal entry"}});
+    Handle file(id, H5Fclose, "open a journal entry");
+    PointResults p;
+    try {
+        p.fingerprint = attr_text(file, "fingerprint");
+        p.replications = attr_value<std::uint32_t>(file, "replications");
+        journal_fields(p, [&](const char* name, auto& v) { read(file, name, v); });
+    } catch (const std::runtime_error& e) {
+        throw InputError(
+            {{path.string(), 0, 0, "", std::string("damaged journal entry: ") + e.what()}});
+    }
+    return p;
+}
+
 SweepFile read_sweep_file(const fs::path& path) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);

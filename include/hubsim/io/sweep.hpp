@@ -99,4 +99,10 @@ void write_sweep_file(const std::filesystem::path& path, const SweepFile& file,
 /// Reads a file written by write_sweep_file; throws InputError if it is not one.
 SweepFile read_sweep_file(const std::filesystem::path& path);
 
+/// One point's journal entry: just its results, flat and uncompressed (a sweep writes
+/// thousands), written durably (temporary name, fsync, rename).
+void write_journal_entry(const std::filesystem::path& path, const PointResults& point);
+/// Reads a journal entry; throws InputError if it is damaged or not one.
+PointResults read_journal_entry(const std::filesystem::path& path);
+
 }  // namespace hubsim
