@@ -398,79 +398,62 @@ void write_calibration(const fs::path& path, const CalibrationSpec& spec, const 
                        const std::vector<double>& q95, const std::string& fitted,
                        const std::string& command_line) {
     using namespace h5;
-    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    std::string tmp_name = path.filename().string();
-    tmp_name.insert(0, 1, '.');
-    tmp_name.append(".tmp-").append(std::to_string(::getpid()));
-    const fs::path tmp = dir / tmp_name;
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    try {
-        {
-            Handle f(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                     "create the file");
-            attr_string(f, "hubsim_version", kVersion);
-            attr_string(f, "created", utc_now_iso8601());
-            attr_string(f, "git_commit", kGitCommit);
-            attr_string(f, "command_line", command_line);
-            attr_number<std::uint64_t>(f, "seed", spec.abc.seed);
-            attr_number<std::uint64_t>(f, "simulations", res.simulations);
-            scalar_string(f, "calibration", spec.source_text);
-            scalar_string(f, "observations", spec.observations_text);
-            scalar_string(f, "scenario", spec.base.resolved_yaml);
-            scalar_string(f, "fitted_scenario", fitted);
-            std::vector<std::string> names, labels;
-            for (const auto* p : spec.parameters) names.push_back(p->key);
-            for (const auto& o : spec.observations) labels.push_back(o.label);
-            std::vector<std::int32_t> idx(res.particles.size()), gens(res.generations.size());
-            for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<std::int32_t>(i);
-            for (std::size_t g = 0; g < gens.size(); ++g) gens[g] = static_cast<std::int32_t>(g);
-            Handle parameter(string_vector(f, "parameter", names), H5Dclose, "write parameter");
-            Handle particle(numeric(f, "particle", {idx.size()}, idx.data()), H5Dclose,
-                            "write particle");
-            Handle generation(numeric(f, "generation", {gens.size()}, gens.data()), H5Dclose,
-                              "write generation");
-            Handle observation(string_vector(f, "observation", labels), H5Dclose,
-                               "write observation");
-            for (auto [ds, nm] : {std::pair<hid_t, const char*>{parameter, "parameter"},
-                                  {particle, "particle"},
-                                  {generation, "generation"},
-                                  {observation, "observation"}})
-                check(H5DSset_scale(ds, nm), "make a scale");
-            auto put = [&](const char* name, const std::vector<hid_t>& scales,
-                           const std::vector<hsize_t>& dims, const std::vector<double>& data) {
-                Handle ds(numeric(f, name, dims, data.data()), H5Dclose, name);
-                for (unsigned i = 0; i < scales.size(); ++i)
-                    check(H5DSattach_scale(ds, scales[i], i), "attach");
-            };
-            std::vector<double> theta;
-            for (const auto& p : res.particles) theta.insert(theta.end(), p.begin(), p.end());
-            const std::size_t n = res.particles.size(), d = names.size();
-            put("posterior", {particle, parameter}, {n, d}, theta);
-            put("weight", {particle}, {n}, res.weights);
-            put("distance", {particle}, {n}, res.distances);
-            put("prior_low", {parameter}, {d}, spec.low);
-            put("prior_high", {parameter}, {d}, spec.high);
-            put("posterior_median", {parameter}, {d}, median);
-            put("posterior_q05", {parameter}, {d}, q05);
-            put("posterior_q95", {parameter}, {d}, q95);
-            std::vector<double> tol, sims;
-            for (const auto& g : res.generations) {
-                tol.push_back(g.tolerance);
-                sims.push_back(static_cast<double>(g.simulations));
-            }
-            put("tolerance", {generation}, {tol.size()}, tol);
-            put("simulations", {generation}, {sims.size()}, sims);
-            std::vector<double> observed;
-            for (const auto& o : spec.observations) observed.push_back(o.value);
-            put("observed", {observation}, {observed.size()}, observed);
-            check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush");
+    write_atomically(path, [&](hid_t f) {
+        attr_string(f, "hubsim_version", kVersion);
+        attr_string(f, "created", utc_now_iso8601());
+        attr_string(f, "git_commit", kGitCommit);
+        attr_string(f, "command_line", command_line);
+        attr_number<std::uint64_t>(f, "seed", spec.abc.seed);
+        attr_number<std::uint64_t>(f, "simulations", res.simulations);
+        scalar_string(f, "calibration", spec.source_text);
+        scalar_string(f, "observations", spec.observations_text);
+        scalar_string(f, "scenario", spec.base.resolved_yaml);
+        scalar_string(f, "fitted_scenario", fitted);
+        std::vector<std::string> names, labels;
+        for (const auto* p : spec.parameters) names.push_back(p->key);
+        for (const auto& o : spec.observations) labels.push_back(o.label);
+        std::vector<std::int32_t> idx(res.particles.size()), gens(res.generations.size());
+        for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<std::int32_t>(i);
+        for (std::size_t g = 0; g < gens.size(); ++g) gens[g] = static_cast<std::int32_t>(g);
+        Handle parameter(string_vector(f, "parameter", names), H5Dclose, "write parameter");
+        Handle particle(numeric(f, "particle", {idx.size()}, idx.data()), H5Dclose,
+                        "write particle");
+        Handle generation(numeric(f, "generation", {gens.size()}, gens.data()), H5Dclose,
+                          "write generation");
+        Handle observation(string_vector(f, "observation", labels), H5Dclose, "write observation");
+        for (auto [ds, nm] : {std::pair<hid_t, const char*>{parameter, "parameter"},
+                              {particle, "particle"},
+                              {generation, "generation"},
+                              {observation, "observation"}})
+            check(H5DSset_scale(ds, nm), "make a scale");
+        auto put = [&](const char* name, const std::vector<hid_t>& scales,
+                       const std::vector<hsize_t>& dims, const std::vector<double>& data) {
+            Handle ds(numeric(f, name, dims, data.data()), H5Dclose, name);
+            for (unsigned i = 0; i < scales.size(); ++i)
+                check(H5DSattach_scale(ds, scales[i], i), "attach");
+        };
+        std::vector<double> theta;
+        for (const auto& p : res.particles) theta.insert(theta.end(), p.begin(), p.end());
+        const std::size_t n = res.particles.size(), d = names.size();
+        put("posterior", {particle, parameter}, {n, d}, theta);
+        put("weight", {particle}, {n}, res.weights);
+        put("distance", {particle}, {n}, res.distances);
+        put("prior_low", {parameter}, {d}, spec.low);
+        put("prior_high", {parameter}, {d}, spec.high);
+        put("posterior_median", {parameter}, {d}, median);
+        put("posterior_q05", {parameter}, {d}, q05);
+        put("posterior_q95", {parameter}, {d}, q95);
+        std::vector<double> tol, sims;
+        for (const auto& g : res.generations) {
+            tol.push_back(g.tolerance);
+            sims.push_back(static_cast<double>(g.simulations));
         }
-        fs::rename(tmp, path);
-    } catch (...) {
-        std::error_code ec;
-        fs::remove(tmp, ec);
-        throw;
-    }
+        put("tolerance", {generation}, {tol.size()}, tol);
+        put("simulations", {generation}, {sims.size()}, sims);
+        std::vector<double> observed;
+        for (const auto& o : spec.observations) observed.push_back(o.value);
+        put("observed", {observation}, {observed.size()}, observed);
+    });
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 #pragma once
 // HDF5 helpers shared by the writers and readers in sim/io (internal, not public API).
 
+#include <fcntl.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -159,6 +162,36 @@ inline std::vector<std::string> read_strings(hid_t loc, const char* name) {
     for (char* p : ptrs) out.emplace_back(p ? p : "");
     if (n > 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, ptrs.data());
     return out;
+}
+
+/// Creates the HDF5 file `path` atomically: `fill(file)` writes into a file at a temporary
+/// name beside it (".NAME.tmp-PID"), which is flushed, made durable and then renamed over
+/// `path`. On any failure the temporary is removed and an older `path` is untouched.
+template <class F>
+void write_atomically(const std::filesystem::path& path, F&& fill) {
+    namespace fs = std::filesystem;
+    std::string name = path.filename().string();
+    name.insert(0, 1, '.');
+    name.append(".tmp-").append(std::to_string(::getpid()));
+    const fs::path tmp = (path.has_parent_path() ? path.parent_path() : fs::path(".")) / name;
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr noise
+    try {
+        {
+            Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                        "create the output file");
+            fill(static_cast<hid_t>(file));
+            check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush the output file");
+        }
+        if (const int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {
+            ::fsync(fd);  // durable before it is visible
+            ::close(fd);
+        }
+        fs::rename(tmp, path);
+    } catch (...) {
+        std::error_code ec;
+        fs::remove(tmp, ec);
+        throw;
+    }
 }
 
 }  // namespace hubsim::h5

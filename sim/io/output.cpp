@@ -233,24 +233,7 @@ void write_results(const std::filesystem::path& path, const LoadedScenario& scen
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
     if (!fs::is_directory(dir))
         throw std::runtime_error("output folder does not exist: " + dir.string());
-    std::string tmp_name = path.filename().string();
-    tmp_name.insert(0, 1, '.');
-    tmp_name.append(".tmp-").append(std::to_string(::getpid()));
-    const fs::path tmp = dir / tmp_name;
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr noise
-    try {
-        {
-            Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                        "create the output file");
-            write_file(file, scenario, results, provenance);
-            check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush the output file");
-        }
-        fs::rename(tmp, path);
-    } catch (...) {
-        std::error_code ec;
-        fs::remove(tmp, ec);
-        throw;
-    }
+    write_atomically(path, [&](hid_t file) { write_file(file, scenario, results, provenance); });
 }
 
 }  // namespace hubsim

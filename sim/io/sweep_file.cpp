@@ -209,59 +209,38 @@ T attr_value(hid_t obj, const char* name) {
 }  // namespace
 
 void write_sweep_file(const fs::path& path, const SweepFile& f, const std::string& command_line) {
-    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    std::string tmp_name = path.filename().string();
-    tmp_name.insert(0, 1, '.');
-    tmp_name.append(".tmp-").append(std::to_string(::getpid()));
-    const fs::path tmp = dir / tmp_name;
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    try {
-        {
-            Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                        "create the file");
-            attr_string(file, "hubsim_version", kVersion);
-            attr_string(file, "created", utc_now_iso8601());
-            attr_string(file, "git_commit", kGitCommit);
-            attr_string(file, "command_line", command_line);
-            attr_string(file, "sweep_name", f.name);
-            attr_string(file, "start_date", f.start_date);
-            attr_number<std::uint64_t>(file, "seed", f.seed);
-            attr_number<std::uint32_t>(file, "total_points", f.total_points);
-            attr_number<std::uint32_t>(file, "replications", f.replications);
-            attr_number<std::uint32_t>(file, "trajectories", f.trajectories ? 1 : 0);
-            scalar_string(file, "sweep", f.sweep_text);
-            scalar_string(file, "scenario", f.scenario_yaml);
-            Handle keys(string_vector(file, "parameter_keys", f.parameter_keys), H5Dclose,
-                        "write keys");
-            std::vector<std::string> choices;
-            for (const auto& c : f.parameter_choices) {
-                std::string joined;
-                for (const auto& x : c) joined += (joined.empty() ? "" : "\n") + x;
-                choices.push_back(joined);
-            }
-            Handle ch(string_vector(file, "parameter_choices", choices), H5Dclose, "write choices");
-            std::vector<double> values;
-            for (const auto& p : f.point_values) values.insert(values.end(), p.begin(), p.end());
-            Handle pv(numeric(file, "point_values",
-                              {f.point_values.size(), f.parameter_keys.size()}, values.data()),
-                      H5Dclose, "write point values");
-            Handle tb(numeric(file, "target_by", {f.target_by.size()}, f.target_by.data()),
-                      H5Dclose, "write");
-            const Scales root(file, f);
-            write_groups(file, f, root);
-            check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush the file");
+    write_atomically(path, [&](hid_t file) {
+        attr_string(file, "hubsim_version", kVersion);
+        attr_string(file, "created", utc_now_iso8601());
+        attr_string(file, "git_commit", kGitCommit);
+        attr_string(file, "command_line", command_line);
+        attr_string(file, "sweep_name", f.name);
+        attr_string(file, "start_date", f.start_date);
+        attr_number<std::uint64_t>(file, "seed", f.seed);
+        attr_number<std::uint32_t>(file, "total_points", f.total_points);
+        attr_number<std::uint32_t>(file, "replications", f.replications);
+        attr_number<std::uint32_t>(file, "trajectories", f.trajectories ? 1 : 0);
+        scalar_string(file, "sweep", f.sweep_text);
+        scalar_string(file, "scenario", f.scenario_yaml);
+        Handle keys(string_vector(file, "parameter_keys", f.parameter_keys), H5Dclose,
+                    "write keys");
+        std::vector<std::string> choices;
+        for (const auto& c : f.parameter_choices) {
+            std::string joined;
+            for (const auto& x : c) joined += (joined.empty() ? "" : "\n") + x;
+            choices.push_back(joined);
         }
-        // Durable before it is visible: a finished point must survive a crash.
-        if (const int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {
-            ::fsync(fd);
-            ::close(fd);
-        }
-        fs::rename(tmp, path);
-    } catch (...) {
-        std::error_code ec;
-        fs::remove(tmp, ec);
-        throw;
-    }
+        Handle ch(string_vector(file, "parameter_choices", choices), H5Dclose, "write choices");
+        std::vector<double> values;
+        for (const auto& p : f.point_values) values.insert(values.end(), p.begin(), p.end());
+        Handle pv(numeric(file, "point_values", {f.point_values.size(), f.parameter_keys.size()},
+                          values.data()),
+                  H5Dclose, "write point values");
+        Handle tb(numeric(file, "target_by", {f.target_by.size()}, f.target_by.data()), H5Dclose,
+                  "write");
+        const Scales root(file, f);
+        write_groups(file, f, root);
+    });
 }
 
 namespace {
@@ -293,30 +272,11 @@ void flat(hid_t loc, const char* name, const std::vector<T>& v) {
 }  // namespace
 
 void write_journal_entry(const fs::path& path, const PointResults& point) {
-    std::string tmp_name = path.filename().string();
-    tmp_name.insert(0, 1, '.');
-    tmp_name.append(".tmp-").append(std::to_string(::getpid()));
-    const fs::path tmp = path.parent_path() / tmp_name;
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    try {
-        {
-            Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                        "create a journal entry");
-            attr_string(file, "fingerprint", point.fingerprint);
-            attr_number<std::uint32_t>(file, "replications", point.replications);
-            journal_fields(point, [&](const char* name, const auto& v) { flat(file, name, v); });
-            check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush");
-        }
-        if (const int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {
-            ::fsync(fd);
-            ::close(fd);
-        }
-        fs::rename(tmp, path);
-    } catch (...) {
-        std::error_code ec;
-        fs::remove(tmp, ec);
-        throw;
-    }
+    write_atomically(path, [&](hid_t file) {
+        attr_string(file, "fingerprint", point.fingerprint);
+        attr_number<std::uint32_t>(file, "replications", point.replications);
+        journal_fields(point, [&](const char* name, const auto& v) { flat(file, name, v); });
+    });
 }
 
 PointResults read_journal_entry(const fs::path& path) {
