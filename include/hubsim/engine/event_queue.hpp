@@ -14,6 +14,11 @@
 /// Because time is whole days, a ring of one bucket per day does O(1) work per event
 /// (a binary heap needs O(log n)). Events further ahead than the ring's width wait in an
 /// overflow heap and move into the ring as the clock approaches them.
+///
+/// A bucket never needs a comparison sort: events enter it in the order they were
+/// scheduled (overflow events, which are older, all arrive before any direct insert for
+/// that day could), so when its day comes a stable partition by class gives the key order.
+/// For the same reason ring events need not carry their sequence number.
 
 #include <algorithm>
 #include <cstddef>
@@ -36,7 +41,6 @@ class EventQueue {
     struct Event {
         Day day;
         Class cls;
-        std::uint64_t seq;
         Payload payload;
     };
 
@@ -52,20 +56,19 @@ class EventQueue {
             throw std::logic_error("EventQueue: event scheduled before the current event");
         if (day < cursor_)
             throw std::logic_error("EventQueue: event scheduled before a day already looked past");
-        Event ev{day, cls, next_seq_++, std::move(payload)};
         ++size_;
         if (day == cursor_ && loaded_) {
-            // Same-day insert: its sequence is the largest, so it goes after every pending
-            // event of its class.
+            // Same-day insert: it is the newest, so it goes after every pending event of
+            // its class.
             const auto pos = std::upper_bound(
-                today_.begin() + static_cast<std::ptrdiff_t>(today_pos_), today_.end(), ev.cls,
+                today_.begin() + static_cast<std::ptrdiff_t>(today_pos_), today_.end(), cls,
                 [](Class c, const Event& e) { return c < e.cls; });
-            today_.insert(pos, std::move(ev));
+            today_.insert(pos, Event{day, cls, std::move(payload)});
         } else if (day.value - cursor_.value <= mask_) {
-            ring_[bucket(day)].push_back(std::move(ev));
+            ring_[bucket(day)].push_back(Event{day, cls, std::move(payload)});
             ++in_ring_;
         } else {
-            overflow_.push_back(std::move(ev));
+            overflow_.push_back(Later{Event{day, cls, std::move(payload)}, next_seq_++});
             std::push_heap(overflow_.begin(), overflow_.end(), later);
         }
     }
@@ -99,9 +102,15 @@ class EventQueue {
     Event pop_ready() { return take(); }
 
   private:
-    static bool later(const Event& a, const Event& b) {
-        if (a.day != b.day) return a.day > b.day;
-        if (a.cls != b.cls) return a.cls > b.cls;
+    /// An event beyond the ring, with its sequence number: the heap needs it for ties.
+    struct Later {
+        Event ev;
+        std::uint64_t seq;
+    };
+
+    static bool later(const Later& a, const Later& b) {
+        if (a.ev.day != b.ev.day) return a.ev.day > b.ev.day;
+        if (a.ev.cls != b.ev.cls) return a.ev.cls > b.ev.cls;
         return a.seq > b.seq;
     }
 
@@ -110,6 +119,8 @@ class EventQueue {
         while (p < n) p <<= 1;
         return p;
     }
+
+    static std::size_t rank(Class c) { return static_cast<std::size_t>(c); }
 
     std::size_t bucket(Day day) const { return static_cast<std::size_t>(day.value & mask_); }
 
@@ -131,11 +142,18 @@ class EventQueue {
                 continue;
             }
             if (size_ == 0 || cursor_ >= limit) return false;
-            // Nothing left in the window: jump straight to the earliest overflow day.
-            const Day next = in_ring_ == 0 ? std::min(overflow_.front().day, limit) : cursor_ + 1;
-            move_cursor(next);
+            move_cursor(next_day(limit));
         }
         return true;
+    }
+
+    /// The next day that may hold events, at most `limit`: the next non-empty bucket in
+    /// the window (overflow events all lie beyond it), or else the earliest overflow day.
+    Day next_day(Day limit) const {
+        if (in_ring_ == 0) return std::min(overflow_.front().ev.day, limit);
+        Day d = cursor_ + 1;
+        while (d < limit && ring_[bucket(d)].empty()) d = d + 1;
+        return d;
     }
 
     void load_cursor_day() {
@@ -144,29 +162,56 @@ class EventQueue {
         auto& b = ring_[bucket(cursor_)];
         in_ring_ -= b.size();
         today_.swap(b);
-        std::sort(today_.begin(), today_.end(), [](const Event& a, const Event& b2) {
-            return a.cls != b2.cls ? a.cls < b2.cls : a.seq < b2.seq;
-        });
+        order_by_class();
         loaded_ = true;
+    }
+
+    /// Stable partition of today_ by class: insertion for a few events, counting for many.
+    void order_by_class() {
+        const std::size_t n = today_.size();
+        std::size_t top_rank = 0;
+        bool sorted = true;
+        for (std::size_t i = 0; i < n; ++i) {
+            top_rank = std::max(top_rank, rank(today_[i].cls));
+            if (i > 0 && today_[i].cls < today_[i - 1].cls) sorted = false;
+        }
+        if (sorted) return;
+        if (n <= 32) {
+            for (std::size_t i = 1; i < n; ++i) {
+                Event e = std::move(today_[i]);
+                std::size_t j = i;
+                for (; j > 0 && e.cls < today_[j - 1].cls; --j)
+                    today_[j] = std::move(today_[j - 1]);
+                today_[j] = std::move(e);
+            }
+            return;
+        }
+        starts_.assign(top_rank + 2, 0);
+        for (const Event& e : today_) ++starts_[rank(e.cls) + 1];
+        for (std::size_t c = 1; c < starts_.size(); ++c) starts_[c] += starts_[c - 1];
+        scratch_.resize(n);
+        for (Event& e : today_) scratch_[starts_[rank(e.cls)]++] = std::move(e);
+        today_.swap(scratch_);
     }
 
     /// Moves the cursor to `day` and pulls overflow events that now fall inside the window.
     void move_cursor(Day day) {
         cursor_ = day;
         loaded_ = false;
-        while (!overflow_.empty() && overflow_.front().day.value - cursor_.value <= mask_) {
+        while (!overflow_.empty() && overflow_.front().ev.day.value - cursor_.value <= mask_) {
             std::pop_heap(overflow_.begin(), overflow_.end(), later);
-            Event ev = std::move(overflow_.back());
+            ring_[bucket(overflow_.back().ev.day)].push_back(std::move(overflow_.back().ev));
             overflow_.pop_back();
-            ring_[bucket(ev.day)].push_back(std::move(ev));
             ++in_ring_;
         }
     }
 
-    std::vector<std::vector<Event>> ring_;
+    std::vector<std::vector<Event>> ring_;  // one bucket per day, each in scheduling order
     std::int32_t mask_ = 0;
-    std::vector<Event> overflow_;  // min-heap by key, via `later`
-    std::vector<Event> today_;     // the current day's events, sorted by (class, seq)
+    std::vector<Later> overflow_;  // min-heap by key, via `later`
+    std::vector<Event> today_;     // the current day's events, in key order
+    std::vector<Event> scratch_;   // the counting sort's output, reused
+    std::vector<std::size_t> starts_;
     std::size_t today_pos_ = 0;
     std::size_t in_ring_ = 0;
     std::size_t size_ = 0;
