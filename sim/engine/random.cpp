@@ -1,20 +1,9 @@
 #include "hubsim/engine/random.hpp"
 
-#include <Random123/philox.h>
-
 #include <algorithm>
 #include <cmath>
 
 namespace hubsim {
-
-std::array<std::uint64_t, 4> random_block(const StreamKey& key, std::uint64_t index) {
-    using Philox = r123::Philox4x64;
-    const Philox::key_type k = {{key.seed, key.entity}};
-    const Philox::ctr_type c = {{(static_cast<std::uint64_t>(key.replication) << 32) | key.group,
-                                 static_cast<std::uint64_t>(key.purpose), index, 0}};
-    const Philox::ctr_type r = Philox{}(c, k);
-    return {r[0], r[1], r[2], r[3]};
-}
 
 std::uint64_t binomial(RandomStream& stream, std::uint64_t n, double p) {
     if (n == 0 || p <= 0) return 0;

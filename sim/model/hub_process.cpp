@@ -60,6 +60,7 @@ StreamKey HubProcess::key(std::uint64_t entity, std::uint32_t purpose) const {
 void HubProcess::begin_year(int year, const Parameters& params,
                             std::span<const std::size_t> samples) {
     year_ = year;
+    tabulate_pipelines(params);
     year_cost_.fill(0);
     trainees_.fill(0);
     applicants_.fill(0);
@@ -74,6 +75,17 @@ void HubProcess::begin_year(int year, const Parameters& params,
     for (std::size_t t : samples)
         queue_.schedule(results_.sample_days[t], HubEventClass::Sample,
                         HubEvent{static_cast<std::uint32_t>(t)});
+}
+
+void HubProcess::tabulate_pipelines(const Parameters& params) {
+    for (Phase p : kPhases) {
+        const PhaseRules& rules = params.of(p);
+        next_[index(p)].fill(Stage::NotEngaged);
+        if (!rules.modelled()) continue;
+        for (Stage st : kStages)
+            if (const auto n = rules.next(st)) next_[index(p)][index(st)] = *n;
+        entry_[index(p)] = {rules.entry(false), rules.entry(true)};
+    }
 }
 
 void HubProcess::open(const Parameters& params) {
@@ -175,38 +187,43 @@ void HubProcess::allocate(const Parameters& params, double budget) {
     unplaced_continuing_.fill(0);
     budget_left_ = budget;
     if (!open_) return;
+    gather_candidates(params);
     for (Phase p : kPhases)
         if (params.of(p).modelled()) allocate_phase(p, params);
 }
 
-std::vector<HubProcess::Candidate> HubProcess::candidates(Phase phase, bool continuing,
-                                                          const Parameters& params) const {
-    std::vector<Candidate> list;
-    auto add = [&](std::uint32_t i) {
-        double k = 0;
-        switch (params.policy.priority) {
-            case PriorityRule::WaitingTime:
-                k = continuing ? -static_cast<double>(state_[i].years_waited) : state_[i].asked_day;
-                break;
-            case PriorityRule::Disadvantage:
-                k = -static_cast<double>(profiles_[i].disadvantage);
-                break;
-            case PriorityRule::Lottery:
-                k = uniforms(key(i, kLottery), static_cast<std::uint64_t>(year_))[0];
-                break;
-        }
-        list.push_back(Candidate{i, k});
-    };
-    if (continuing) {
-        for (std::uint32_t i = 0; i < state_.size(); ++i)
-            if (profiles_[i].phase == phase && state_[i].has(SchoolState::Continuing)) add(i);
-    } else {
-        for (std::uint32_t i : waiting_[index(phase)]) add(i);
+double HubProcess::priority_key(std::uint32_t i, bool continuing, const Parameters& params) const {
+    switch (params.policy.priority) {
+        case PriorityRule::WaitingTime:
+            return continuing ? -static_cast<double>(state_[i].years_waited) : state_[i].asked_day;
+        case PriorityRule::Disadvantage:
+            return -static_cast<double>(profiles_[i].disadvantage);
+        case PriorityRule::Lottery:
+            return uniforms(key(i, kLottery), static_cast<std::uint64_t>(year_))[0];
     }
-    // Stable: equal keys keep the waiting list's (or the school list's) order.
-    std::stable_sort(list.begin(), list.end(),
-                     [](const Candidate& a, const Candidate& b) { return a.key < b.key; });
-    return list;
+    return 0;
+}
+
+void HubProcess::gather_candidates(const Parameters& params) {
+    for (Phase p : kPhases) {
+        continuing_[index(p)].clear();
+        fresh_[index(p)].clear();
+        for (std::uint32_t i : waiting_[index(p)])
+            fresh_[index(p)].push_back(Candidate{i, priority_key(i, false, params)});
+    }
+    // One pass over the hub's schools for every phase: a phase's allocation changes
+    // neither the flags nor the keys of another phase's schools.
+    for (std::uint32_t i = 0; i < state_.size(); ++i)
+        if (state_[i].has(SchoolState::Continuing))
+            continuing_[index(profiles_[i].phase)].push_back(
+                Candidate{i, priority_key(i, true, params)});
+    // Stable: equal keys keep the waiting list's (or the school list's) order. Often the
+    // lists are in order already (the waiting list is in order of asking).
+    auto by_key = [](const Candidate& a, const Candidate& b) { return a.key < b.key; };
+    for (auto* lists : {&continuing_, &fresh_})
+        for (auto& list : *lists)
+            if (!std::is_sorted(list.begin(), list.end(), by_key))
+                std::stable_sort(list.begin(), list.end(), by_key);
 }
 
 void HubProcess::allocate_phase(Phase phase, const Parameters& params) {
@@ -218,8 +235,9 @@ void HubProcess::allocate_phase(Phase phase, const Parameters& params) {
         capacity += l.free_load;
     }
     open_group_.fill(-1);
-    auto cont = candidates(phase, true, params);
-    auto fresh = candidates(phase, false, params);
+    first_free_ = 0;
+    auto& cont = continuing_[index(phase)];
+    auto& fresh = fresh_[index(phase)];
     const double new_limit = params.policy.new_share * capacity;
     const double cont_limit = capacity - new_limit;
     double used_cont = 0, used_new = 0;
@@ -245,7 +263,7 @@ void HubProcess::allocate_phase(Phase phase, const Parameters& params) {
     std::erase_if(waiting, [this](std::uint32_t i) { return state_[i].has(SchoolState::Placed); });
 }
 
-void HubProcess::place(std::vector<Candidate>& list, Phase phase, double limit, double& used,
+void HubProcess::place(const std::vector<Candidate>& list, Phase phase, double limit, double& used,
                        const Parameters& params) {
     for (const Candidate& c : list)
         if (!state_[c.school].has(SchoolState::Placed)) seat(c.school, phase, limit, used, params);
@@ -256,18 +274,21 @@ bool HubProcess::seat(std::uint32_t i, Phase phase, double limit, double& used,
     SchoolState& s = state_[i];
     const PhaseRules& rules = params.of(phase);
     const bool is_new = !s.has(SchoolState::Continuing);
-    const Stage stage =
-        is_new ? rules.entry(s.stage == Stage::NotEngaged && s.has(SchoolState::NeedsReadiness))
-               : s.stage;
+    const Stage stage = is_new ? entry_[index(phase)][s.stage == Stage::NotEngaged &&
+                                                      s.has(SchoolState::NeedsReadiness)]
+                               : s.stage;
     const StageRules& sr = rules.rules(stage);
     std::int32_t& g = open_group_[index(stage)];
     if (g < 0 || groups_[static_cast<std::size_t>(g)].members >= sr.group_size) {
         // A new group needs a leader with enough free load, room in the pool, and money.
         const double cost = params.cost.work_group + sr.release_days * params.cost.release_day;
         if (used + sr.load > limit + kSlack || cost > budget_left_ + kSlack) return false;
-        auto lead = std::find_if(llme_.begin(), llme_.end(), [&](const Llme& l) {
-            return l.free_load + kSlack >= sr.load && l.free_load > 0;
-        });
+        // Loads only fall during an allocation, so leaders with none left stay behind
+        // the cursor and the first fit is found from there.
+        while (first_free_ < llme_.size() && llme_[first_free_].free_load <= 0) ++first_free_;
+        auto lead = std::find_if(
+            llme_.begin() + static_cast<std::ptrdiff_t>(first_free_), llme_.end(),
+            [&](const Llme& l) { return l.free_load + kSlack >= sr.load && l.free_load > 0; });
         if (lead == llme_.end()) return false;
         lead->free_load -= sr.load;
         used += sr.load;
@@ -348,14 +369,14 @@ void HubProcess::progress(std::uint32_t i, const Parameters& params) {
     const PhaseRules& rules = params.of(profiles_[i].phase);
     const StageRules& sr = rules.rules(s.stage);
     const auto u = uniforms(key(i, kProgress), static_cast<std::uint64_t>(year_));
-    const auto next = rules.next(s.stage);
-    if (!next) {
+    const Stage next = next_[index(profiles_[i].phase)][index(s.stage)];
+    if (next == Stage::NotEngaged) {  // the last stage
         if (u[0] < sr.lapse) lapse(i);
         return;
     }
     if (u[0] < sr.complete) {
         if (u[1] < sr.advance)
-            move(i, *next);
+            move(i, next);
         else
             lapse(i);
     } else if (u[1] >= sr.repeat) {

@@ -169,9 +169,10 @@ class Replication {
                 share[h] = open_schools > 0
                                ? std::max(0.0, budget) * hubs_[h].school_count() / open_schools
                                : 0.0;
-        tbb::parallel_for(std::size_t{0}, hubs_.size(), [&](std::size_t h) {
-            hubs_[h].start_training(trainees[h], params_);
-            hubs_[h].allocate(params_, share[h]);
+        for_each_hub([&](HubProcess& h) {
+            const auto k = static_cast<std::size_t>(&h - hubs_.data());
+            h.start_training(trainees[k], params_);
+            h.allocate(params_, share[k]);
         });
     }
 

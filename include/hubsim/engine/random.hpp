@@ -12,6 +12,8 @@
 /// 1, 2, 3", SC 2011), from Random123. Distributions are our own, because
 /// std::*_distribution output differs between standard libraries.
 
+#include <Random123/philox.h>
+
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -28,8 +30,16 @@ struct StreamKey {
     std::uint32_t purpose = 0;
 };
 
-/// Four independent 64-bit words for (key, index): one Philox4x64-10 block.
-std::array<std::uint64_t, 4> random_block(const StreamKey& key, std::uint64_t index);
+/// Four independent 64-bit words for (key, index): one Philox4x64-10 block. Inline: the
+/// model draws one for most school-years, and the key's fields fold into the call site.
+inline std::array<std::uint64_t, 4> random_block(const StreamKey& key, std::uint64_t index) {
+    using Philox = r123::Philox4x64;
+    const Philox::key_type k = {{key.seed, key.entity}};
+    const Philox::ctr_type c = {{(static_cast<std::uint64_t>(key.replication) << 32) | key.group,
+                                 static_cast<std::uint64_t>(key.purpose), index, 0}};
+    const Philox::ctr_type r = Philox{}(c, k);
+    return {r[0], r[1], r[2], r[3]};
+}
 
 /// A uniform double in [0, 1) from the top 53 bits of a word.
 inline double to_unit(std::uint64_t word) {

@@ -78,15 +78,19 @@ class HubProcess {
         double key;  ///< smaller goes first
     };
 
+    /// Each stage's successor (NotEngaged after the last) and where new schools enter.
+    void tabulate_pipelines(const Parameters& params);
     void open(const Parameters& params);
     /// Trainees whose training is over become active (or drop out); `new_year` counts a year.
     void qualify_trainees(const Parameters& params, bool new_year);
     void count_applicants(const Parameters& params);
     void draw_interest(const Parameters& params);
     void allocate_phase(Phase phase, const Parameters& params);
-    std::vector<Candidate> candidates(Phase phase, bool continuing, const Parameters& params) const;
+    double priority_key(std::uint32_t school, bool continuing, const Parameters& params) const;
+    /// Fills continuing_ and fresh_ for every phase, each in priority order.
+    void gather_candidates(const Parameters& params);
     /// Places candidates in Work Groups while the pool's load stays within `limit`.
-    void place(std::vector<Candidate>& list, Phase phase, double limit, double& used,
+    void place(const std::vector<Candidate>& list, Phase phase, double limit, double& used,
                const Parameters& params);
     bool seat(std::uint32_t school, Phase phase, double limit, double& used,
               const Parameters& params);
@@ -121,6 +125,11 @@ class HubProcess {
     std::array<std::uint32_t, kPhaseCount> engaged_{}, school_total_{}, participating_{},
         unplaced_continuing_{}, trainees_{}, applicants_{};
     std::array<double, kCostItemCount> year_cost_{};
+    std::array<std::array<Stage, kStageCount>, kPhaseCount> next_{};
+    std::array<std::array<Stage, 2>, kPhaseCount> entry_{};  ///< [phase][needs readiness]
+    /// This year's candidates per phase, reused from year to year.
+    std::array<std::vector<Candidate>, kPhaseCount> continuing_, fresh_;
+    std::size_t first_free_ = 0;  ///< leaders before it have no load left this allocation
     double budget_left_ = 0;
 
     EventQueue<HubEvent, HubEventClass> queue_;
