@@ -1,0 +1,1139 @@
+#!/usr/bin/env python3
+"""Turns hubsim run output into a report a planner can put in front of a board.
+
+    /usr/bin/python3 tools/report.py RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition 50]
+
+Writes DIR/index.html, a self-contained page (figures embedded as PNG data URIs, styles
+and the table-sorting script inline: it opens without network access), each figure as
+DIR/<name>.png, and DIR/data.json: every number the figures and tables show, as computed
+here (the page embeds the same JSON).
+
+One run: engagement by phase against the strategic targets (median, 50% and 90% bands
+across replications), stage composition, the LLME pipeline against the ambition of active
+leaders per open hub, waiting lists, cost, national and per-hub target dates, the scenario
+and the run's provenance. Two or more runs: the same figures overlaid and, for each run
+against the first, a table of differences: paired replication by replication when the
+runs share seed and replication count (common random numbers), unpaired otherwise.
+
+Bad input (a missing file, a file that is not `hubsim run` output, runs whose hubs,
+phases or time axes differ) gets a one-line message naming the file on stderr, exit
+status 2, and nothing written. Uses Debian's python3-numpy, python3-h5py,
+python3-matplotlib and python3-jinja2 (python3-yaml, if present, for the parameter table).
+"""
+
+import argparse
+import base64
+import datetime as dt
+import difflib
+import io
+import json
+import math
+import os
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+try:
+    import yaml  # python3-yaml: optional, used to tabulate the scenario's parameters
+except ImportError:  # pragma: no cover - depends on the machine
+    yaml = None
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE = HERE / "report_template.html.j2"
+
+# The programme's ambition of active Local Leaders of Mathematics Education per hub. It is
+# a policy aspiration, not a scenario parameter, so it lives here (and in --llme-ambition).
+LLME_AMBITION_PER_HUB = 50
+
+# Quantiles across replications shown everywhere: the median, the 50% and 90% bands.
+QUANTILES = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
+
+EXIT_BAD_INPUT = 2
+
+REQUIRED_DATASETS = (
+    "time", "date", "replication", "hub", "hub_opens", "hub_schools", "phase", "stage",
+    "status", "target", "year", "scenario",
+    "trajectories/engaged", "trajectories/stage_counts", "trajectories/waiting",
+    "trajectories/llme", "summary/cost", "summary/target_day", "summary/hub_target_day",
+)
+REQUIRED_ATTRS = ("hubsim_version", "seed", "replications")
+# Root attributes shown as provenance, in this order (any others follow).
+PROVENANCE_ATTRS = ("scenario_name", "hubsim_version", "seed", "replications", "created",
+                    "git_commit", "command_line", "scenario_path", "threads", "library_versions")
+
+TARGET_LABEL = re.compile(r"^(\S+) (\d+)% by (\d{4}-\d\d-\d\d)$")
+
+
+class BadInput(Exception):
+    """An input the report cannot use; reported as `report: WHAT: WHY` with exit status 2."""
+
+    def __init__(self, what, why):
+        super().__init__(f"{what}: {why}")
+
+
+@dataclass
+class Target:
+    """A strategic target: a share of a phase's schools engaged by a date."""
+
+    label: str
+    phase: str
+    share: float
+    by: dt.date
+    by_day: int  # days since the run's start
+
+
+@dataclass
+class Run:
+    """Everything the report reads from one `hubsim run` output file."""
+
+    path: str
+    name: str = ""
+    attrs: dict = field(default_factory=dict)
+    scenario_text: str = ""
+    scenario: object = None  # the resolved scenario parsed as YAML, or None
+    start: dt.date = None
+    days: np.ndarray = None  # sample days since start, [time]
+    dates: list = None  # sample dates, [time]
+    hubs: list = None
+    regions: list = None
+    opens: list = None  # hub opening dates
+    schools: np.ndarray = None  # [hub, phase]
+    phases: list = None
+    stages: list = None
+    statuses: list = None
+    years: list = None
+    targets: list = None
+    engaged: np.ndarray = None  # [replication, time, hub, phase]
+    stage_counts: np.ndarray = None  # [replication, time, hub, phase, stage]
+    waiting: np.ndarray = None  # [replication, time, hub, phase]
+    llme: np.ndarray = None  # [replication, time, hub, status]
+    cost: np.ndarray = None  # [replication, year, cost_item]
+    target_day: np.ndarray = None  # [replication, target]
+    hub_target_day: np.ndarray = None  # [replication, hub, target]
+
+    @property
+    def replications(self):
+        return self.engaged.shape[0]
+
+    @property
+    def seed(self):
+        return int(self.attrs["seed"])
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+def _text(value):
+    """An HDF5 string (bytes or str) as str."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _labels(f, name):
+    return [_text(v) for v in f[name][()]]
+
+
+def _iso_date(text, what):
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{what} {text!r} is not an ISO date") from None
+
+
+def parse_targets(labels, scenario, start):
+    """The run's targets from the /target labels ("primary 75% by 2025-08-31").
+
+    A label rounds the share to a whole percent, so the exact share is taken from the
+    resolved scenario's `targets` list when that list matches the labels one for one.
+    """
+    listed = (scenario or {}).get("targets") if isinstance(scenario, dict) else None
+    targets = []
+    for k, label in enumerate(labels):
+        m = TARGET_LABEL.match(label)
+        if not m:
+            raise ValueError(f"target label {label!r} is not 'PHASE NN% by YYYY-MM-DD'")
+        phase, share, by = m.group(1), int(m.group(2)) / 100, _iso_date(m.group(3), "target date")
+        if isinstance(listed, list) and len(listed) == len(labels):
+            entry = listed[k]
+            if (isinstance(entry, dict) and entry.get("phase") == phase
+                    and str(entry.get("by")) == by.isoformat()
+                    and round(float(entry.get("share", -1)) * 100) == round(share * 100)):
+                share = float(entry["share"])
+        targets.append(Target(label, phase, share, by, (by - start).days))
+    return targets
+
+
+def _check_shapes(run, f):
+    """Raises ValueError unless every dataset has the shape its axes give it."""
+    R, T = len(f["replication"]), len(run.days)
+    H, P, S, U, K = (len(run.hubs), len(run.phases), len(run.stages), len(run.statuses),
+                     len(run.targets))
+    want = {
+        "date": (T,), "hub_opens": (H,), "hub_schools": (H, P),
+        "trajectories/engaged": (R, T, H, P), "trajectories/stage_counts": (R, T, H, P, S),
+        "trajectories/waiting": (R, T, H, P), "trajectories/llme": (R, T, H, U),
+        "summary/target_day": (R, K), "summary/hub_target_day": (R, H, K),
+    }
+    for name, shape in want.items():
+        if f[name].shape != shape:
+            raise ValueError(f"/{name} has shape {f[name].shape}, its axes say {shape}")
+    if f["summary/cost"].ndim != 3 or f["summary/cost"].shape[:2] != (R, len(run.years)):
+        raise ValueError(f"/summary/cost has shape {f['summary/cost'].shape}")
+    if R < 1 or T < 1 or H < 1 or P < 1:
+        raise ValueError("it holds no replications, samples, hubs or phases")
+    if int(run.attrs["replications"]) != R:
+        raise ValueError(f"attribute replications={run.attrs['replications']} but {R} are stored")
+    if "active" not in run.statuses:
+        raise ValueError("its status axis has no 'active'")
+
+
+def load_run(path):
+    """Reads and checks one `hubsim run` output file; raises BadInput naming it if it is not one."""
+    import h5py
+
+    p = Path(path)
+    if not p.exists():
+        raise BadInput(path, "no such file")
+    if p.is_dir():
+        raise BadInput(path, "is a directory, not a hubsim output file")
+    try:
+        is_hdf5 = h5py.is_hdf5(p)
+    except OSError as e:
+        raise BadInput(path, f"cannot be read ({e.strerror or e})") from None
+    if not is_hdf5:
+        raise BadInput(path, "is not an HDF5 file (expected the output of `hubsim run`)")
+    try:
+        with h5py.File(p, "r") as f:
+            return _read_run(path, f)
+    except BadInput:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, IndexError) as e:
+        raise BadInput(path, f"is not usable hubsim run output: {e}") from None
+
+
+def _read_run(path, f):
+    if "points" in f:
+        raise BadInput(path, "is sweep output; the report reads the output of `hubsim run`")
+    missing = [n for n in REQUIRED_DATASETS if n not in f]
+    missing += [f"attribute {a}" for a in REQUIRED_ATTRS if a not in f.attrs]
+    if missing:
+        raise BadInput(path, "is not hubsim run output (no " + ", ".join(missing[:4])
+                       + (", ..." if len(missing) > 4 else "") + ")")
+    run = Run(path=str(path))
+    run.attrs = {k: (_text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v)
+                 for k, v in f.attrs.items()}
+    run.scenario_text = _text(f["scenario"][()])
+    run.scenario = _parse_yaml(run.scenario_text)
+    units = _text(f["time"].attrs.get("units", b""))
+    m = re.fullmatch(r"days since (\d{4}-\d\d-\d\d)", units)
+    if not m:
+        raise ValueError(f"/time has units {units!r}, not 'days since YYYY-MM-DD'")
+    run.start = _iso_date(m.group(1), "/time start")
+    run.days = f["time"][()].astype(np.int64)
+    run.dates = [_iso_date(d, "/date") for d in _labels(f, "date")]
+    run.hubs = _labels(f, "hub")
+    run.regions = _labels(f, "hub_region") if "hub_region" in f else [""] * len(run.hubs)
+    run.opens = [_iso_date(d, "/hub_opens") for d in _labels(f, "hub_opens")]
+    run.phases = _labels(f, "phase")
+    run.stages = _labels(f, "stage")
+    run.statuses = _labels(f, "status")
+    run.years = [int(y) for y in f["year"][()]]
+    run.targets = parse_targets(_labels(f, "target"), run.scenario, run.start)
+    _check_shapes(run, f)
+    run.schools = f["hub_schools"][()].astype(np.int64)
+    run.engaged = f["trajectories/engaged"][()].astype(np.int64)
+    run.stage_counts = f["trajectories/stage_counts"][()].astype(np.int64)
+    run.waiting = f["trajectories/waiting"][()].astype(np.int64)
+    run.llme = f["trajectories/llme"][()].astype(np.int64)
+    run.cost = f["summary/cost"][()].astype(np.float64)
+    run.target_day = f["summary/target_day"][()].astype(np.int64)
+    run.hub_target_day = f["summary/hub_target_day"][()].astype(np.int64)
+    run.name = str(run.attrs.get("scenario_name") or Path(path).stem)
+    return run
+
+
+def _parse_yaml(text):
+    if yaml is None:
+        return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+
+
+def check_comparable(runs):
+    """Raises BadInput naming the first run that cannot be compared with the first one."""
+    ref = runs[0]
+    for run in runs[1:]:
+        for what, a, b in [("hubs", ref.hubs, run.hubs), ("phases", ref.phases, run.phases),
+                           ("stages", ref.stages, run.stages),
+                           ("LLME statuses", ref.statuses, run.statuses),
+                           ("time axis start", ref.start, run.start),
+                           ("sample dates", ref.dates, run.dates)]:
+            if a != b:
+                raise BadInput(run.path, f"its {what} differ from those of {ref.path}; "
+                                         "only runs over the same hubs, phases and time axis compare")
+
+
+def name_runs(runs):
+    """Gives each run a distinct display name: the scenario name, with the file if needed."""
+    names = [r.name for r in runs]
+    for i, r in enumerate(runs):
+        if names.count(r.name) > 1:
+            r.name = f"{r.name} ({Path(r.path).name})"
+    seen = {}
+    for i, r in enumerate(runs):
+        if r.name in seen:
+            r.name = f"{r.name} #{i + 1}"
+        seen[r.name] = i
+
+
+# ---------------------------------------------------------------------------- numbers
+
+
+def quantiles(values, axis=0, method="linear"):
+    """{p5, p25, p50, p75, p95} of values along axis (across replications)."""
+    return {k: np.quantile(values, q, axis=axis, method=method) for k, q in QUANTILES.items()}
+
+
+def never_as_inf(days):
+    """Target days as floats, with -1 (never met) as +inf so that 'never' sorts last."""
+    d = np.asarray(days, dtype=np.float64)
+    return np.where(d < 0, np.inf, d)
+
+
+def day_quantiles(days, axis=0):
+    """Quantiles of target days: observed sample days (inverted CDF), so never interpolated
+    between a real date and 'never'."""
+    return quantiles(never_as_inf(days), axis=axis, method="inverted_cdf")
+
+
+def national_share(run):
+    """Share of each phase's schools ever engaged, summed over hubs: [replication, time, phase]."""
+    return run.engaged.sum(axis=2) / run.schools.sum(axis=0)
+
+
+def hubs_open(run):
+    """Number of hubs open at each sample date."""
+    return np.array([sum(o <= d for o in run.opens) for d in run.dates], dtype=np.int64)
+
+
+def sample_by(run, day):
+    """Index of the last sample on or before a day (what was known by a deadline), or None.
+
+    Engagement never falls, so a target is met by its deadline exactly when the engaged share
+    at this sample reaches it: the gap and the target date agree."""
+    idx = np.nonzero(run.days <= day)[0]
+    return int(idx[-1]) if len(idx) else None
+
+
+def stage_order(stages):
+    """Stages bottom-up for stacking: the furthest along at the bottom, not engaged on top."""
+    preferred = ["sustaining", "embedding", "development", "readiness", "lapsed", "not_engaged"]
+    return [s for s in preferred if s in stages] + [s for s in stages if s not in preferred]
+
+
+def target_summary(days, by_day, share_at_deadline, target_share):
+    """Date quantiles, probability of meeting a target on time, and the gap at its deadline."""
+    q = day_quantiles(days)
+    out = {k: float(v) for k, v in q.items()}
+    out["p_on_time"] = float(np.mean(never_as_inf(days) <= by_day))
+    if share_at_deadline is None:
+        out["share_at_deadline"] = None
+        out["gap_pp"] = None
+    else:
+        med = float(np.median(share_at_deadline))
+        out["share_at_deadline"] = med
+        out["gap_pp"] = 100 * (med - target_share)
+    out["delay_days"] = out["p50"] - by_day
+    return out
+
+
+def national_targets(run):
+    """Per target: quantiles of the national target date, P(on time) and the gap at the deadline."""
+    share = national_share(run)
+    rows = []
+    for k, t in enumerate(run.targets):
+        ti = sample_by(run, t.by_day)
+        p = run.phases.index(t.phase) if t.phase in run.phases else None
+        at = share[:, ti, p] if ti is not None and p is not None else None
+        rows.append(dict(target=t.label, by=t.by.isoformat(), share=t.share,
+                         **target_summary(run.target_day[:, k], t.by_day, at, t.share)))
+    return rows
+
+
+def hub_targets(run):
+    """Per target, per hub: the same as national_targets, from /summary/hub_target_day."""
+    out = []
+    for k, t in enumerate(run.targets):
+        ti = sample_by(run, t.by_day)
+        p = run.phases.index(t.phase) if t.phase in run.phases else None
+        rows = []
+        for h, hub in enumerate(run.hubs):
+            n = int(run.schools[h, p]) if p is not None else 0
+            row = dict(hub=hub, region=run.regions[h], opens=run.opens[h].isoformat(), schools=n)
+            if n == 0:
+                row["no_schools"] = True
+            else:
+                at = run.engaged[:, ti, h, p] / n if ti is not None else None
+                row.update(target_summary(run.hub_target_day[:, h, k], t.by_day, at, t.share))
+            rows.append(row)
+        out.append(dict(target=t.label, phase=t.phase, share=t.share, by=t.by.isoformat(),
+                        hubs=rows))
+    return out
+
+
+def series(run, ambition_per_hub):
+    """Every time series the figures draw, as JSON-ready lists."""
+    def ql(arr, axis=0):
+        return {k: v.tolist() for k, v in quantiles(arr, axis=axis).items()}
+
+    share = national_share(run)
+    waiting = run.waiting.sum(axis=2)
+    llme = run.llme.sum(axis=2)
+    stages = np.median(run.stage_counts.sum(axis=2), axis=0)  # [time, phase, stage]
+    annual = run.cost.sum(axis=2)  # [replication, year]
+    return {
+        "engaged_share": {ph: ql(share[:, :, p]) for p, ph in enumerate(run.phases)},
+        "stage_median": {ph: {st: stages[:, p, s].tolist() for s, st in enumerate(run.stages)}
+                         for p, ph in enumerate(run.phases)},
+        "llme": {st: ql(llme[:, :, u]) for u, st in enumerate(run.statuses)},
+        "llme_ambition": (ambition_per_hub * hubs_open(run)).tolist(),
+        "hubs_open": hubs_open(run).tolist(),
+        "waiting": {ph: ql(waiting[:, :, p]) for p, ph in enumerate(run.phases)},
+        "annual_cost": ql(annual),
+        "years": run.years,
+    }
+
+
+# ------------------------------------------------------------------------- comparison
+
+
+def academic_years(years):
+    """'2014/15 to 2029/30' for a list of academic years (by the year they start in)."""
+    return f"{years[0]}/{(years[0] + 1) % 100:02d} to {years[-1]}/{(years[-1] + 1) % 100:02d}"
+
+
+def measures(run):
+    """The measures a comparison reports, per replication: {key: dict(label, values, better,
+    unit)}; better is 'lower' or 'higher', unit 'days', 'schools', 'leaders' or 'gbp'."""
+    last = run.dates[-1].isoformat()
+    out = {}
+
+    def add(key, label, values, better, unit):
+        out[key] = dict(label=label, values=np.asarray(values, dtype=np.float64), better=better,
+                        unit=unit)
+
+    for k, t in enumerate(run.targets):
+        add(f"target:{t.label}", f"{t.label}: date met", never_as_inf(run.target_day[:, k]),
+            "lower", "days")
+    engaged = run.engaged[:, -1].sum(axis=1)  # [replication, phase]
+    for p, ph in enumerate(run.phases):
+        add(f"engaged:{ph}", f"{ph} schools engaged by {last}", engaged[:, p], "higher", "schools")
+    if len(run.phases) > 1:
+        add("engaged:all", f"schools engaged by {last}, all phases", engaged.sum(axis=1),
+            "higher", "schools")
+    u = run.statuses.index("active")
+    add("llme:active", f"active LLME at {last}", run.llme[:, -1, :, u].sum(axis=1), "higher",
+        "leaders")
+    add("cost:total", f"total cost {academic_years(run.years)}", run.cost.sum(axis=(1, 2)),
+        "lower", "gbp")
+    return out
+
+
+def differences(a, b, paired):
+    """B - A: replication by replication when paired, else every B against every A.
+
+    Two 'never met' (+inf) count as no difference; one never met is an infinite one."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if paired:
+        aa, bb = a, b
+    else:
+        aa, bb = np.broadcast_arrays(a[:, None], b[None, :])
+        aa, bb = aa.ravel(), bb.ravel()
+    both_inf = np.isinf(aa) & np.isinf(bb) & (aa == bb)
+    with np.errstate(invalid="ignore"):
+        d = np.where(both_inf, 0.0, bb - aa)
+    return aa, bb, d
+
+
+def compare_measure(a, b, better, unit, paired):
+    """Medians of A and B, the median and 90% interval of B - A, and P(B better/same/worse)."""
+    aa, bb, d = differences(a, b, paired)
+    # Days are whole sample days and may be 'never': quantiles that are observed values.
+    method = "inverted_cdf" if unit == "days" else "linear"
+    qa = np.quantile(np.asarray(a, float), 0.5, method=method)
+    qb = np.quantile(np.asarray(b, float), 0.5, method=method)
+    qd = quantiles(d, method=method)
+    b_better = bb < aa if better == "lower" else bb > aa
+    b_worse = bb > aa if better == "lower" else bb < aa
+    return dict(a_median=float(qa), b_median=float(qb), diff_p50=float(qd["p50"]),
+                diff_p5=float(qd["p5"]), diff_p95=float(qd["p95"]),
+                p_better=float(np.mean(b_better)), p_same=float(np.mean(bb == aa)),
+                p_worse=float(np.mean(b_worse)), better=better, unit=unit)
+
+
+def compare_runs(a, b):
+    """The table of differences between run b and the reference run a."""
+    paired = a.seed == b.seed and a.replications == b.replications
+    ma, mb = measures(a), measures(b)
+    rows = [dict(key=key, measure=m["label"],
+                 **compare_measure(m["values"], mb[key]["values"], m["better"], m["unit"], paired))
+            for key, m in ma.items() if key in mb]
+    if paired:
+        note = (f"Both runs use seed {a.seed} and {a.replications} replications, so they share "
+                "their random numbers wherever their policies agree: differences are paired, "
+                "replication by replication.")
+    else:
+        note = (f"These runs do not share their random numbers (seeds {a.seed} and {b.seed}; "
+                f"{a.replications} and {b.replications} replications), so the differences are "
+                "unpaired: every replication of B against every replication of A. They include "
+                "the noise a paired comparison would remove.")
+    only_a = [t.label for t in a.targets if f"target:{t.label}" not in mb]
+    only_b = [t.label for t in b.targets if f"target:{t.label}" not in ma]
+    return dict(reference=a.name, other=b.name, paired=paired, note=note, rows=rows,
+                targets_only_in_reference=only_a, targets_only_in_other=only_b)
+
+
+# ---------------------------------------------------------------------------- figures
+
+# Okabe-Ito: distinguishable with colour-blindness and on a projector.
+RUN_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+STAGE_COLOURS = {"not_engaged": "#dddddd", "lapsed": "#e8a37b", "readiness": "#c6dbef",
+                 "development": "#6baed6", "embedding": "#2171b5", "sustaining": "#08306b"}
+STATUS_TITLES = {"in_training": "in training", "active": "active", "left": "left (cumulative)"}
+
+
+def _pyplot():
+    """matplotlib with the Agg backend and type large enough for a board-room screen."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({
+        "font.size": 14, "axes.titlesize": 16, "axes.labelsize": 14, "legend.fontsize": 12,
+        "xtick.labelsize": 13, "ytick.labelsize": 13, "axes.spines.top": False,
+        "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
+        "figure.dpi": 100, "savefig.dpi": 100,
+    })
+    return plt
+
+
+def _date_axis(ax, dates):
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_locator(mdates.YearLocator(base=2 if len(dates) > 10 else 1))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.set_xlabel(_sample_label(dates))
+
+
+def _sample_label(dates):
+    days = {(d.month, d.day) for d in dates}
+    if len(days) == 1:
+        m, d = days.pop()
+        return f"sample date (each {dt.date(2000, m, d):%-d %B})"
+    return "sample date"
+
+
+def _bands(ax, x, q, colour, label, scale=1.0):
+    """Median line with 50% and 90% bands across replications."""
+    s = lambda k: np.asarray(q[k], float) * scale  # noqa: E731
+    ax.fill_between(x, s("p5"), s("p95"), color=colour, alpha=0.14, lw=0)
+    ax.fill_between(x, s("p25"), s("p75"), color=colour, alpha=0.32, lw=0)
+    ax.plot(x, s("p50"), color=colour, lw=2.6, label=label, marker="o" if len(x) < 3 else None)
+
+
+def _band_legend_handles(plt):
+    from matplotlib.patches import Patch
+
+    return [Patch(color="#888888", alpha=0.45, label="50% of replications"),
+            Patch(color="#888888", alpha=0.18, label="90% of replications")]
+
+
+def _figure_legend(fig, handles):
+    """One legend for the whole figure, below the panels, where it hides no data."""
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncol=min(len(handles), 7), frameon=False)
+
+
+def _save(plt, fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _title(runs):
+    return runs[0].name if len(runs) == 1 else " vs ".join(r.name for r in runs)
+
+
+def fig_engagement(plt, runs, data):
+    """Share of schools ever engaged, per phase, against every run's targets."""
+    phases = runs[0].phases
+    fig, axes = plt.subplots(1, len(phases), figsize=(7 * len(phases), 5.6), squeeze=False,
+                             sharey=True)
+    targets = {}
+    for r in runs:
+        for t in r.targets:
+            targets.setdefault((t.phase, t.share, t.by), t)
+    for p, ph in enumerate(phases):
+        ax = axes[0, p]
+        for i, r in enumerate(runs):
+            _bands(ax, r.dates, data[i]["engaged_share"][ph], RUN_COLOURS[i % 7],
+                   r.name if len(runs) > 1 else "median", scale=100)
+        for (tph, share, by), t in targets.items():
+            if tph != ph:
+                continue
+            ax.plot([runs[0].dates[0], by], [100 * share] * 2, ls=":", color="black", lw=1.2)
+            ax.plot([by], [100 * share], marker="D", ms=10, color="black", zorder=5)
+            ax.annotate(f"{100 * share:g}% by {by:%b %Y}", (by, 100 * share),
+                        textcoords="offset points", xytext=(-10, 8), ha="right", fontsize=13,
+                        fontweight="bold", zorder=6,
+                        bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
+        ax.set_title(f"{ph.capitalize()} schools ever engaged")
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("% of schools" if p == 0 else "")
+        _date_axis(ax, runs[0].dates)
+    from matplotlib.lines import Line2D
+
+    handles, _ = axes[0, 0].get_legend_handles_labels()
+    handles += _band_legend_handles(plt)
+    handles.append(Line2D([], [], marker="D", ls="", color="black", ms=9, label="strategic target"))
+    fig.suptitle(f"Reach of Teaching for Mastery against the strategic targets: {_title(runs)}",
+                 fontsize=17)
+    fig.tight_layout()
+    _figure_legend(fig, handles)
+    return _save(plt, fig)
+
+
+def fig_stages(plt, runs, data):
+    """Schools by stage (median across replications) stacked per phase; further runs' stage
+    boundaries drawn over the first run's areas."""
+    phases, order = runs[0].phases, stage_order(runs[0].stages)
+    fig, axes = plt.subplots(1, len(phases), figsize=(7 * len(phases), 5.6), squeeze=False)
+    for p, ph in enumerate(phases):
+        ax = axes[0, p]
+        med = data[0]["stage_median"][ph]
+        shown = [s for s in order if any(any(d["stage_median"][ph][s]) for d in data)]
+        ax.stackplot(runs[0].dates, [med[s] for s in shown],
+                     labels=[s.replace("_", " ") for s in shown],
+                     colors=[STAGE_COLOURS.get(s, "#999999") for s in shown], alpha=0.95)
+        for i in range(1, len(runs)):
+            top = np.cumsum([data[i]["stage_median"][ph][s] for s in shown], axis=0)
+            for j, line in enumerate(top[:-1]):
+                ax.plot(runs[i].dates, line, color=RUN_COLOURS[i % 7], lw=2,
+                        ls=["--", ":", "-."][(i - 1) % 3],
+                        label=f"{runs[i].name}: stage boundaries" if j == 0 else None)
+        ax.set_title(f"{ph.capitalize()} schools by stage")
+        ax.set_ylabel("schools (median of replications)" if p == 0 else "")
+        ax.set_ylim(0, None)
+        ax.margins(x=0)
+        _date_axis(ax, runs[0].dates)
+    # One legend, top of the stack first; a stage empty in one phase may show in another.
+    handles = {}
+    for ax in axes[0]:
+        for h in ax.get_legend_handles_labels()[0]:
+            handles.setdefault(h.get_label(), h)
+    names = [s.replace("_", " ") for s in order[::-1]]
+    ordered = [handles[n] for n in names if n in handles]
+    ordered += [h for n, h in handles.items() if n not in names]
+    suffix = f" (areas: {runs[0].name})" if len(runs) > 1 else ""
+    fig.suptitle(f"Where schools are in the mastery programme{suffix}", fontsize=17)
+    fig.tight_layout()
+    _figure_legend(fig, ordered)
+    return _save(plt, fig)
+
+
+def fig_llme(plt, runs, data, ambition_per_hub):
+    """Local leaders in training, active and left, with the ambition for active leaders."""
+    statuses = [s for s in ("in_training", "active", "left") if s in runs[0].statuses]
+    statuses += [s for s in runs[0].statuses if s not in statuses]
+    fig, axes = plt.subplots(1, len(statuses), figsize=(6.2 * len(statuses), 5.6),
+                             squeeze=False)
+    for u, st in enumerate(statuses):
+        ax = axes[0, u]
+        for i, r in enumerate(runs):
+            _bands(ax, r.dates, data[i]["llme"][st], RUN_COLOURS[i % 7],
+                   r.name if len(runs) > 1 else "median")
+        if st == "active":
+            drawn = set()
+            for i, r in enumerate(runs):
+                amb = tuple(data[i]["llme_ambition"])
+                if amb in drawn:
+                    continue
+                drawn.add(amb)
+                ax.step(r.dates, amb, where="post", color="black", lw=2, ls="--",
+                        label=f"ambition: {ambition_per_hub:g} active per open hub")
+        ax.set_title(f"LLME {STATUS_TITLES.get(st, st)}")
+        ax.set_ylabel("leaders" if u == 0 else "")
+        ax.set_ylim(0, None)
+        _date_axis(ax, runs[0].dates)
+    handles = [h for ax in axes[0] for h in ax.get_legend_handles_labels()[0]]
+    handles = list({h.get_label(): h for h in handles}.values())  # once each
+    fig.suptitle(f"Local Leaders of Mathematics Education: {_title(runs)}", fontsize=17)
+    fig.tight_layout()
+    _figure_legend(fig, handles + _band_legend_handles(plt))
+    return _save(plt, fig)
+
+
+def fig_waiting(plt, runs, data):
+    """Schools waiting for a Work Group place, per phase."""
+    phases = runs[0].phases
+    fig, axes = plt.subplots(1, len(phases), figsize=(7 * len(phases), 5.6), squeeze=False)
+    for p, ph in enumerate(phases):
+        ax = axes[0, p]
+        for i, r in enumerate(runs):
+            _bands(ax, r.dates, data[i]["waiting"][ph], RUN_COLOURS[i % 7],
+                   r.name if len(runs) > 1 else "median")
+        ax.set_title(f"{ph.capitalize()} schools waiting for a place")
+        ax.set_ylabel("schools" if p == 0 else "")
+        ax.set_ylim(0, None)
+        _date_axis(ax, runs[0].dates)
+    fig.suptitle(f"Waiting lists: {_title(runs)}", fontsize=17)
+    fig.tight_layout()
+    _figure_legend(fig, axes[0, 0].get_legend_handles_labels()[0] + _band_legend_handles(plt))
+    return _save(plt, fig)
+
+
+def fig_cost(plt, runs, data):
+    """Programme cost per academic year (Work Groups, release days and training)."""
+    fig, ax = plt.subplots(figsize=(14, 5.2))
+    years = runs[0].years
+    for i, r in enumerate(runs):
+        _bands(ax, r.years, data[i]["annual_cost"], RUN_COLOURS[i % 7],
+               r.name if len(runs) > 1 else "median", scale=1e-6)
+    ax.set_xticks(years)
+    ax.set_xticklabels([f"{y}/{(y + 1) % 100:02d}" for y in years], rotation=45, ha="right")
+    ax.set_xlabel("academic year")
+    ax.set_ylabel("£ million")
+    ax.set_ylim(0, None)
+    ax.set_title(f"Cost per academic year (Work Groups, release days, training): {_title(runs)}")
+    fig.tight_layout()
+    _figure_legend(fig, ax.get_legend_handles_labels()[0] + _band_legend_handles(plt))
+    return _save(plt, fig)
+
+
+FIGURES = [
+    ("engagement", "Engagement against the strategic targets",
+     "Share of each phase's schools that have ever taken part in a Teaching for Mastery Work "
+     "Group, summed over hubs. Line: median across replications; darker band: the middle 50% "
+     "of replications; lighter band: the middle 90%. Diamonds: the strategic targets, read "
+     "from the scenario."),
+    ("stages", "Stage composition",
+     "Schools in each stage of the mastery pipeline, summed over hubs; each stage is its "
+     "median across replications, so the stack can differ slightly from the phase's total."),
+    ("llme", "The LLME pipeline",
+     "Local Leaders of Mathematics Education in training, active, and left (cumulative), "
+     "summed over hubs. Dashed line: the ambition of {ambition:g} active leaders for every "
+     "hub open at the time."),
+    ("waiting", "Waiting lists",
+     "Schools that wanted a Work Group place and had none: new schools waiting, plus "
+     "continuing schools not placed this year."),
+    ("cost", "Cost",
+     "Cost per academic year: Work Groups, release days and training, in £ million."),
+]
+
+
+def draw_figures(runs, data, ambition):
+    """{name: PNG bytes} for every figure."""
+    plt = _pyplot()
+    return {
+        "engagement": fig_engagement(plt, runs, data),
+        "stages": fig_stages(plt, runs, data),
+        "llme": fig_llme(plt, runs, data, ambition),
+        "waiting": fig_waiting(plt, runs, data),
+        "cost": fig_cost(plt, runs, data),
+    }
+
+
+# --------------------------------------------------------------------- page contents
+
+
+def fmt_day(run, day):
+    """A sample day as an ISO date, or 'not met by <last sample>' for never."""
+    if day is None or not math.isfinite(day):
+        return f"not met by {run.dates[-1].isoformat()}"
+    return (run.start + dt.timedelta(days=int(day))).isoformat()
+
+
+def fmt_delay(delay):
+    if not math.isfinite(delay):
+        return "never"
+    if delay <= 0:
+        return "on time"
+    return f"{int(delay):,} days late"
+
+
+def fmt_pct(p):
+    return f"{100 * p:.0f}%"
+
+
+def fmt_pp(x):
+    return f"{x:+.1f} pp"
+
+
+def sort_key(x):
+    """A cell's data-sort value: a number as text JavaScript's Number() reads."""
+    if isinstance(x, float) and math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    return repr(x)
+
+
+def cell(text, sort=None, cls=""):
+    """A table cell: its text, the value it sorts by (None: by its text) and a CSS class."""
+    return dict(text=text, sort=None if sort is None else sort_key(sort), cls=cls)
+
+
+def na_cell(text="n/a"):
+    """A cell with no value: sorts after every value."""
+    return dict(text=text, sort="", cls="na")
+
+
+def target_cells(run, s):
+    """The cells of one run's columns for one target (national or hub)."""
+    if s is None or s.get("no_schools"):
+        return [na_cell("no schools")] + [na_cell()] * 3
+    gap = (na_cell(f"n/a · {fmt_delay(s['delay_days'])}") if s["gap_pp"] is None else
+           cell(f"{fmt_pp(s['gap_pp'])} · {fmt_delay(s['delay_days'])}", s["gap_pp"],
+                "gap-neg" if s["gap_pp"] < 0 else "gap-pos"))
+    return [
+        cell(fmt_day(run, s["p50"]), s["p50"]),
+        cell(f"{fmt_day(run, s['p5'])} to {fmt_day(run, s['p95'])}", s["p5"], "interval"),
+        cell(fmt_pct(s["p_on_time"]), s["p_on_time"]),
+        gap,
+    ]
+
+
+TARGET_FIELDS = ["median date", "5% to 95% of replications", "on time",
+                 "gap at deadline · median delay"]
+
+
+def national_table(runs, nat):
+    """Rows: (target, run); the national counterpart of the hub tables."""
+    rows = []
+    for i, r in enumerate(runs):
+        for s in nat[i]:
+            rows.append(dict(cells=[cell(s["target"]), cell(r.name)] + target_cells(r, s)))
+    return dict(head=["target", "run"] + TARGET_FIELDS, rows=rows)
+
+
+def hub_tables(runs, hub):
+    """One sortable table per target of the first run: rows hubs, columns grouped by run."""
+    tables = []
+    for k, t in enumerate(runs[0].targets):
+        per_run = []
+        for i, r in enumerate(runs):
+            match = [x for x in hub[i] if x["target"] == t.label]
+            per_run.append({row["hub"]: row for row in match[0]["hubs"]} if match else None)
+        rows = []
+        p = runs[0].phases.index(t.phase) if t.phase in runs[0].phases else None
+        for h, name in enumerate(runs[0].hubs):
+            n = int(runs[0].schools[h, p]) if p is not None else None
+            cells = [cell(name), cell(runs[0].regions[h]), cell(runs[0].opens[h].isoformat()),
+                     na_cell() if n is None else cell(f"{n:,}", n)]
+            for i, r in enumerate(runs):
+                cells += target_cells(r, per_run[i][name] if per_run[i] else None)
+            rows.append(dict(hub=name, cells=cells))
+        tables.append(dict(target=t.label, head=["hub", "region", "opens", f"{t.phase} schools"],
+                           fields=TARGET_FIELDS, rows=rows))
+    return tables
+
+
+def fmt_measure(value, unit, signed=False):
+    if not math.isfinite(value):
+        return ("never" if value > 0 else "-never") if not signed else (
+            "B never" if value > 0 else "A never")
+    sign = "+" if signed and value > 0 else ""
+    if unit == "gbp":
+        return f"{sign}£{value / 1e6:,.2f}m"
+    if unit == "days":
+        return f"{sign}{value:,.0f} days"
+    # Medians of counts can fall between two replications: one decimal, none when whole.
+    return f"{sign}{value:,.1f}".rstrip("0").rstrip(".")
+
+
+def comparison_table(runs, comp):
+    """Rows of one comparison, formatted; target dates shown as dates."""
+    a = next(r for r in runs if r.name == comp["reference"])
+    b = next(r for r in runs if r.name == comp["other"])
+    rows = []
+    for m in comp["rows"]:
+        unit = m["unit"]
+        show = (lambda run, v: fmt_day(run, v)) if unit == "days" else (
+            lambda run, v: fmt_measure(v, unit))
+        rows.append(dict(cells=[
+            cell(m["measure"]), cell(show(a, m["a_median"]), m["a_median"]),
+            cell(show(b, m["b_median"]), m["b_median"]),
+            cell(fmt_measure(m["diff_p50"], unit, signed=True), m["diff_p50"]),
+            cell(f"{fmt_measure(m['diff_p5'], unit, True)} to {fmt_measure(m['diff_p95'], unit, True)}",
+                 m["diff_p5"], "interval"),
+            cell(fmt_pct(m["p_better"]), m["p_better"], "better" if m["p_better"] > 0 else ""),
+            cell(fmt_pct(m["p_same"]), m["p_same"]),
+            cell(fmt_pct(m["p_worse"]), m["p_worse"], "worse" if m["p_worse"] > 0 else ""),
+        ]))
+    kind = "paired" if comp["paired"] else "unpaired"
+    head = ["measure", f"A: {a.name}", f"B: {b.name}", f"B − A ({kind})", "B − A, 90% interval",
+            "B better", "same", "B worse"]
+    return dict(reference=a.name, other=b.name, paired=comp["paired"], note=comp["note"],
+                head=head, rows=rows, only_a=comp["targets_only_in_reference"],
+                only_b=comp["targets_only_in_other"])
+
+
+def headlines(runs, nat, comps, data, ambition):
+    """A few sentences a planner reads first: one run's targets, leaders and cost, or for
+    several runs how each compares with the first."""
+    a = runs[0]
+    if not comps:
+        lines = [f"{s['target']}: met on time in {fmt_pct(s['p_on_time'])} of replications; "
+                 f"median date {fmt_day(a, s['p50'])} (90%: {fmt_day(a, s['p5'])} to "
+                 f"{fmt_day(a, s['p95'])})." for s in nat[0]]
+        active = data[0]["llme"]["active"]["p50"][-1]
+        lines.append(f"Active LLME at {a.dates[-1].isoformat()}: median {active:,.0f} against an "
+                     f"ambition of {data[0]['llme_ambition'][-1]:,.0f} ({ambition:g} per hub × "
+                     f"{data[0]['hubs_open'][-1]} hubs open).")
+        cost = quantiles(a.cost.sum(axis=(1, 2)))
+        lines.append(f"Total cost {academic_years(a.years)}: median "
+                     f"{fmt_measure(cost['p50'], 'gbp')} (90%: {fmt_measure(cost['p5'], 'gbp')} "
+                     f"to {fmt_measure(cost['p95'], 'gbp')}).")
+        return lines
+    lines = []
+    for i, c in enumerate(comps, start=1):
+        b, rows = runs[i], {m["key"]: m for m in c["rows"]}
+        pairs = "paired replications" if c["paired"] else "pairs of replications"
+        for s in nat[0]:
+            m = rows.get(f"target:{s['target']}")
+            sb = next((x for x in nat[i] if x["target"] == s["target"]), None)
+            if m and sb:
+                lines.append(f"{s['target']}: on time in {fmt_pct(s['p_on_time'])} of {a.name}'s "
+                             f"replications and {fmt_pct(sb['p_on_time'])} of {b.name}'s; "
+                             f"{b.name} is earlier in {fmt_pct(m['p_better'])} of {pairs}, "
+                             f"later in {fmt_pct(m['p_worse'])}.")
+        for key, what in [("engaged:all", "schools engaged"), ("llme:active", "active LLME"),
+                          ("cost:total", "total cost")]:
+            m = rows.get(key)
+            if m:
+                lines.append(f"{m['measure'][0].upper()}{m['measure'][1:]}: {b.name} − {a.name} "
+                             f"{fmt_measure(m['diff_p50'], m['unit'], True)} (90%: "
+                             f"{fmt_measure(m['diff_p5'], m['unit'], True)} to "
+                             f"{fmt_measure(m['diff_p95'], m['unit'], True)}); {b.name} better in "
+                             f"{fmt_pct(m['p_better'])} of {pairs}.")
+    return lines
+
+
+def flatten(obj, prefix=""):
+    """Nested dicts as (dotted key, value) pairs; lists of scalars joined."""
+    if isinstance(obj, dict):
+        out = []
+        for k, v in obj.items():
+            out += flatten(v, f"{prefix}{k}.")
+        return out
+    if isinstance(obj, list) and all(not isinstance(v, (dict, list)) for v in obj):
+        return [(prefix[:-1], ", ".join(map(str, obj)))]
+    return [(prefix[:-1], str(obj))]
+
+
+def parameter_table(runs):
+    """The resolved scenario's parameters, one column per run; rows that differ flagged.
+
+    Hubs, targets and the timeline are shown elsewhere (hub table, targets, timeline)."""
+    skip = {"hubs", "targets", "timeline", "name", "description"}
+    per_run = []
+    for r in runs:
+        sc = r.scenario if isinstance(r.scenario, dict) else {}
+        per_run.append(dict(flatten({k: v for k, v in sc.items() if k not in skip})))
+    keys = []
+    for d in per_run:
+        keys += [k for k in d if k not in keys]
+    rows = [dict(key=k, vals=[d.get(k, "—") for d in per_run],
+                 differs=len({d.get(k, "—") for d in per_run}) > 1) for k in keys]
+    return dict(rows=rows, n_differ=sum(r["differs"] for r in rows), available=bool(keys))
+
+
+def timelines(runs):
+    """Each run's timeline of dated changes, as table rows."""
+    out = []
+    for r in runs:
+        sc = r.scenario if isinstance(r.scenario, dict) else {}
+        rows = []
+        for ev in sc.get("timeline") or []:
+            if not isinstance(ev, dict):
+                continue
+            sets = "; ".join(f"{k} = {v}" for k, v in flatten(ev.get("set") or {}))
+            rows.append(dict(date=str(ev.get("date", "")), until=str(ev.get("until", "") or ""),
+                             set=sets, note=str(ev.get("note", "") or "")))
+        out.append(dict(run=r.name, rows=rows))
+    return out
+
+
+def scenario_diffs(runs):
+    """The unified diff of each run's resolved scenario against the first's."""
+    out = []
+    for r in runs[1:]:
+        diff = difflib.unified_diff(runs[0].scenario_text.splitlines(),
+                                    r.scenario_text.splitlines(), runs[0].name, r.name,
+                                    lineterm="", n=1)
+        out.append(dict(reference=runs[0].name, other=r.name, text="\n".join(diff)))
+    return out
+
+
+def provenance(runs):
+    """Root attributes, one column per run, in a fixed order."""
+    keys = [k for k in PROVENANCE_ATTRS if any(k in r.attrs for r in runs)]
+    keys += sorted({k for r in runs for k in r.attrs} - set(keys))
+    rows = [dict(key="file", vals=[r.path for r in runs])]
+    rows += [dict(key=k, vals=[str(r.attrs.get(k, "—")) for r in runs]) for k in keys]
+    return rows
+
+
+def report_data(runs, ambition):
+    """Everything the page shows, JSON-ready: the numbers tests compare with the HDF5 file."""
+    data = [series(r, ambition) for r in runs]
+    nat = [national_targets(r) for r in runs]
+    hub = [hub_targets(r) for r in runs]
+    comps = [compare_runs(runs[0], r) for r in runs[1:]]
+    return dict(
+        generator="hubsim tools/report.py",
+        llme_ambition_per_hub=ambition,
+        quantiles=QUANTILES,
+        runs=[dict(name=r.name, file=r.path, seed=r.seed, replications=r.replications,
+                   dates=[d.isoformat() for d in r.dates], phases=r.phases, stages=r.stages,
+                   statuses=r.statuses, hubs=r.hubs,
+                   targets=[dict(label=t.label, phase=t.phase, share=t.share,
+                                 by=t.by.isoformat()) for t in r.targets],
+                   series=data[i], national_targets=nat[i], hub_targets=hub[i])
+              for i, r in enumerate(runs)],
+        comparisons=comps,
+    )
+
+
+def json_safe(obj):
+    """Infinity and NaN as null, so that the JSON is standard (JSON.parse reads it)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+def render_page(runs, data, pngs, ambition):
+    """The HTML page: figures as data URIs, everything inline."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE)),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]),
+                             trim_blocks=True, lstrip_blocks=True)
+    series_ = [d["series"] for d in data["runs"]]
+    nat = [d["national_targets"] for d in data["runs"]]
+    hub = [d["hub_targets"] for d in data["runs"]]
+    figures = [dict(name=n, title=t, caption=c.format(ambition=ambition),
+                    src="data:image/png;base64," + base64.b64encode(pngs[n]).decode("ascii"))
+               for n, t, c in FIGURES]
+    blob = json.dumps(json_safe(data), allow_nan=False).replace("</", "<\\/")
+    return env.get_template(TEMPLATE.name).render(
+        title=_title(runs), runs=runs, figures=figures,
+        headlines=headlines(runs, nat, data["comparisons"], series_, ambition),
+        national=national_table(runs, nat), hub_tables=hub_tables(runs, hub),
+        comparisons=[comparison_table(runs, c) for c in data["comparisons"]],
+        parameters=parameter_table(runs), timelines=timelines(runs),
+        diffs=scenario_diffs(runs), provenance=provenance(runs),
+        generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        data_json=blob, yaml_available=yaml is not None)
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def check_output_dir(out):
+    """Fails early (before any work) if the output cannot be a directory."""
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise BadInput(out, "exists and is not a directory")
+
+
+def write_atomically(out, files):
+    """Writes {name: bytes} into directory out so that no partial report is ever visible.
+
+    A new directory is built under a temporary name beside it and renamed. An existing
+    directory (which may hold other things: never removed) gets each file by an atomic
+    rename from a temporary folder inside it, index.html last."""
+    out = Path(out).absolute()
+    umask = os.umask(0)
+    os.umask(umask)
+    names = sorted(files, key=lambda n: n == "index.html")
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        try:
+            for n in names:
+                (tmp / n).write_bytes(files[n])
+            os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a report is not
+            os.rename(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return
+    tmp = Path(tempfile.mkdtemp(prefix=".report.tmp-", dir=out))
+    try:
+        for n in names:
+            (tmp / n).write_bytes(files[n])
+        for n in names:
+            os.replace(tmp / n, out / n)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def build(paths, out, ambition):
+    """Validates every input, then computes, draws and writes the report."""
+    check_output_dir(out)
+    runs = [load_run(p) for p in paths]
+    check_comparable(runs)
+    name_runs(runs)
+    data = report_data(runs, ambition)
+    pngs = draw_figures(runs, [d["series"] for d in data["runs"]], ambition)
+    page = render_page(runs, data, pngs, ambition)
+    files = {f"{n}.png": b for n, b in pngs.items()}
+    files["data.json"] = json.dumps(json_safe(data), indent=1, allow_nan=False).encode()
+    files["index.html"] = page.encode("utf-8")
+    write_atomically(out, files)
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        prog="report.py",
+        description="Writes an HTML report (DIR/index.html, figures as PNG, data.json) of one "
+                    "or more hubsim run output files; with several, each is compared with the "
+                    "first.")
+    ap.add_argument("runs", nargs="+", metavar="RUN.h5", help="hubsim run output files")
+    ap.add_argument("-o", "--output", required=True, metavar="DIR",
+                    help="directory to write the report into (created if needed)")
+    ap.add_argument("--llme-ambition", type=float, default=LLME_AMBITION_PER_HUB, metavar="N",
+                    help="ambition of active LLME per open hub (default: %(default)s)")
+    return ap.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if not (args.llme_ambition >= 0 and math.isfinite(args.llme_ambition)):
+        print("report: --llme-ambition must be a number >= 0", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        build(args.runs, args.output, args.llme_ambition)
+    except BadInput as e:
+        print(f"report: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as e:
+        print(f"report: cannot write {args.output}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"report: wrote {Path(args.output) / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
