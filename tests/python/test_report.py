@@ -1,0 +1,591 @@
+"""The report generator, tools/report.py (issue: reports planners can put in front of a board).
+
+Runs hubsim on the small three-hub scenario, builds reports of one run, of two runs sharing
+a seed (paired) and of two runs with different seeds (unpaired), and checks that every
+figure and table is there and that its numbers equal those computed here from the HDF5
+files. A headless Chromium (Debian's chromium and chromium-driver, spoken to over
+WebDriver's HTTP API with the standard library) opens a page, checks every image loaded
+and nothing failed in the console, sorts a table and takes a screenshot. Bad input gets
+one line on stderr, exit status 2, and no report.
+"""
+
+import base64
+import datetime as dt
+import json
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import MULTI_DATES, MULTI_HUBS, MULTI_PHASES, REPO, labels, run_ok, text_of
+
+REPORT = REPO / "tools" / "report.py"
+PYTHON = "/usr/bin/python3"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+FIGURES = ["engagement", "stages", "llme", "waiting", "cost"]
+Q = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
+
+
+def run_report(*args, cwd=None):
+    """Runs tools/report.py with Debian's interpreter; returns the CompletedProcess."""
+    return subprocess.run([PYTHON, str(REPORT), *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
+
+
+def report_ok(*args, **kw):
+    proc = run_report(*args, **kw)
+    assert proc.returncode == 0, f"report.py exited {proc.returncode}:\n{proc.stderr}"
+    return proc
+
+
+# ---------------------------------------------------------------- reading what was written
+
+
+class Tables(HTMLParser):
+    """Every <table id=...> of a page as {id: [[(text, data-sort or None), ...] per body row]},
+    and every <img> as a dict of its attributes."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.tables, self.images, self._table, self._row, self._cell = {}, [], None, None, None
+        self._in_body = False
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.images.append(a)
+        elif tag == "table" and "id" in a:
+            self._table = self.tables.setdefault(a["id"], [])
+        elif tag == "tbody":
+            self._in_body = True
+        elif tag == "tr" and self._table is not None and self._in_body:
+            self._row = []
+        elif tag == "td" and self._row is not None:
+            self._cell = ["", a.get("data-sort")]
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self._row.append((self._cell[0].strip(), self._cell[1]))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self._table.append(self._row)
+            self._row = None
+        elif tag == "tbody":
+            self._in_body = False
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[0] += data
+
+
+def read_h5(path):
+    """The arrays a report is made of, read directly."""
+    with h5py.File(path, "r") as f:
+        units = text_of(f["time"].attrs["units"])
+        return dict(
+            start=dt.date.fromisoformat(units.split()[-1]),
+            dates=labels(f["date"]), hubs=labels(f["hub"]), phases=labels(f["phase"]),
+            stages=labels(f["stage"]), statuses=labels(f["status"]), targets=labels(f["target"]),
+            opens=labels(f["hub_opens"]), days=f["time"][()], schools=f["hub_schools"][()],
+            engaged=f["trajectories/engaged"][()], stage_counts=f["trajectories/stage_counts"][()],
+            waiting=f["trajectories/waiting"][()], llme=f["trajectories/llme"][()],
+            cost=f["summary/cost"][()], target_day=f["summary/target_day"][()],
+            hub_target_day=f["summary/hub_target_day"][()],
+            attrs={k: f.attrs[k] for k in f.attrs})
+
+
+def date_text(h, day):
+    """How the page writes a target day: an ISO date, or 'not met by <last sample>'."""
+    if not np.isfinite(day):
+        return f"not met by {h['dates'][-1]}"
+    return (h["start"] + dt.timedelta(days=int(day))).isoformat()
+
+
+def as_inf(days):
+    days = np.asarray(days, float)
+    return np.where(days < 0, np.inf, days)
+
+
+def json_num(x):
+    """A number as data.json writes it (null for infinity)."""
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+# ---------------------------------------------------------------- runs and reports
+
+
+@pytest.fixture(scope="module")
+def multi_b_h5(tmp_path_factory, multi_yaml):
+    """The three-hub scenario with more unprompted demand, same seed: a paired comparison."""
+    out = tmp_path_factory.mktemp("multi_b") / "multi_b.h5"
+    run_ok("run", multi_yaml, "--set", "demand.p=0.2", "-o", out, "--threads", 2, "-q")
+    return out
+
+
+@pytest.fixture(scope="module")
+def one_report(tmp_path_factory, multi_h5):
+    out = tmp_path_factory.mktemp("report_one") / "report"
+    report_ok(multi_h5, "-o", out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def paired_report(tmp_path_factory, multi_h5, multi_b_h5):
+    out = tmp_path_factory.mktemp("report_paired") / "report"
+    report_ok(multi_h5, multi_b_h5, "-o", out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def unpaired_report(tmp_path_factory, multi_h5, multi_h5_other_seed):
+    out = tmp_path_factory.mktemp("report_unpaired") / "report"
+    report_ok(multi_h5, multi_h5_other_seed, "-o", out)
+    return out
+
+
+def page_of(report):
+    return (report / "index.html").read_text(encoding="utf-8")
+
+
+def data_of(report):
+    return json.loads((report / "data.json").read_text())
+
+
+# ---------------------------------------------------------------- one run
+
+
+def test_writes_page_figures_and_data(one_report):
+    names = sorted(p.name for p in one_report.iterdir())
+    assert names == sorted(["index.html", "data.json"] + [f"{n}.png" for n in FIGURES])
+    page = page_of(one_report)
+    images = Tables(page).images
+    assert [i.get("data-figure") for i in images] == FIGURES
+    for img in images:
+        png = (one_report / f"{img['data-figure']}.png").read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        # the page embeds exactly the figure written beside it, so it needs nothing else
+        assert img["src"] == "data:image/png;base64," + base64.b64encode(png).decode()
+    # self-contained: nothing fetched from anywhere
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)
+    assert "<style>" in page and "<script>" in page
+    # the page's embedded JSON is data.json
+    blob = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
+    assert json.loads(blob.group(1).replace("<\\/", "</")) == data_of(one_report)
+
+
+def test_axes_and_targets_come_from_the_file(one_report, multi_h5):
+    run = data_of(one_report)["runs"][0]
+    h = read_h5(multi_h5)
+    assert run["dates"] == MULTI_DATES == h["dates"]
+    assert run["hubs"] == MULTI_HUBS and run["phases"] == MULTI_PHASES
+    assert run["seed"] == 11 and run["replications"] == 4
+    # labels from /target, exact shares from the resolved scenario
+    assert [t["label"] for t in run["targets"]] == h["targets"]
+    assert [(t["phase"], t["share"], t["by"]) for t in run["targets"]] == [
+        ("primary", 0.02, "2019-08-31"), ("secondary", 0.9, "2020-08-31")]
+
+
+def test_engagement_series_equal_hdf5(one_report, multi_h5):
+    h = read_h5(multi_h5)
+    share = h["engaged"].sum(axis=2) / h["schools"].sum(axis=0)  # [replication, time, phase]
+    series = data_of(one_report)["runs"][0]["series"]["engaged_share"]
+    for p, phase in enumerate(h["phases"]):
+        for k, q in Q.items():
+            np.testing.assert_array_equal(series[phase][k], np.quantile(share[:, :, p], q, axis=0))
+    # bands are ordered and the median is a share
+    for phase in h["phases"]:
+        s = series[phase]
+        assert np.all(np.diff([s[k] for k in Q], axis=0) >= 0)
+
+
+def test_stage_llme_waiting_and_cost_series_equal_hdf5(one_report, multi_h5):
+    h = read_h5(multi_h5)
+    s = data_of(one_report)["runs"][0]["series"]
+    stages = np.median(h["stage_counts"].sum(axis=2), axis=0)
+    for p, phase in enumerate(h["phases"]):
+        for j, stage in enumerate(h["stages"]):
+            np.testing.assert_array_equal(s["stage_median"][phase][stage], stages[:, p, j])
+        for k, q in Q.items():
+            np.testing.assert_array_equal(s["waiting"][phase][k],
+                                          np.quantile(h["waiting"].sum(axis=2)[:, :, p], q, axis=0))
+    for u, status in enumerate(h["statuses"]):
+        for k, q in Q.items():
+            np.testing.assert_array_equal(s["llme"][status][k],
+                                          np.quantile(h["llme"].sum(axis=2)[:, :, u], q, axis=0))
+    for k, q in Q.items():
+        np.testing.assert_array_equal(s["annual_cost"][k], np.quantile(h["cost"].sum(axis=2), q, axis=0))
+
+
+def test_llme_ambition_counts_open_hubs(one_report, multi_h5):
+    h = read_h5(multi_h5)
+    open_ = [sum(o <= d for o in h["opens"]) for d in h["dates"]]
+    assert open_ == [2, 2, 3, 3, 3, 3]  # East opens 2016-09-01, after the 2016-08-31 sample
+    s = data_of(one_report)["runs"][0]["series"]
+    assert s["hubs_open"] == open_
+    assert s["llme_ambition"] == [50 * n for n in open_]
+    assert data_of(one_report)["llme_ambition_per_hub"] == 50
+
+
+def target_expectations(h, days, k, engaged_at, total):
+    """What the page should say about one target: [median, interval, on time, gap]."""
+    by = dt.date.fromisoformat(h["targets"][k].split()[-1])
+    by_day = (by - h["start"]).days
+    d = as_inf(days)
+    q = {name: np.quantile(d, q, method="inverted_cdf") for name, q in Q.items()}
+    share = float(h["targets"][k].split()[1].rstrip("%")) / 100
+    t = max(i for i, day in enumerate(h["days"]) if day <= by_day)
+    gap = 100 * (np.median(engaged_at[:, t] / total) - share)
+    delay = q["p50"] - by_day
+    delay_text = "never" if not np.isfinite(delay) else "on time" if delay <= 0 else f"{int(delay):,} days late"
+    return [date_text(h, q["p50"]), f"{date_text(h, q['p5'])} to {date_text(h, q['p95'])}",
+            f"{100 * np.mean(d <= by_day):.0f}%", f"{gap:+.1f} pp · {delay_text}"], q, gap
+
+
+def test_national_target_table_equals_hdf5(one_report, multi_h5):
+    h = read_h5(multi_h5)
+    rows = Tables(page_of(one_report)).tables["national-targets"]
+    assert len(rows) == len(h["targets"])
+    for k, row in enumerate(rows):
+        p = h["phases"].index(h["targets"][k].split()[0])
+        want, q, _ = target_expectations(h, h["target_day"][:, k], k,
+                                         h["engaged"].sum(axis=2)[:, :, p], h["schools"][:, p].sum())
+        assert [c[0] for c in row] == [h["targets"][k], "multi"] + want
+        assert float(row[2][1]) == q["p50"]  # sorts by the day itself ('Infinity' if never)
+    # the secondary 90% target is never met in this scenario: said as such
+    assert rows[1][2][0] == "not met by 2020-08-31" and rows[1][2][1] == "Infinity"
+
+
+def test_hub_tables_equal_hdf5(one_report, multi_h5):
+    h = read_h5(multi_h5)
+    tables = Tables(page_of(one_report)).tables
+    data = data_of(one_report)["runs"][0]["hub_targets"]
+    for k, label in enumerate(h["targets"]):
+        rows = tables[f"hub-table-{k}"]
+        p = h["phases"].index(label.split()[0])
+        assert [r[0][0] for r in rows] == h["hubs"]
+        for j, row in enumerate(rows):
+            want, q, gap = target_expectations(h, h["hub_target_day"][:, j, k], k,
+                                               h["engaged"][:, :, j, p], h["schools"][j, p])
+            assert [c[0] for c in row] == [h["hubs"][j], "", h["opens"][j],
+                                           f"{h['schools'][j, p]:,}"] + want
+            assert data[k]["hubs"][j]["p50"] == json_num(q["p50"])
+            assert data[k]["hubs"][j]["gap_pp"] == pytest.approx(gap, abs=1e-12)
+
+
+def test_provenance_and_scenario(one_report, multi_h5):
+    h = read_h5(multi_h5)
+    rows = {r[0][0]: r[1][0] for r in Tables(page_of(one_report)).tables["provenance"]}
+    for key in ["hubsim_version", "seed", "replications", "created", "git_commit", "command_line"]:
+        assert rows[key] == text_of(h["attrs"][key]), key
+    assert rows["file"] == str(multi_h5)
+    params = {r[0][0]: r[1][0] for r in Tables(page_of(one_report)).tables["parameters"]}
+    with h5py.File(multi_h5, "r") as f:
+        scenario = text_of(f["scenario"][()])
+    yaml = pytest.importorskip("yaml")
+    sc = yaml.safe_load(scenario)
+    assert params["demand.p"] == str(sc["demand"]["p"])
+    assert params["llme.primary.training_places"] == str(sc["llme"]["primary"]["training_places"])
+    page = page_of(one_report)
+    assert "lockdown" in page  # the timeline's note
+    assert "capacity.factor = 0.5" in page
+
+
+# ---------------------------------------------------------------- two runs
+
+
+def measure_values(h):
+    """The comparison measures computed directly: {key: (values, better)}."""
+    last = -1
+    out = {f"target:{t}": (as_inf(h["target_day"][:, k]), "lower") for k, t in enumerate(h["targets"])}
+    engaged = h["engaged"][:, last].sum(axis=1)
+    for p, phase in enumerate(h["phases"]):
+        out[f"engaged:{phase}"] = (engaged[:, p].astype(float), "higher")
+    out["engaged:all"] = (engaged.sum(axis=1).astype(float), "higher")
+    out["llme:active"] = (h["llme"][:, last, :, h["statuses"].index("active")].sum(axis=1).astype(float),
+                          "higher")
+    out["cost:total"] = (h["cost"].sum(axis=(1, 2)), "lower")
+    return out
+
+
+def check_comparison(comp, a, b, paired):
+    ma, mb = measure_values(a), measure_values(b)
+    rows = {r["key"]: r for r in comp["rows"]}
+    assert sorted(rows) == sorted(ma)
+    for key, (va, better) in ma.items():
+        vb = mb[key][0]
+        if paired:
+            aa, bb = va, vb
+        else:  # every B against every A
+            aa, bb = np.repeat(va, len(vb)), np.tile(vb, len(va))
+        with np.errstate(invalid="ignore"):  # inf - inf, replaced: both never met
+            d = np.where(np.isinf(aa) & np.isinf(bb), 0.0, bb - aa)
+        method = "inverted_cdf" if key.startswith("target:") else "linear"
+        r = rows[key]
+        for name in ["p5", "p50", "p95"]:
+            assert r[f"diff_{name}"] == json_num(np.quantile(d, Q[name], method=method)), (key, name)
+        assert r["a_median"] == json_num(np.quantile(va, 0.5, method=method)), key
+        assert r["b_median"] == json_num(np.quantile(vb, 0.5, method=method)), key
+        wins = bb < aa if better == "lower" else bb > aa
+        assert r["p_better"] == np.mean(wins), key
+        assert r["p_same"] == np.mean(bb == aa), key
+        assert r["p_better"] + r["p_same"] + r["p_worse"] == pytest.approx(1)
+
+
+def test_paired_differences_equal_direct(paired_report, multi_h5, multi_b_h5):
+    d = data_of(paired_report)
+    # both scenarios are called 'multi': the files tell them apart
+    assert [r["name"] for r in d["runs"]] == ["multi (multi.h5)", "multi (multi_b.h5)"]
+    (comp,) = d["comparisons"]
+    assert comp["paired"] is True
+    a, b = read_h5(multi_h5), read_h5(multi_b_h5)
+    check_comparison(comp, a, b, paired=True)
+    # the change does something in every replication: more schools engaged, at a higher cost
+    rows = {r["key"]: r for r in comp["rows"]}
+    assert rows["engaged:primary"]["p_better"] == 1 and rows["cost:total"]["p_worse"] == 1
+    page = page_of(paired_report)
+    assert "differences are paired, replication by replication" in page
+    table = Tables(page).tables["comparison-0"]
+    assert [r[0][0] for r in table] == [r["measure"] for r in comp["rows"]]
+    for row, r in zip(table, comp["rows"]):
+        assert float(row[3][1]) == r["diff_p50"]
+        assert row[5][0] == f"{100 * r['p_better']:.0f}%"
+
+
+def test_unpaired_when_seeds_differ(unpaired_report, multi_h5, multi_h5_other_seed):
+    d = data_of(unpaired_report)
+    (comp,) = d["comparisons"]
+    assert comp["paired"] is False
+    check_comparison(comp, read_h5(multi_h5), read_h5(multi_h5_other_seed), paired=False)
+    page = page_of(unpaired_report)
+    assert "do not share their random numbers (seeds 11 and 12345" in page
+    assert "unpaired" in page
+
+
+def test_two_runs_overlay_every_figure(paired_report, one_report, multi_b_h5):
+    d = data_of(paired_report)
+    assert len(d["runs"]) == 2
+    h = read_h5(multi_b_h5)
+    share = h["engaged"].sum(axis=2) / h["schools"].sum(axis=0)
+    np.testing.assert_array_equal(d["runs"][1]["series"]["engaged_share"]["primary"]["p50"],
+                                  np.median(share[:, :, 0], axis=0))
+    images = Tables(page_of(paired_report)).images
+    assert [i["data-figure"] for i in images] == FIGURES
+    for name in FIGURES:  # the figures change when a second run is drawn on them
+        assert (paired_report / f"{name}.png").read_bytes() != (one_report / f"{name}.png").read_bytes()
+    # hub tables: one group of columns per run
+    rows = Tables(page_of(paired_report)).tables["hub-table-0"]
+    assert len(rows) == 3 and len(rows[0]) == 4 + 2 * 4
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.fixture(scope="module")
+def bad_inputs(tmp_path_factory, multi_yaml, tiny_h5):
+    folder = tmp_path_factory.mktemp("bad")
+    text = folder / "notes.h5"
+    text.write_text("this is not HDF5\n")
+    foreign = folder / "foreign.h5"
+    with h5py.File(foreign, "w") as f:
+        f["x"] = np.arange(3)
+        f.attrs["seed"] = 1
+    sweep = folder / "sweep.h5"
+    with h5py.File(sweep, "w") as f:
+        f.create_group("points")["capacity.factor"] = [1.0, 2.0]
+    shorter = folder / "shorter.h5"
+    run_ok("run", multi_yaml, "--set", "end=2019-08-31", "-o", shorter, "-q")
+    return dict(folder=folder, text=text, foreign=foreign, sweep=sweep, shorter=shorter,
+                tiny=tiny_h5)
+
+
+@pytest.mark.parametrize("case, culprit, words", [
+    ("missing", "missing", "no such file"),
+    ("text", "text", "not an HDF5 file"),
+    ("foreign", "foreign", "not hubsim run output"),
+    ("sweep", "sweep", "sweep output"),
+    ("other hubs", "tiny", "hubs differ"),
+    ("other time axis", "shorter", "sample dates differ"),
+])
+def test_bad_input(case, culprit, words, bad_inputs, multi_h5, tmp_path):
+    files = {"missing": bad_inputs["folder"] / "nowhere.h5", **bad_inputs}
+    inputs = [files[culprit]] if case in ("missing", "text", "foreign", "sweep") else [multi_h5, files[culprit]]
+    out = tmp_path / "report"
+    proc = run_report(*inputs, "-o", out)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr  # one line, no traceback
+    assert lines[0].startswith(f"report: {files[culprit]}: ") and words in lines[0], lines[0]
+    assert not out.exists()
+    assert not any(".tmp" in p.name for p in tmp_path.iterdir())
+
+
+def test_bad_input_leaves_existing_report_alone(multi_h5, bad_inputs, tmp_path):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    proc = run_report(multi_h5, bad_inputs["text"], "-o", out)
+    assert proc.returncode == 2
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+
+
+def test_output_that_is_a_file(multi_h5, tmp_path):
+    out = tmp_path / "report"
+    out.write_text("a file")
+    proc = run_report(multi_h5, "-o", out)
+    assert proc.returncode == 2 and "not a directory" in proc.stderr
+    assert out.read_text() == "a file"
+
+
+def test_usage_errors_exit_2(multi_h5):
+    assert run_report(multi_h5).returncode == 2  # no -o
+    assert run_report("-o", "x").returncode == 2  # no run
+
+
+# ---------------------------------------------------------------- where it writes
+
+
+def test_from_any_folder_into_an_existing_one_with_another_ambition(multi_h5, tmp_path):
+    """Relative paths from another working folder; an existing output folder keeps what else
+    it holds; --llme-ambition replaces the programme's 50 per hub."""
+    shutil.copy(multi_h5, tmp_path / "run.h5")
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "england.h5").write_text("not touched")
+    report_ok("run.h5", "-o", "results", "--llme-ambition", 30, cwd=tmp_path)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["england.h5", "index.html", "data.json"] + [f"{n}.png" for n in FIGURES])
+    assert (out / "england.h5").read_text() == "not touched"
+    d = data_of(out)
+    assert d["llme_ambition_per_hub"] == 30
+    assert d["runs"][0]["series"]["llme_ambition"] == [30 * n for n in [2, 2, 3, 3, 3, 3]]
+    assert "ambition of 30 active leaders" in page_of(out)
+
+
+# ---------------------------------------------------------------- in a real browser
+
+
+class Browser:
+    """Headless Chromium through chromedriver's WebDriver HTTP API (standard library only)."""
+
+    def __init__(self, profile):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.driver = subprocess.Popen([str(CHROMEDRIVER), f"--port={self.port}"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if self._call("GET", "/status")["ready"]:
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            if time.monotonic() > deadline:
+                self.close()
+                pytest.fail("chromedriver did not start")
+            time.sleep(0.1)
+        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--hide-scrollbars", f"--user-data-dir={profile}", "--window-size=1400,1000"]
+        caps = {"browserName": "chrome", "goog:loggingPrefs": {"browser": "ALL"},
+                "goog:chromeOptions": {"binary": str(CHROMIUM), "args": args}}
+        self.session = self._call("POST", "/session", {"capabilities": {"alwaysMatch": caps}})["sessionId"]
+
+    def _call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return json.loads(r.read())["value"]
+
+    def call(self, method, path, body=None):
+        return self._call(method, f"/session/{self.session}{path}", body)
+
+    def open(self, url):
+        self.call("POST", "/url", {"url": url})
+
+    def run(self, script, *args):
+        return self.call("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def console(self):
+        """Browser log entries since the last call (console messages, failed loads)."""
+        return self.call("POST", "/se/log", {"type": "browser"})
+
+    def screenshot(self):
+        return base64.b64decode(self.call("GET", "/screenshot"))
+
+    def close(self):
+        try:
+            if getattr(self, "session", None):
+                self.call("DELETE", "")
+        finally:
+            self.driver.terminate()
+            self.driver.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.fail("chromium and chromium-driver are needed (tools/install.sh installs them)")
+    profile = tempfile.mkdtemp(prefix="hubsim-chromium-")
+    b = Browser(profile)
+    yield b
+    b.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+IMAGES_LOADED = "return [...document.images].map(i => [i.dataset.figure, i.complete && i.naturalWidth > 0])"
+
+
+def test_page_in_headless_chromium(browser, paired_report, tmp_path):
+    browser.open((paired_report / "index.html").as_uri())
+    loaded = browser.run(IMAGES_LOADED)
+    assert loaded == [[name, True] for name in FIGURES]
+    problems = [e for e in browser.console() if e["level"] in ("SEVERE", "WARNING")]
+    assert problems == []
+    assert browser.run("return JSON.parse(document.getElementById('report-data').textContent).runs.length") == 2
+    png = browser.screenshot()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    (tmp_path / "screenshot.png").write_bytes(png)
+
+
+def test_hub_table_sorts_in_the_browser(browser, one_report):
+    browser.open((one_report / "index.html").as_uri())
+    order = """
+        const t = document.getElementById('hub-table-0');
+        return [...t.tBodies[0].rows].map(r => r.cells[arguments[0]].getAttribute('data-sort'));"""
+    click = "document.querySelector('#hub-table-0 th[data-col=\"' + arguments[0] + '\"]').click();"
+    for col in (3, 4, 6):  # schools, median date, share on time
+        browser.run(click, col)
+        up = [float(v) for v in browser.run(order, col)]
+        assert up == sorted(up)
+        browser.run(click, col)
+        down = [float(v) for v in browser.run(order, col)]
+        assert down == sorted(up, reverse=True)
+    assert browser.console() == []
+
+
+def test_browser_check_catches_failures(browser, tmp_path):
+    """The checks above would see a broken image and a script error."""
+    page = tmp_path / "broken.html"
+    page.write_text('<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head><body>'
+                    '<img data-figure="x" src="missing.png"><script>undefined_function()</script>'
+                    '</body></html>')
+    browser.open(page.as_uri())
+    assert browser.run(IMAGES_LOADED) == [["x", False]]
+    assert any(e["level"] == "SEVERE" for e in browser.console())
