@@ -2,7 +2,8 @@
 """hubsim's model written again with SimPy, to run side by side with hubsim.
 
 The same rules as sim/model/hub_process.cpp and sim/model/replication.cpp (docs/model.md),
-written as a Python developer would write them with SimPy 3 (Debian's python3-simpy3):
+written as a Python developer would write them with SimPy 3 (``import simpy``: Debian's
+python3-simpy3; Debian's python3-simpy is SimPy 2.3, an older API without Environment):
 
 - one ``simpy.Environment`` per replication, whose clock is hubsim's day number;
 - a process for the national year (1 September: each hub's start of year, then the
@@ -780,7 +781,8 @@ class Replication:
                     break
             self.particle = k
             self.params = self.params.with_values({
-                key: (round(v) if key.endswith(COUNT_KEYS) else v)
+                # Counts are rounded half away from zero, as std::round.
+                key: (math.floor(v + 0.5) if key.endswith(COUNT_KEYS) else v)
                 for key, v in zip(keys, particles[k])})
         first_day, last_day = cal.day_of(scenario.start), cal.day_of(scenario.end)
         self.first_year = cal.academic_year_of(first_day)
