@@ -133,6 +133,13 @@ def _text(value):
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
+def _attr(value):
+    """An HDF5 attribute as a plain Python value (str, number or list)."""
+    if isinstance(value, (bytes, str)):
+        return _text(value)
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
 def _labels(f, name):
     return [_text(v) for v in f[name][()]]
 
@@ -224,8 +231,7 @@ def _read_run(path, f):
         raise BadInput(path, "is not hubsim run output (no " + ", ".join(missing[:4])
                        + (", ..." if len(missing) > 4 else "") + ")")
     run = Run(path=str(path))
-    run.attrs = {k: (_text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v)
-                 for k, v in f.attrs.items()}
+    run.attrs = {k: _attr(v) for k, v in f.attrs.items()}
     run.scenario_text = _text(f["scenario"][()])
     run.scenario = _parse_yaml(run.scenario_text)
     units = _text(f["time"].attrs.get("units", b""))
@@ -313,8 +319,10 @@ def day_quantiles(days, axis=0):
 
 
 def national_share(run):
-    """Share of each phase's schools ever engaged, summed over hubs: [replication, time, phase]."""
-    return run.engaged.sum(axis=2) / run.schools.sum(axis=0)
+    """Share of each phase's schools ever engaged, summed over hubs: [replication, time, phase]
+    (NaN for a phase without schools)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return run.engaged.sum(axis=2) / run.schools.sum(axis=0)
 
 
 def hubs_open(run):
@@ -489,10 +497,11 @@ def compare_runs(a, b):
                 "their random numbers wherever their policies agree: differences are paired, "
                 "replication by replication.")
     else:
-        note = (f"These runs do not share their random numbers (seeds {a.seed} and {b.seed}; "
-                f"{a.replications} and {b.replications} replications), so the differences are "
-                "unpaired: every replication of B against every replication of A. They include "
-                "the noise a paired comparison would remove.")
+        why = (f"seeds {a.seed} and {b.seed}" if a.seed != b.seed else
+               f"seed {a.seed}, but {a.replications} and {b.replications} replications")
+        note = (f"These runs do not share their random numbers replication by replication "
+                f"({why}), so the differences are unpaired: every replication of B against "
+                "every replication of A. They include the noise a paired comparison would remove.")
     only_a = [t.label for t in a.targets if f"target:{t.label}" not in mb]
     only_b = [t.label for t in b.targets if f"target:{t.label}" not in ma]
     return dict(reference=a.name, other=b.name, paired=paired, note=note, rows=rows,
@@ -524,10 +533,12 @@ def _pyplot():
     return plt
 
 
-def _date_axis(ax, dates):
+def _date_axis(ax, dates, max_ticks=8):
+    """Years on the x axis, at most max_ticks of them, and what a sample date is."""
     import matplotlib.dates as mdates
 
-    ax.xaxis.set_major_locator(mdates.YearLocator(base=2 if len(dates) > 10 else 1))
+    span = dates[-1].year - dates[0].year + 1
+    ax.xaxis.set_major_locator(mdates.YearLocator(base=max(1, math.ceil(span / max_ticks))))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_xlabel(_sample_label(dates))
 
@@ -653,7 +664,7 @@ def fig_llme(plt, runs, data, ambition_per_hub):
     """Local leaders in training, active and left, with the ambition for active leaders."""
     statuses = [s for s in ("in_training", "active", "left") if s in runs[0].statuses]
     statuses += [s for s in runs[0].statuses if s not in statuses]
-    fig, axes = plt.subplots(1, len(statuses), figsize=(6.2 * len(statuses), 5.6),
+    fig, axes = plt.subplots(1, len(statuses), figsize=(5 * len(statuses), 5.6),
                              squeeze=False)
     for u, st in enumerate(statuses):
         ax = axes[0, u]
@@ -672,7 +683,7 @@ def fig_llme(plt, runs, data, ambition_per_hub):
         ax.set_title(f"LLME {STATUS_TITLES.get(st, st)}")
         ax.set_ylabel("leaders" if u == 0 else "")
         ax.set_ylim(0, None)
-        _date_axis(ax, runs[0].dates)
+        _date_axis(ax, runs[0].dates, max_ticks=5)
     handles = [h for ax in axes[0] for h in ax.get_legend_handles_labels()[0]]
     handles = list({h.get_label(): h for h in handles}.values())  # once each
     fig.suptitle(f"Local Leaders of Mathematics Education: {_title(runs)}", fontsize=17)
@@ -778,8 +789,11 @@ def fmt_pp(x):
 
 
 def sort_key(x):
-    """A cell's data-sort value: a number as text JavaScript's Number() reads."""
-    if isinstance(x, float) and math.isinf(x):
+    """A cell's data-sort value: a number as text JavaScript's Number() reads exactly."""
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    x = float(x)
+    if math.isinf(x):
         return "Infinity" if x > 0 else "-Infinity"
     return repr(x)
 
@@ -797,20 +811,19 @@ def na_cell(text="n/a"):
 def target_cells(run, s):
     """The cells of one run's columns for one target (national or hub)."""
     if s is None or s.get("no_schools"):
-        return [na_cell("no schools")] + [na_cell()] * 3
-    gap = (na_cell(f"n/a · {fmt_delay(s['delay_days'])}") if s["gap_pp"] is None else
-           cell(f"{fmt_pp(s['gap_pp'])} · {fmt_delay(s['delay_days'])}", s["gap_pp"],
-                "gap-neg" if s["gap_pp"] < 0 else "gap-pos"))
+        return [na_cell("no schools")] + [na_cell()] * (len(TARGET_FIELDS) - 1)
+    gap = s["gap_pp"]
+    late = s["delay_days"] > 0
     return [
         cell(fmt_day(run, s["p50"]), s["p50"]),
         cell(f"{fmt_day(run, s['p5'])} to {fmt_day(run, s['p95'])}", s["p5"], "interval"),
         cell(fmt_pct(s["p_on_time"]), s["p_on_time"]),
-        gap,
+        na_cell() if gap is None else cell(fmt_pp(gap), gap, "gap-neg" if gap < 0 else "gap-pos"),
+        cell(fmt_delay(s["delay_days"]), s["delay_days"], "gap-neg" if late else "gap-pos"),
     ]
 
 
-TARGET_FIELDS = ["median date", "5% to 95% of replications", "on time",
-                 "gap at deadline · median delay"]
+TARGET_FIELDS = ["median date", "90% interval", "on time", "gap at deadline", "median delay"]
 
 
 def national_table(runs, nat):
@@ -839,7 +852,7 @@ def hub_tables(runs, hub):
             for i, r in enumerate(runs):
                 cells += target_cells(r, per_run[i][name] if per_run[i] else None)
             rows.append(dict(hub=name, cells=cells))
-        tables.append(dict(target=t.label, head=["hub", "region", "opens", f"{t.phase} schools"],
+        tables.append(dict(target=t.label, head=["hub", "region", "opens", "schools"],
                            fields=TARGET_FIELDS, rows=rows))
     return tables
 

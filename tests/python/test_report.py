@@ -241,7 +241,7 @@ def test_llme_ambition_counts_open_hubs(one_report, multi_h5):
 
 
 def target_expectations(h, days, k, engaged_at, total):
-    """What the page should say about one target: [median, interval, on time, gap]."""
+    """What the page should say about one target: [median, interval, on time, gap, delay]."""
     by = dt.date.fromisoformat(h["targets"][k].split()[-1])
     by_day = (by - h["start"]).days
     d = as_inf(days)
@@ -252,7 +252,7 @@ def target_expectations(h, days, k, engaged_at, total):
     delay = q["p50"] - by_day
     delay_text = "never" if not np.isfinite(delay) else "on time" if delay <= 0 else f"{int(delay):,} days late"
     return [date_text(h, q["p50"]), f"{date_text(h, q['p5'])} to {date_text(h, q['p95'])}",
-            f"{100 * np.mean(d <= by_day):.0f}%", f"{gap:+.1f} pp · {delay_text}"], q, gap
+            f"{100 * np.mean(d <= by_day):.0f}%", f"{gap:+.1f} pp", delay_text], q, gap
 
 
 def test_national_target_table_equals_hdf5(one_report, multi_h5):
@@ -322,6 +322,7 @@ def measure_values(h):
 
 
 def check_comparison(comp, a, b, paired):
+    """A comparison (from data.json or computed in-process) against the HDF5 files."""
     ma, mb = measure_values(a), measure_values(b)
     rows = {r["key"]: r for r in comp["rows"]}
     assert sorted(rows) == sorted(ma)
@@ -336,9 +337,9 @@ def check_comparison(comp, a, b, paired):
         method = "inverted_cdf" if key.startswith("target:") else "linear"
         r = rows[key]
         for name in ["p5", "p50", "p95"]:
-            assert r[f"diff_{name}"] == json_num(np.quantile(d, Q[name], method=method)), (key, name)
-        assert r["a_median"] == json_num(np.quantile(va, 0.5, method=method)), key
-        assert r["b_median"] == json_num(np.quantile(vb, 0.5, method=method)), key
+            assert json_num(r[f"diff_{name}"]) == json_num(np.quantile(d, Q[name], method=method)), (key, name)
+        assert json_num(r["a_median"]) == json_num(np.quantile(va, 0.5, method=method)), key
+        assert json_num(r["b_median"]) == json_num(np.quantile(vb, 0.5, method=method)), key
         wins = bb < aa if better == "lower" else bb > aa
         assert r["p_better"] == np.mean(wins), key
         assert r["p_same"] == np.mean(bb == aa), key
@@ -371,8 +372,40 @@ def test_unpaired_when_seeds_differ(unpaired_report, multi_h5, multi_h5_other_se
     assert comp["paired"] is False
     check_comparison(comp, read_h5(multi_h5), read_h5(multi_h5_other_seed), paired=False)
     page = page_of(unpaired_report)
-    assert "do not share their random numbers (seeds 11 and 12345" in page
+    assert "do not share their random numbers replication by replication (seeds 11 and 12345)" in page
     assert "unpaired" in page
+
+
+def load_report_module():
+    """tools/report.py as a module, to check its computations without drawing."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hubsim_report", REPORT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_same_seed_other_replication_count_is_unpaired(multi_h5, multi_yaml, tmp_path):
+    more = tmp_path / "more.h5"
+    run_ok("run", multi_yaml, "--replications", 6, "-o", more, "-q")
+    report = load_report_module()
+    a, b = report.load_run(multi_h5), report.load_run(more)
+    comp = report.compare_runs(a, b)
+    assert comp["paired"] is False
+    assert "seed 11, but 4 and 6 replications" in comp["note"]
+    check_comparison(comp, read_h5(multi_h5), read_h5(more), paired=False)
+
+
+def test_three_runs_each_against_the_first(multi_h5, multi_b_h5, multi_h5_other_seed):
+    report = load_report_module()
+    runs = [report.load_run(p) for p in (multi_h5, multi_b_h5, multi_h5_other_seed)]
+    report.check_comparable(runs)
+    report.name_runs(runs)
+    assert len({r.name for r in runs}) == 3
+    data = report.report_data(runs, 50)
+    assert [(c["reference"], c["other"], c["paired"]) for c in data["comparisons"]] == [
+        (runs[0].name, runs[1].name, True), (runs[0].name, runs[2].name, False)]
 
 
 def test_two_runs_overlay_every_figure(paired_report, one_report, multi_b_h5):
@@ -388,7 +421,7 @@ def test_two_runs_overlay_every_figure(paired_report, one_report, multi_b_h5):
         assert (paired_report / f"{name}.png").read_bytes() != (one_report / f"{name}.png").read_bytes()
     # hub tables: one group of columns per run
     rows = Tables(page_of(paired_report)).tables["hub-table-0"]
-    assert len(rows) == 3 and len(rows[0]) == 4 + 2 * 4
+    assert len(rows) == 3 and len(rows[0]) == 4 + 2 * 5
 
 
 # ---------------------------------------------------------------- bad input
