@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,7 @@
 #include "hubsim/io/output.hpp"
 #include "hubsim/io/scenario_loader.hpp"
 #include "hubsim/io/sweep.hpp"
+#include "hubsim/io/synthetic.hpp"
 #include "hubsim/model/runner.hpp"
 #include "hubsim/version.hpp"
 #include "summary.hpp"
@@ -41,6 +43,7 @@ Usage:
   hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--quiet]
   hubsim merge SHARD.h5... -o OUT.h5
   hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--threads T] [--quiet]
+  hubsim generate SCENARIO.yaml --schools N [--schools-per-hub K] [-o OUT.yaml]
   hubsim params [--markdown]
   hubsim --help | --version
 
@@ -50,6 +53,7 @@ Commands:
   sweep     run every point of a parameter sweep (under mpirun: across ranks)
   merge     join the shards of a sweep run as a job array
   calibrate fit a scenario's uncertain parameters to observed history (ABC-SMC)
+  generate  write a synthetic copy of a scenario with any number of schools (for scale runs)
   params    list every scenario parameter: key, default, range, meaning
 
 Exit status: 0 success, 2 bad input, 1 internal failure.
@@ -251,6 +255,48 @@ int cmd_calibrate(const std::vector<std::string>& args, const std::string& comma
     return kOk;
 }
 
+int cmd_generate(const std::vector<std::string>& args) {
+    auto opts = scenario_options();
+    opts.add_options()("schools,n", po::value<std::string>(), "schools in all")(
+        "schools-per-hub", po::value<std::string>()->default_value("500"),
+        "schools per hub (England averages 505)")("output,o", po::value<std::string>(),
+                                                  "output YAML file (default: standard output)");
+    const auto vm = parse(args, opts);
+    auto count = [&](const char* opt, std::uint64_t max) {
+        if (!vm.count(opt)) throw UsageError(std::string("missing --") + opt);
+        const std::string text = vm[opt].as<std::string>();
+        std::size_t used = 0;
+        double v = 0;
+        try {
+            v = std::stod(text, &used);
+        } catch (const std::exception&) {
+        }
+        if (used != text.size() || v < 1 || v > static_cast<double>(max) || v != std::floor(v))
+            throw UsageError(std::string("--") + opt + " expects a whole number from 1 to " +
+                             std::to_string(max) + ", found '" + text + "'");
+        return static_cast<std::uint64_t>(v);
+    };
+    SyntheticSize size;
+    size.schools = count("schools", 4'000'000'000ULL);
+    size.schools_per_hub = static_cast<std::uint32_t>(count("schools-per-hub", 10'000'000));
+    const auto sets =
+        vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+    const std::string yaml =
+        synthetic_scenario(load_scenario(vm["scenario"].as<std::string>(), sets), size);
+    if (!vm.count("output")) {
+        std::cout << yaml;
+        return kOk;
+    }
+    const fs::path out = vm["output"].as<std::string>();
+    if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
+        throw InputError({{"command line", 0, 0, "--output",
+                           "folder does not exist: " + out.parent_path().string()}});
+    const fs::path tmp = out.string() + ".tmp";
+    std::ofstream(tmp) << yaml;
+    fs::rename(tmp, out);
+    return kOk;
+}
+
 int cmd_params(const std::vector<std::string>& args) {
     if (!args.empty() && args[0] == "--markdown") {
         print_markdown_params();
@@ -289,9 +335,10 @@ int main(int argc, char** argv) {
         if (cmd == "sweep") return sweep_command(rest, join_args(argc, argv));
         if (cmd == "calibrate") return cmd_calibrate(rest, join_args(argc, argv));
         if (cmd == "merge") return merge_command(rest, join_args(argc, argv));
+        if (cmd == "generate") return cmd_generate(rest);
         std::string msg = "unknown command '" + cmd + "'";
-        if (auto s =
-                did_you_mean(cmd, {"run", "validate", "params", "sweep", "merge", "calibrate"});
+        if (auto s = did_you_mean(
+                cmd, {"run", "validate", "params", "sweep", "merge", "calibrate", "generate"});
             !s.empty())
             msg += " (did you mean '" + s + "'?)";
         throw UsageError(msg);

@@ -559,6 +559,9 @@ void read_schools(const YAML::Node& node, const std::string& scenario_path, Scen
         if (auto n = g["disadvantage_spread"])
             spread = real(n, "schools.generate.disadvantage_spread", 0, 1, ck).value_or(spread);
         std::uint32_t urn = 1;
+        std::uint64_t total = 0;
+        for (auto k : per_hub) total += k;
+        sc.schools.reserve(total * sc.hubs.size());
         for (std::size_t h = 0; h < sc.hubs.size(); ++h)
             for (Phase p : kPhases)
                 for (std::uint32_t k = 0; k < per_hub[index(p)]; ++k) {
@@ -876,6 +879,7 @@ struct ParamTree {
 std::string resolve(const Scenario& sc, const YAML::Node& schools_node) {
     YAML::Emitter out;
     out.SetIndent(2);
+    out.SetDoublePrecision(15);  // shares as written (0.6, not 0.59999999999999998)
     out << YAML::BeginMap;
     out << YAML::Key << "name" << YAML::Value << sc.name;
     out << YAML::Key << "description" << YAML::Value << sc.description;

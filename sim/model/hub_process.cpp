@@ -187,9 +187,11 @@ void HubProcess::allocate(const Parameters& params, double budget) {
     unplaced_continuing_.fill(0);
     budget_left_ = budget;
     if (!open_) return;
-    gather_candidates(params);
+    // Candidate lists live only while the hub allocates: with thousands of hubs, holding
+    // them all would double the memory per school.
+    Candidates c = gather_candidates(params);
     for (Phase p : kPhases)
-        if (params.of(p).modelled()) allocate_phase(p, params);
+        if (params.of(p).modelled()) allocate_phase(p, c, params);
 }
 
 double HubProcess::priority_key(std::uint32_t i, bool continuing, const Parameters& params) const {
@@ -204,29 +206,29 @@ double HubProcess::priority_key(std::uint32_t i, bool continuing, const Paramete
     return 0;
 }
 
-void HubProcess::gather_candidates(const Parameters& params) {
-    for (Phase p : kPhases) {
-        continuing_[index(p)].clear();
-        fresh_[index(p)].clear();
+HubProcess::Candidates HubProcess::gather_candidates(const Parameters& params) const {
+    Candidates c;
+    for (Phase p : kPhases)
         for (std::uint32_t i : waiting_[index(p)])
-            fresh_[index(p)].push_back(Candidate{i, priority_key(i, false, params)});
-    }
+            c.fresh[index(p)].push_back(Candidate{i, priority_key(i, false, params)});
     // One pass over the hub's schools for every phase: a phase's allocation changes
     // neither the flags nor the keys of another phase's schools.
     for (std::uint32_t i = 0; i < state_.size(); ++i)
         if (state_[i].has(SchoolState::Continuing))
-            continuing_[index(profiles_[i].phase)].push_back(
+            c.continuing[index(profiles_[i].phase)].push_back(
                 Candidate{i, priority_key(i, true, params)});
     // Stable: equal keys keep the waiting list's (or the school list's) order. Often the
     // lists are in order already (the waiting list is in order of asking).
     auto by_key = [](const Candidate& a, const Candidate& b) { return a.key < b.key; };
-    for (auto* lists : {&continuing_, &fresh_})
+    for (auto* lists : {&c.continuing, &c.fresh})
         for (auto& list : *lists)
             if (!std::is_sorted(list.begin(), list.end(), by_key))
                 std::stable_sort(list.begin(), list.end(), by_key);
+    return c;
 }
 
-void HubProcess::allocate_phase(Phase phase, const Parameters& params) {
+void HubProcess::allocate_phase(Phase phase, const Candidates& candidates,
+                                const Parameters& params) {
     double capacity = 0;
     const double per_llme =
         params.of(phase).llme.load * params.policy.capacity_factor * spec_.capacity_factor;
@@ -236,8 +238,8 @@ void HubProcess::allocate_phase(Phase phase, const Parameters& params) {
     }
     open_group_.fill(-1);
     first_free_ = 0;
-    auto& cont = continuing_[index(phase)];
-    auto& fresh = fresh_[index(phase)];
+    const auto& cont = candidates.continuing[index(phase)];
+    const auto& fresh = candidates.fresh[index(phase)];
     const double new_limit = params.policy.new_share * capacity;
     const double cont_limit = capacity - new_limit;
     double used_cont = 0, used_new = 0;

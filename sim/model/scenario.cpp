@@ -48,8 +48,12 @@ std::vector<Phase> Scenario::modelled_phases() const {
 }
 
 void Scenario::index_schools() {
-    std::stable_sort(schools.begin(), schools.end(),
-                     [](const SchoolProfile& a, const SchoolProfile& b) { return a.hub < b.hub; });
+    const auto by_hub = [](const SchoolProfile& a, const SchoolProfile& b) {
+        return a.hub < b.hub;
+    };
+    // Usually in hub order already; a stable sort would still take a copy of every school.
+    if (!std::is_sorted(schools.begin(), schools.end(), by_hub))
+        std::stable_sort(schools.begin(), schools.end(), by_hub);
     for (auto& h : hubs) h.first_school = h.last_school = 0;
     std::uint32_t i = 0;
     for (std::size_t h = 0; h < hubs.size(); ++h) {

@@ -18,7 +18,9 @@
 /// A bucket never needs a comparison sort: events enter it in the order they were
 /// scheduled (overflow events, which are older, all arrive before any direct insert for
 /// that day could), so when its day comes a stable partition by class gives the key order.
-/// For the same reason ring events need not carry their sequence number.
+/// For the same reason ring events need not carry their sequence number, and their day is
+/// their bucket's. Memory is small for many small logical processes: the ring holds only
+/// an index per day; bucket buffers exist for days with events and are recycled.
 
 #include <algorithm>
 #include <cstddef>
@@ -45,7 +47,7 @@ class EventQueue {
     };
 
     /// \param window_days width of the day ring; events further ahead use the overflow heap.
-    explicit EventQueue(std::size_t window_days = 512) : ring_(round_up_pow2(window_days)) {
+    explicit EventQueue(std::size_t window_days = 512) : ring_(round_up_pow2(window_days), 0) {
         mask_ = static_cast<std::int32_t>(ring_.size() - 1);
     }
 
@@ -62,10 +64,12 @@ class EventQueue {
             // its class.
             const auto pos = std::upper_bound(
                 today_.begin() + static_cast<std::ptrdiff_t>(today_pos_), today_.end(), cls,
-                [](Class c, const Event& e) { return c < e.cls; });
-            today_.insert(pos, Event{day, cls, std::move(payload)});
+                [](Class c, const Slot& e) { return c < e.cls; });
+            today_.insert(pos, Slot{cls, std::move(payload)});
         } else if (day.value - cursor_.value <= mask_) {
-            ring_[bucket(day)].push_back(Event{day, cls, std::move(payload)});
+            std::uint32_t& b = ring_[bucket(day)];
+            if (b == 0) b = acquire_bucket();
+            buckets_[b - 1].push_back(Slot{cls, std::move(payload)});
             ++in_ring_;
         } else {
             overflow_.push_back(Later{Event{day, cls, std::move(payload)}, next_seq_++});
@@ -79,9 +83,9 @@ class EventQueue {
     Day now() const { return now_; }
 
     /// The next event, without removing it. Requires !empty().
-    const Event& top() {
+    Event top() {
         settle(Day{std::numeric_limits<std::int32_t>::max()});
-        return today_[today_pos_];
+        return Event{cursor_, today_[today_pos_].cls, today_[today_pos_].payload};
     }
 
     /// Removes and returns the next event. Requires !empty().
@@ -94,14 +98,19 @@ class EventQueue {
     /// `day`, so events may still be scheduled from `day` on afterwards.
     bool has_before(Day day, Class cls) {
         if (!settle(day)) return false;
-        const Event& e = today_[today_pos_];
-        return e.day < day || e.cls < cls;
+        return cursor_ < day || today_[today_pos_].cls < cls;
     }
 
     /// Removes and returns the next event; call only after has_before() said true.
     Event pop_ready() { return take(); }
 
   private:
+    /// An event in the ring: its day is its bucket's.
+    struct Slot {
+        Class cls;
+        Payload payload;
+    };
+
     /// An event beyond the ring, with its sequence number: the heap needs it for ties.
     struct Later {
         Event ev;
@@ -125,12 +134,23 @@ class EventQueue {
     std::size_t bucket(Day day) const { return static_cast<std::size_t>(day.value & mask_); }
 
     Event take() {
-        Event ev = std::move(today_[today_pos_++]);
+        Slot& e = today_[today_pos_++];
         --size_;
-        now_ = ev.day;
-        now_cls_ = ev.cls;
+        now_ = cursor_;
+        now_cls_ = e.cls;
         taken_any_ = true;
-        return ev;
+        return Event{cursor_, e.cls, std::move(e.payload)};
+    }
+
+    /// A bucket buffer for a day that has none: a recycled one if there is one.
+    std::uint32_t acquire_bucket() {
+        if (free_buckets_.empty()) {
+            buckets_.emplace_back();
+            return static_cast<std::uint32_t>(buckets_.size());
+        }
+        const std::uint32_t b = free_buckets_.back();
+        free_buckets_.pop_back();
+        return b;
     }
 
     /// Makes today_[today_pos_] the next event, moving the cursor over empty days but
@@ -152,18 +172,22 @@ class EventQueue {
     Day next_day(Day limit) const {
         if (in_ring_ == 0) return std::min(overflow_.front().ev.day, limit);
         Day d = cursor_ + 1;
-        while (d < limit && ring_[bucket(d)].empty()) d = d + 1;
+        while (d < limit && ring_[bucket(d)] == 0) d = d + 1;
         return d;
     }
 
     void load_cursor_day() {
         today_.clear();
         today_pos_ = 0;
-        auto& b = ring_[bucket(cursor_)];
-        in_ring_ -= b.size();
-        today_.swap(b);
-        order_by_class();
         loaded_ = true;
+        std::uint32_t& b = ring_[bucket(cursor_)];
+        if (b == 0) return;
+        // The day's buffer becomes today's; today's old buffer waits for another day.
+        today_.swap(buckets_[b - 1]);
+        free_buckets_.push_back(b);
+        b = 0;
+        in_ring_ -= today_.size();
+        order_by_class();
     }
 
     /// Stable partition of today_ by class: insertion for a few events, counting for many.
@@ -178,7 +202,7 @@ class EventQueue {
         if (sorted) return;
         if (n <= 32) {
             for (std::size_t i = 1; i < n; ++i) {
-                Event e = std::move(today_[i]);
+                Slot e = std::move(today_[i]);
                 std::size_t j = i;
                 for (; j > 0 && e.cls < today_[j - 1].cls; --j)
                     today_[j] = std::move(today_[j - 1]);
@@ -187,10 +211,10 @@ class EventQueue {
             return;
         }
         starts_.assign(top_rank + 2, 0);
-        for (const Event& e : today_) ++starts_[rank(e.cls) + 1];
+        for (const Slot& e : today_) ++starts_[rank(e.cls) + 1];
         for (std::size_t c = 1; c < starts_.size(); ++c) starts_[c] += starts_[c - 1];
         scratch_.resize(n);
-        for (Event& e : today_) scratch_[starts_[rank(e.cls)]++] = std::move(e);
+        for (Slot& e : today_) scratch_[starts_[rank(e.cls)]++] = std::move(e);
         today_.swap(scratch_);
     }
 
@@ -200,17 +224,22 @@ class EventQueue {
         loaded_ = false;
         while (!overflow_.empty() && overflow_.front().ev.day.value - cursor_.value <= mask_) {
             std::pop_heap(overflow_.begin(), overflow_.end(), later);
-            ring_[bucket(overflow_.back().ev.day)].push_back(std::move(overflow_.back().ev));
+            Event& ev = overflow_.back().ev;
+            std::uint32_t& b = ring_[bucket(ev.day)];
+            if (b == 0) b = acquire_bucket();
+            buckets_[b - 1].push_back(Slot{ev.cls, std::move(ev.payload)});
             overflow_.pop_back();
             ++in_ring_;
         }
     }
 
-    std::vector<std::vector<Event>> ring_;  // one bucket per day, each in scheduling order
+    std::vector<std::uint32_t> ring_;  // per day of the window: 1 + its bucket, or 0: none
     std::int32_t mask_ = 0;
-    std::vector<Later> overflow_;  // min-heap by key, via `later`
-    std::vector<Event> today_;     // the current day's events, in key order
-    std::vector<Event> scratch_;   // the counting sort's output, reused
+    std::vector<std::vector<Slot>> buckets_;   // each in scheduling order
+    std::vector<std::uint32_t> free_buckets_;  // 1 + index of each bucket not in use
+    std::vector<Later> overflow_;              // min-heap by key, via `later`
+    std::vector<Slot> today_;                  // the current day's events, in key order
+    std::vector<Slot> scratch_;                // the counting sort's output, reused
     std::vector<std::size_t> starts_;
     std::size_t today_pos_ = 0;
     std::size_t in_ring_ = 0;

@@ -77,6 +77,10 @@ class HubProcess {
         std::uint32_t school;
         double key;  ///< smaller goes first
     };
+    /// Per phase: schools continuing in the programme, and new schools waiting.
+    struct Candidates {
+        std::array<std::vector<Candidate>, kPhaseCount> continuing, fresh;
+    };
 
     /// Each stage's successor (NotEngaged after the last) and where new schools enter.
     void tabulate_pipelines(const Parameters& params);
@@ -85,10 +89,10 @@ class HubProcess {
     void qualify_trainees(const Parameters& params, bool new_year);
     void count_applicants(const Parameters& params);
     void draw_interest(const Parameters& params);
-    void allocate_phase(Phase phase, const Parameters& params);
+    void allocate_phase(Phase phase, const Candidates& candidates, const Parameters& params);
     double priority_key(std::uint32_t school, bool continuing, const Parameters& params) const;
-    /// Fills continuing_ and fresh_ for every phase, each in priority order.
-    void gather_candidates(const Parameters& params);
+    /// This year's candidates of every phase, each list in priority order.
+    Candidates gather_candidates(const Parameters& params) const;
     /// Places candidates in Work Groups while the pool's load stays within `limit`.
     void place(const std::vector<Candidate>& list, Phase phase, double limit, double& used,
                const Parameters& params);
@@ -127,8 +131,6 @@ class HubProcess {
     std::array<double, kCostItemCount> year_cost_{};
     std::array<std::array<Stage, kStageCount>, kPhaseCount> next_{};
     std::array<std::array<Stage, 2>, kPhaseCount> entry_{};  ///< [phase][needs readiness]
-    /// This year's candidates per phase, reused from year to year.
-    std::array<std::vector<Candidate>, kPhaseCount> continuing_, fresh_;
     std::size_t first_free_ = 0;  ///< leaders before it have no load left this allocation
     double budget_left_ = 0;
 
