@@ -30,6 +30,7 @@ import json
 import math
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -48,6 +49,11 @@ def text_of(v):
     return v.decode("utf-8") if isinstance(v, bytes) else str(v)
 
 
+def children_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run_hubsim(hubsim, scenario, out, replications, seed, sets):
     cmd = [str(hubsim), "run", str(scenario), "-o", str(out), "--replications",
            str(replications), "--threads", "1"]
@@ -55,16 +61,16 @@ def run_hubsim(hubsim, scenario, out, replications, seed, sets):
         cmd += ["--seed", str(seed)]
     for s in sets:
         cmd += ["--set", s]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), children_cpu()
     proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, children_cpu() - c0
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise SystemExit(2)
     # hubsim's summary: "N replications in X s (Y ms each), written in Z s to ..."
     m = re.search(r"replications? in ([0-9.]+) s \(([0-9.]+) ms each\)", proc.stdout + proc.stderr)
     sim_s = float(m.group(1)) if m else None
-    return wall, sim_s
+    return wall, sim_s, cpu
 
 
 def run_simpy(resolved, out, replications, seed, sets):
@@ -180,7 +186,7 @@ def main(argv=None):
         folder.mkdir(parents=True, exist_ok=True)
         h5_path, npz_path = folder / "hubsim.h5", folder / "simpy.npz"
         print(f"hubsim: {r_hubsim} replications of {scenario.name}, one thread ...", flush=True)
-        hub_wall, hub_sim = run_hubsim(args.hubsim, scenario, h5_path, r_hubsim, args.seed,
+        hub_wall, hub_sim, hub_cpu = run_hubsim(args.hubsim, scenario, h5_path, r_hubsim, args.seed,
                                        args.set)
         print(f"SimPy model: {r_simpy} replications, one process ...", flush=True)
         simpy_wall = run_simpy(h5_path, npz_path, r_simpy, args.seed, args.simpy_set)
@@ -192,6 +198,7 @@ def main(argv=None):
         with np.load(npz_path) as d:
             b, _, _ = national(d)
             simpy_ms = float(d["wall_s"].mean() * 1e3)
+            simpy_cpu_ms = float(d["cpu_s"].mean() * 1e3)
             events = float(d["events"].mean())
             kernel = float(d["simpy_events"].mean())
 
@@ -223,6 +230,10 @@ def main(argv=None):
     print(f"  ratio        hubsim {ratio:.1f}x faster per core"
           + (f" ({simpy_ms / hub_ms_wall:.1f}x against hubsim's whole command)"
              if hub_ms_sim is not None else ""))
+    hub_cpu_ms = hub_cpu / r_hubsim * 1e3
+    print(f"  CPU time     hubsim {hub_cpu_ms:.2f} ms per replication (whole command), SimPy model "
+          f"{simpy_cpu_ms:.2f} ms: {simpy_cpu_ms / hub_cpu_ms:.1f}x (less affected by other work "
+          f"on the machine than wall time)")
     print(f"  events       {events:,.0f} per replication, counted in the SimPy model: schools "
           f"asking, hub year ends, samples, national starts of year and timeline changes "
           f"(hubsim does not count its events; same model, same count in distribution)")
@@ -239,6 +250,8 @@ def main(argv=None):
             "hubsim_ms_per_replication": hub_ms,
             "hubsim_ms_per_replication_whole_command": hub_ms_wall,
             "simpy_ms_per_replication": simpy_ms,
+            "hubsim_cpu_ms_per_replication_whole_command": hub_cpu_ms,
+            "simpy_cpu_ms_per_replication": simpy_cpu_ms,
             "ratio": ratio,
             "events_per_replication": events,
             "simpy_kernel_events_per_replication": kernel,

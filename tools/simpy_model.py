@@ -906,12 +906,13 @@ def kernel_events(env):
 def run_replications(scenario, replications, seed=None, first=0, progress=None):
     """Runs replications first..first+n-1; returns stacked arrays and per-replication facts."""
     seed = scenario.seed if seed is None else seed
-    outs, walls, events, kernel, particles = [], [], [], [], []
+    outs, walls, cpus, events, kernel, particles = [], [], [], [], [], []
     for k in range(replications):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         rep = Replication(scenario, first + k, seed)
         out = rep.run()
         walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
         outs.append(out)
         events.append(rep.events)
         kernel.append(kernel_events(rep.env))
@@ -930,6 +931,7 @@ def run_replications(scenario, replications, seed=None, first=0, progress=None):
         "status": np.array(STATUSES),
         "cost_item": np.array(COST_ITEMS),
         "wall_s": np.array(walls),
+        "cpu_s": np.array(cpus),
         "events": np.array(events, np.int64),
         "simpy_events": np.array(kernel, np.int64),
         "particle": np.array(particles, np.int32),
