@@ -207,7 +207,8 @@ def main(argv=None):
           f"({dates[0]} to {dates[-1]}), phases {', '.join(phases)}")
     print(f"\nagreement of national means, hubsim ({r_hubsim}) vs SimPy ({r_simpy}): "
           f"z = |difference| / sqrt(se_hubsim^2 + se_simpy^2)")
-    print(f"  {'quantity':<14} {'largest z':>9}  {'where':<34} {'hubsim':>12} {'SimPy':>12} {'se':>9}")
+    print(f"  {'quantity':<14} {'largest z':>9}  {'where':<34} {'hubsim':>12} {'SimPy':>12} "
+          f"{'se':>9}")
     for q, z, where, ma, mb, se in rows:
         print(f"  {q:<14} {z:>9.2f}  {where:<34} {ma:>12.2f} {mb:>12.2f} {se:>9.2f}")
     agree = worst[0] <= args.k

@@ -270,6 +270,9 @@ class Scenario:
             if not schools_file.is_absolute():
                 schools_file = base_dir / schools_file
         if schools_file is not None:
+            if not Path(schools_file).is_file():
+                raise SystemExit(f"simpy_model: no school file {schools_file} (the scenario's "
+                                 "file is found from the folder hubsim ran in; or give --schools)")
             self._read_schools(Path(schools_file))
         else:
             self._generate_schools(node["generate"])
@@ -334,7 +337,8 @@ def load_from_output(h5_path, schools_file=None, overrides=None):
         text = f["scenario"][()]
         text = text.decode("utf-8") if isinstance(text, bytes) else str(text)
         scenario_path = f.attrs.get("scenario_path", "")
-        scenario_path = scenario_path.decode() if isinstance(scenario_path, bytes) else str(scenario_path)
+        if isinstance(scenario_path, bytes):
+            scenario_path = scenario_path.decode()
         hub_schools = f["hub_schools"][()]
         phase_axis = [p.decode() if isinstance(p, bytes) else str(p) for p in f["phase"][()]]
     sc = Scenario(text, scenario_path, schools_file, overrides)
