@@ -288,14 +288,14 @@ def check_comparable(runs):
 def name_runs(runs):
     """Gives each run a distinct display name: the scenario name, with the file if needed."""
     names = [r.name for r in runs]
-    for i, r in enumerate(runs):
+    for r in runs:
         if names.count(r.name) > 1:
             r.name = f"{r.name} ({Path(r.path).name})"
-    seen = {}
+    seen = set()
     for i, r in enumerate(runs):
-        if r.name in seen:
+        if r.name in seen:  # the same file name in two folders
             r.name = f"{r.name} #{i + 1}"
-        seen[r.name] = i
+        seen.add(r.name)
 
 
 # ---------------------------------------------------------------------------- numbers
@@ -505,7 +505,26 @@ def compare_runs(a, b):
     only_a = [t.label for t in a.targets if f"target:{t.label}" not in mb]
     only_b = [t.label for t in b.targets if f"target:{t.label}" not in ma]
     return dict(reference=a.name, other=b.name, paired=paired, note=note, rows=rows,
+                hubs=compare_hub_targets(a, b, paired),
                 targets_only_in_reference=only_a, targets_only_in_other=only_b)
+
+
+def compare_hub_targets(a, b, paired):
+    """Per target in both runs, per hub: how often B reaches the target earlier, and later."""
+    labels_b = [t.label for t in b.targets]
+    out = []
+    for k, t in enumerate(a.targets):
+        if t.label not in labels_b:
+            continue
+        kb = labels_b.index(t.label)
+        hubs = []
+        for h, hub in enumerate(a.hubs):
+            aa, bb, _ = differences(never_as_inf(a.hub_target_day[:, h, k]),
+                                    never_as_inf(b.hub_target_day[:, h, kb]), paired)
+            hubs.append(dict(hub=hub, p_earlier=float(np.mean(bb < aa)),
+                             p_later=float(np.mean(bb > aa))))
+        out.append(dict(target=t.label, hubs=hubs))
+    return out
 
 
 # ---------------------------------------------------------------------------- figures
@@ -773,6 +792,7 @@ def fmt_day(run, day):
 
 
 def fmt_delay(delay):
+    """Days after a target's date: 'on time', 'N days late' or 'never'."""
     if not math.isfinite(delay):
         return "never"
     if delay <= 0:
@@ -781,10 +801,12 @@ def fmt_delay(delay):
 
 
 def fmt_pct(p):
+    """A probability as a whole percentage."""
     return f"{100 * p:.0f}%"
 
 
 def fmt_pp(x):
+    """A difference of shares, in signed percentage points."""
     return f"{x:+.1f} pp"
 
 
@@ -835,32 +857,58 @@ def national_table(runs, nat):
     return dict(head=["target", "run"] + TARGET_FIELDS, rows=rows)
 
 
-def hub_tables(runs, hub):
-    """One sortable table per target of the first run: rows hubs, columns grouped by run."""
+COMPACT_FIELDS = [0, 2, 3]  # with several runs: median date, on time, gap at deadline
+
+
+def hub_tables(runs, hub, comps):
+    """One sortable table per target of the first run, rows hubs. With several runs, each
+    run's median date, share on time and gap, then how often each run reaches the target
+    earlier and later than the first run."""
     tables = []
     for k, t in enumerate(runs[0].targets):
         per_run = []
         for i, r in enumerate(runs):
             match = [x for x in hub[i] if x["target"] == t.label]
             per_run.append({row["hub"]: row for row in match[0]["hubs"]} if match else None)
-        rows = []
+        vs = []
+        for c in comps:
+            match = [x for x in c["hubs"] if x["target"] == t.label]
+            vs.append({row["hub"]: row for row in match[0]["hubs"]} if match else None)
         p = runs[0].phases.index(t.phase) if t.phase in runs[0].phases else None
+        rows = []
         for h, name in enumerate(runs[0].hubs):
             n = int(runs[0].schools[h, p]) if p is not None else None
             cells = [cell(name), cell(runs[0].regions[h]), cell(runs[0].opens[h].isoformat()),
                      na_cell() if n is None else cell(f"{n:,}", n)]
             for i, r in enumerate(runs):
-                cells += target_cells(r, per_run[i][name] if per_run[i] else None)
+                full = target_cells(r, per_run[i][name] if per_run[i] else None)
+                cells += full if len(runs) == 1 else [full[j] for j in COMPACT_FIELDS]
+            for v in vs:
+                row = v[name] if v else None
+                cells += ([na_cell()] * 2 if row is None else
+                          [cell(fmt_pct(row["p_earlier"]), row["p_earlier"],
+                                "better" if row["p_earlier"] > 0 else ""),
+                           cell(fmt_pct(row["p_later"]), row["p_later"],
+                                "worse" if row["p_later"] > 0 else "")])
             rows.append(dict(hub=name, cells=cells))
+        if len(runs) == 1:
+            groups = [dict(name="", fields=TARGET_FIELDS)]
+        else:
+            groups = [dict(name=r.name, fields=[TARGET_FIELDS[j] for j in COMPACT_FIELDS])
+                      for r in runs]
+            groups += [dict(name=f"{c['other']} against {c['reference']}",
+                            fields=["earlier", "later"]) for c in comps]
         tables.append(dict(target=t.label, head=["hub", "region", "opens", "schools"],
-                           fields=TARGET_FIELDS, rows=rows))
+                           groups=groups, rows=rows))
     return tables
 
 
 def fmt_measure(value, unit, signed=False):
+    """A comparison value; an infinite one is a target never met (by B if positive)."""
     if not math.isfinite(value):
-        return ("never" if value > 0 else "-never") if not signed else (
-            "B never" if value > 0 else "A never")
+        if not signed:
+            return "never"
+        return "B never" if value > 0 else "A never"
     sign = "+" if signed and value > 0 else ""
     if unit == "gbp":
         return f"{sign}£{value / 1e6:,.2f}m"
@@ -1052,7 +1100,7 @@ def render_page(runs, data, pngs, ambition):
     return env.get_template(TEMPLATE.name).render(
         title=_title(runs), runs=runs, figures=figures,
         headlines=headlines(runs, nat, data["comparisons"], series_, ambition),
-        national=national_table(runs, nat), hub_tables=hub_tables(runs, hub),
+        national=national_table(runs, nat), hub_tables=hub_tables(runs, hub, data["comparisons"]),
         comparisons=[comparison_table(runs, c) for c in data["comparisons"]],
         parameters=parameter_table(runs), timelines=timelines(runs),
         diffs=scenario_diffs(runs), provenance=provenance(runs),
@@ -1118,6 +1166,7 @@ def build(paths, out, ambition):
 
 
 def parse_args(argv):
+    """The command line: RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N]."""
     ap = argparse.ArgumentParser(
         prog="report.py",
         description="Writes an HTML report (DIR/index.html, figures as PNG, data.json) of one "
@@ -1132,6 +1181,7 @@ def parse_args(argv):
 
 
 def main(argv=None):
+    """Runs the report; returns the exit status (0, or 2 for bad input)."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if not (args.llme_ambition >= 0 and math.isfinite(args.llme_ambition)):
         print("report: --llme-ambition must be a number >= 0", file=sys.stderr)

@@ -419,9 +419,28 @@ def test_two_runs_overlay_every_figure(paired_report, one_report, multi_b_h5):
     assert [i["data-figure"] for i in images] == FIGURES
     for name in FIGURES:  # the figures change when a second run is drawn on them
         assert (paired_report / f"{name}.png").read_bytes() != (one_report / f"{name}.png").read_bytes()
-    # hub tables: one group of columns per run
+    # hub tables: median date, on time and gap for each run, then how often B is earlier, later
     rows = Tables(page_of(paired_report)).tables["hub-table-0"]
-    assert len(rows) == 3 and len(rows[0]) == 4 + 2 * 5
+    assert len(rows) == 3 and len(rows[0]) == 4 + 2 * 3 + 2
+
+
+def test_hub_comparison_equals_hdf5(paired_report, multi_h5, multi_b_h5):
+    a, b = read_h5(multi_h5), read_h5(multi_b_h5)
+    comp = data_of(paired_report)["comparisons"][0]
+    tables = Tables(page_of(paired_report)).tables
+    assert [x["target"] for x in comp["hubs"]] == a["targets"]
+    for k, per_target in enumerate(comp["hubs"]):
+        for j, row in enumerate(per_target["hubs"]):
+            da, db = as_inf(a["hub_target_day"][:, j, k]), as_inf(b["hub_target_day"][:, j, k])
+            assert row["hub"] == a["hubs"][j]
+            assert row["p_earlier"] == np.mean(db < da) and row["p_later"] == np.mean(db > da)
+            cells = tables[f"hub-table-{k}"][j]
+            assert [c[0] for c in cells[-2:]] == [f"{100 * np.mean(db < da):.0f}%",
+                                                   f"{100 * np.mean(db > da):.0f}%"]
+            assert cells[4][0] == date_text(a, np.quantile(da, 0.5, method="inverted_cdf"))
+            assert cells[7][0] == date_text(b, np.quantile(db, 0.5, method="inverted_cdf"))
+    # more demand: some hub reaches the primary target earlier in some replication
+    assert any(r["p_earlier"] > 0 for r in comp["hubs"][0]["hubs"])
 
 
 # ---------------------------------------------------------------- bad input
