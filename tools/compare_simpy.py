@@ -2,7 +2,7 @@
 """Runs hubsim and the SimPy model (tools/simpy_model.py) on the same scenario, checks
 that their mean trajectories agree within Monte Carlo error, and prints their speeds.
 
-    /usr/bin/python3 tools/compare_simpy.py                       # England, 200 + 200
+    /usr/bin/python3 tools/compare_simpy.py                       # England, 200 + 200: ~2 min
     /usr/bin/python3 tools/compare_simpy.py --scenario scenarios/tiny.yaml --replications 5
 
 Both run on one core: hubsim with --threads 1, the SimPy model in one Python process. The
@@ -164,7 +164,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scenario", default=str(REPO / "scenarios" / "england.yaml"))
     ap.add_argument("--replications", "-r", type=int, default=200,
-                    help="replications of each (default 200: about 1.5 minutes on England)")
+                    help="replications of each (default 200: about two minutes on England)")
     ap.add_argument("--hubsim-replications", type=int,
                     help="hubsim's replications, if not --replications")
     ap.add_argument("--seed", type=int, help="root seed for both (default: the scenario's)")
