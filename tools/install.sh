@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config clang-format
   libboost-dev libboost-program-options-dev libboost-date-time-dev
-  libtbb-dev libyaml-cpp-dev libhdf5-dev librandom123-dev
+  libtbb-dev libyaml-cpp-dev libhdf5-dev zlib1g-dev librandom123-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # cluster runs

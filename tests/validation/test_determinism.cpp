@@ -67,7 +67,11 @@ TEST(Determinism, SameResultsForOneTwoAndFourThreads) {
     expect_identical(one, run(sc, 6, 2));
     expect_identical(one, run(sc, 6, 4));
     // Hubs in parallel inside one replication (fewer replications than threads).
-    expect_identical(run(sc, 1, 1), run(sc, 1, 2));
+    const Results single = run(sc, 1, 1);
+    expect_identical(single, run(sc, 1, 2));
+    expect_identical(single, run(sc, 1, 4));
+    const Results pair = run(sc, 2, 1);
+    expect_identical(pair, run(sc, 2, 4));
 }
 
 TEST(Determinism, ReplicationsDifferAndSeedsMatter) {
