@@ -27,8 +27,9 @@ constexpr double kSlack = 1e-9;  // loads are sums of a few short binary fractio
 
 }  // namespace
 
-HubProcess::HubProcess(const Scenario& scenario, const Calendar& calendar, std::uint16_t hub,
-                       std::uint32_t replication, Results& results, std::size_t slot)
+HubProcess::HubProcess(const Scenario& scenario, const Parameters& params, const Calendar& calendar,
+                       std::uint16_t hub, std::uint32_t replication, Results& results,
+                       std::size_t slot)
     : scenario_(scenario),
       calendar_(calendar),
       spec_(scenario.hubs[hub]),
@@ -39,7 +40,7 @@ HubProcess::HubProcess(const Scenario& scenario, const Calendar& calendar, std::
       slot_(slot == SIZE_MAX ? replication : slot),
       results_(results),
       state_(profiles_.size()) {
-    const double sigma = scenario.params.demand.heterogeneity;
+    const double sigma = params.demand.heterogeneity;
     for (std::uint32_t i = 0; i < state_.size(); ++i) {
         // A school asks to join once its accumulated interest hazard passes a unit
         // exponential threshold; dividing by its propensity folds its own rate in.

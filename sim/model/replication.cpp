@@ -69,9 +69,6 @@ class Replication {
           results_(results),
           parallel_(parallel_hubs),
           params_(sc.params) {
-        hubs_.reserve(sc.hubs.size());
-        for (std::size_t h = 0; h < sc.hubs.size(); ++h)
-            hubs_.emplace_back(sc, cal_, static_cast<std::uint16_t>(h), rep, results, slot);
         for (std::size_t e = 0; e < sc.timeline.size(); ++e) {
             steps_.push_back({cal_.day_of(sc.timeline[e].date), e, false});
             if (sc.timeline[e].until)
@@ -86,6 +83,12 @@ class Replication {
             sc.posterior.apply(k, params_);
             results_.particle[slot_] = static_cast<std::int32_t>(k);
         }
+        // After the posterior draw: a school's propensity is drawn with the replication's
+        // own heterogeneity.
+        hubs_.reserve(sc.hubs.size());
+        for (std::size_t h = 0; h < sc.hubs.size(); ++h)
+            hubs_.emplace_back(sc, params_, cal_, static_cast<std::uint16_t>(h), rep, results,
+                               slot);
     }
 
     void run() {

@@ -40,7 +40,7 @@ std::set<std::uint32_t> placed(const Scenario& sc, std::uint32_t replication = 0
     Results r;
     prepare_results(sc, 1, r);
     const Calendar cal(sc.start);
-    HubProcess hub(sc, cal, 0, replication, r);
+    HubProcess hub(sc, sc.params, cal, 0, replication, r);
     const auto inf = std::numeric_limits<double>::infinity();
     for (int year : {2014, 2015}) {
         hub.run_until(cal.year_start(year), sc.params);
@@ -67,7 +67,7 @@ TEST(Allocation, WaitingTimePlacesTheEarliestToAsk) {
     Results r;
     prepare_results(sc, 1, r);
     const Calendar cal(sc.start);
-    HubProcess hub(sc, cal, 0, 0, r);
+    HubProcess hub(sc, sc.params, cal, 0, 0, r);
     hub.begin_year(2014, sc.params, {});
     hub.run_until(cal.year_start(2015), sc.params);
     std::vector<std::pair<std::int32_t, std::uint32_t>> asked;
@@ -97,7 +97,7 @@ TEST(Allocation, GroupsNeverExceedTheirSizeAndLeadersNeverExceedTheirLoad) {
     Results r;
     prepare_results(sc, 1, r);
     const Calendar cal(sc.start);
-    HubProcess hub(sc, cal, 0, 0, r);
+    HubProcess hub(sc, sc.params, cal, 0, 0, r);
     for (int year : {2014, 2015}) {
         hub.run_until(cal.year_start(year), sc.params);
         hub.begin_year(year, sc.params, {});

@@ -46,8 +46,10 @@ struct HubEvent {
 class HubProcess {
   public:
     /// `replication` keys the random streams; results go to replication slot `slot`.
-    HubProcess(const Scenario& scenario, const Calendar& calendar, std::uint16_t hub,
-               std::uint32_t replication, Results& results, std::size_t slot = SIZE_MAX);
+    /// `params` are the replication's own (a posterior draw may differ from the scenario's).
+    HubProcess(const Scenario& scenario, const Parameters& params, const Calendar& calendar,
+               std::uint16_t hub, std::uint32_t replication, Results& results,
+               std::size_t slot = SIZE_MAX);
 
     /// Step 1 of the year. `samples` are the indices of the samples taken in this year.
     void begin_year(int year, const Parameters& params, std::span<const std::size_t> samples);
