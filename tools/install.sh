@@ -14,7 +14,7 @@ packages=(
   openmpi-bin libopenmpi-dev
   # Python tools and their tests (Debian's interpreter, /usr/bin/python3)
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-netcdf4
-  python3-matplotlib python3-jinja2 python3-pytest python3-simpy python3-yaml
+  python3-matplotlib python3-jinja2 python3-pytest python3-simpy3 python3-yaml
   # report tests: a real headless browser
   chromium chromium-driver
 )

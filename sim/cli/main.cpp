@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -42,6 +45,7 @@ Usage:
   hubsim validate SCENARIO.yaml|SWEEP.yaml [--set key=value ...]
   hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--quiet]
   hubsim merge SHARD.h5... -o OUT.h5
+  hubsim report RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N]
   hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--threads T] [--quiet]
   hubsim generate SCENARIO.yaml --schools N [--schools-per-hub K] [-o OUT.yaml]
   hubsim params [--markdown]
@@ -52,6 +56,7 @@ Commands:
   validate  check a scenario and report every problem, with file, line and column
   sweep     run every point of a parameter sweep (under mpirun: across ranks)
   merge     join the shards of a sweep run as a job array
+  report    an HTML report (figures and tables) of one run, or several side by side
   calibrate fit a scenario's uncertain parameters to observed history (ABC-SMC)
   generate  write a synthetic copy of a scenario with any number of schools (for scale runs)
   params    list every scenario parameter: key, default, range, meaning
@@ -297,6 +302,34 @@ int cmd_generate(const std::vector<std::string>& args) {
     return kOk;
 }
 
+/// The report generator is Python (tools/report.py): found beside the build tree or the
+/// source tree this binary was built from, or where HUBSIM_REPORT names it.
+fs::path report_tool(const char* argv0) {
+    std::vector<fs::path> places;
+    if (const char* env = std::getenv("HUBSIM_REPORT")) places.emplace_back(env);
+    std::error_code ec;
+    const fs::path self = fs::canonical("/proc/self/exe", ec);
+    if (!ec) places.push_back(self.parent_path().parent_path() / "tools" / "report.py");
+    places.push_back(fs::absolute(argv0, ec).parent_path().parent_path() / "tools" / "report.py");
+    places.push_back(fs::path(kSourceDir) / "tools" / "report.py");
+    for (const auto& p : places)
+        if (fs::is_regular_file(p, ec)) return p;
+    throw std::runtime_error("the report tool (tools/report.py) was not found; set HUBSIM_REPORT");
+}
+
+int cmd_report(const std::vector<std::string>& args, const char* argv0) {
+    const fs::path tool = report_tool(argv0);
+    const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    std::vector<std::string> argv_s = {python, tool.string()};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::fflush(stdout);
+    ::execvp(argv[0], argv.data());  // returns only on failure
+    throw std::runtime_error("cannot start " + python + ": " + std::strerror(errno));
+}
+
 int cmd_params(const std::vector<std::string>& args) {
     if (!args.empty() && args[0] == "--markdown") {
         print_markdown_params();
@@ -336,9 +369,10 @@ int main(int argc, char** argv) {
         if (cmd == "calibrate") return cmd_calibrate(rest, join_args(argc, argv));
         if (cmd == "merge") return merge_command(rest, join_args(argc, argv));
         if (cmd == "generate") return cmd_generate(rest);
+        if (cmd == "report") return cmd_report(rest, argv[0]);
         std::string msg = "unknown command '" + cmd + "'";
-        if (auto s = did_you_mean(
-                cmd, {"run", "validate", "params", "sweep", "merge", "calibrate", "generate"});
+        if (auto s = did_you_mean(cmd, {"run", "validate", "params", "sweep", "merge", "calibrate",
+                                        "generate", "report"});
             !s.empty())
             msg += " (did you mean '" + s + "'?)";
         throw UsageError(msg);

@@ -27,7 +27,8 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import MULTI_DATES, MULTI_HUBS, MULTI_PHASES, REPO, labels, run_ok, text_of
+from conftest import (MULTI_DATES, MULTI_HUBS, MULTI_PHASES, REPO, labels, run_hubsim, run_ok,
+                      text_of)
 
 REPORT = REPO / "tools" / "report.py"
 PYTHON = "/usr/bin/python3"
@@ -641,3 +642,18 @@ def test_browser_check_catches_failures(browser, tmp_path):
     browser.open(page.as_uri())
     assert browser.run(IMAGES_LOADED) == [["x", False]]
     assert any(e["level"] == "SEVERE" for e in browser.console())
+
+
+def test_hubsim_report_runs_the_tool(tmp_path, multi_h5, one_report):
+    """`hubsim report` is the same tool: the same files and figures, the same exit status
+    on bad input."""
+    out = tmp_path / "via-cli"
+    proc = run_ok("report", multi_h5, "-o", out, cwd=tmp_path)
+    assert "index.html" in proc.stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in one_report.iterdir())
+    assert (out / "data.json").read_bytes() == (one_report / "data.json").read_bytes()
+
+    bad = run_hubsim("report", tmp_path / "missing.h5", "-o", tmp_path / "never")
+    assert bad.returncode == 2
+    assert "missing.h5" in bad.stderr
+    assert not (tmp_path / "never").exists()

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Whole-run performance figures for hubsim, printed as tables (docs/performance.md).
+
+Measures, on this machine, in one run (compare figures as ratios within a run: a shared
+machine is noisy):
+
+  kernel   events per second of the day-bucket event queue and of a binary heap on the
+           hold model, queue sizes 10^3 to 10^6 (Google Benchmark: build/hubsim_benchmarks)
+  england  the England baseline: ms per replication on 1 thread; 1,000 replications at 1
+           and 2 threads (wall time, simulation and writing apart); output writing as a
+           share of the run; peak memory
+  scale    synthetic copies of England (hubsim generate) at 10^4 .. 10^7 schools: one
+           replication each, time and peak memory per school; one large replication on
+           1 and 2 threads (hubs in parallel between national moments)
+
+Usage (from anywhere; needs a Release build in build/):
+  /usr/bin/python3 tools/benchmark.py                # everything (about 5 minutes on 2 cores)
+  /usr/bin/python3 tools/benchmark.py --quick        # small sizes only (well under a minute)
+  /usr/bin/python3 tools/benchmark.py --only scale --plot docs/performance-scale.png
+  /usr/bin/python3 tools/benchmark.py --json results/benchmark.json
+
+Peak memory is each process's maximum resident set, read from the kernel when it ends
+(wait4), so it includes the program, its libraries and the scenario as loaded.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BUILD = Path(os.environ.get("HUBSIM_BUILD_DIR", REPO / "build"))
+HUBSIM = BUILD / "hubsim"
+BENCHMARKS = BUILD / "hubsim_benchmarks"
+ENGLAND = REPO / "scenarios" / "england.yaml"
+
+# What `hubsim run` prints last: "N replications in S s (M ms each), written in W s to PATH".
+RUN_LINE = re.compile(
+    r"(\d+) replications in ([0-9.]+) s \(([0-9.]+) ms each\), written in ([0-9.]+) s to")
+
+
+class Measured:
+    """A finished command: its wall time, peak resident memory and output."""
+
+    def __init__(self, wall_s, peak_kib, stdout):
+        self.wall_s = wall_s
+        self.peak_bytes = peak_kib * 1024
+        self.stdout = stdout
+
+
+def measure(args):
+    """Runs a command and returns its wall time and peak RSS (from wait4, this child only)."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen([str(a) for a in args], stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode()
+        proc.stderr.close()
+        out.seek(0)
+        text = out.read().decode()
+    if proc.returncode != 0:
+        sys.exit(f"benchmark: {' '.join(map(str, args))} failed ({proc.returncode}):\n{err}")
+    return Measured(wall, usage.ru_maxrss, text)
+
+
+def run_timing(stdout):
+    """(simulation seconds, writing seconds) from hubsim run's last line."""
+    m = RUN_LINE.search(stdout)
+    if not m:
+        sys.exit("benchmark: hubsim run did not print its timing line:\n" + stdout[-500:])
+    return float(m.group(2)), float(m.group(4))
+
+
+def machine():
+    """A line naming the machine the figures come from."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.release()}"
+
+
+def table(title, header, rows):
+    """Prints a Markdown table (so figures paste into docs/performance.md as they are)."""
+    print(f"\n### {title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for r in rows:
+        print("| " + " | ".join(str(c) for c in r) + " |")
+    sys.stdout.flush()
+
+
+def kernel(quick):
+    """Hold-model events per second, from the Google Benchmark suite."""
+    min_time = "0.1" if quick else "0.5"
+    m = measure([BENCHMARKS, "--benchmark_filter=Hold", f"--benchmark_min_time={min_time}",
+                 "--benchmark_format=json"])
+    runs = json.loads(m.stdout)["benchmarks"]
+    by = {}
+    for b in runs:
+        name, size = b["name"].split("/")
+        by.setdefault(int(size), {})[name] = b["items_per_second"]
+    rows = []
+    for size in sorted(by):
+        day, heap = by[size]["BM_HoldDayBuckets"], by[size]["BM_HoldBinaryHeap"]
+        rows.append([f"{size:,}", f"{day / 1e6:.1f}", f"{heap / 1e6:.1f}", f"{day / heap:.1f}x"])
+    table("Event kernel, hold model (million events per second, one core)",
+          ["queue size", "day buckets", "binary heap", "ratio"], rows)
+    return {"hold": {str(s): v for s, v in by.items()}}
+
+
+def england(quick, tmp):
+    """England: one replication at a time, then 1,000 at 1 and 2 threads."""
+    out = tmp / "england.h5"
+    reps = 20 if quick else 100
+    one = measure([HUBSIM, "run", ENGLAND, "-o", out, "--replications", reps, "--threads", 1])
+    sim, write = run_timing(one.stdout)
+    rows = [[f"{reps} replications, 1 thread", f"{1000 * sim / reps:.2f}", f"{sim:.2f}",
+             f"{write:.2f}", f"{100 * write / (sim + write):.0f}%",
+             f"{one.peak_bytes / 2**20:.0f}"]]
+    figures = {"ms_per_replication": 1000 * sim / reps}
+    many = 100 if quick else 1000
+    for threads in (1, 2):
+        m = measure([HUBSIM, "run", ENGLAND, "-o", out, "--replications", many,
+                     "--threads", threads])
+        sim, write = run_timing(m.stdout)
+        rows.append([f"{many} replications, {threads} thread{'s' * (threads > 1)}",
+                     f"{1000 * sim / many:.2f}", f"{sim:.2f}", f"{write:.2f}",
+                     f"{100 * write / (sim + write):.0f}%", f"{m.peak_bytes / 2**20:.0f}"])
+        figures[f"{many}_replications_{threads}_threads"] = {
+            "simulate_s": sim, "write_s": write, "wall_s": m.wall_s, "peak_bytes": m.peak_bytes}
+    table("England baseline (20,217 schools, 40 hubs, 2014-2030)",
+          ["run", "ms per replication", "simulate (s)", "write (s)", "writing share",
+           "peak memory (MiB)"], rows)
+    return figures
+
+
+def scale(quick, tmp, plot):
+    """Synthetic England at growing sizes: time and memory per school."""
+    sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000, 10_000_000]
+    rows, points = [], []
+    for n in sizes:
+        yaml = tmp / f"synthetic-{n}.yaml"
+        measure([HUBSIM, "generate", ENGLAND, "--schools", n, "-o", yaml])
+        load = measure([HUBSIM, "validate", yaml])
+        m = measure([HUBSIM, "run", yaml, "-o", tmp / "scale.h5", "--replications", 1,
+                     "--threads", 1])
+        sim, write = run_timing(m.stdout)
+        points.append({"schools": n, "simulate_s": sim, "write_s": write, "wall_s": m.wall_s,
+                       "peak_bytes": m.peak_bytes, "loaded_peak_bytes": load.peak_bytes})
+        rows.append([f"{n:,}", f"{n // 500:,}", f"{sim:.3f}", f"{1e6 * sim / n:.2f}",
+                     f"{m.peak_bytes / 2**20:.0f}", f"{m.peak_bytes / n:.0f}",
+                     f"{(m.peak_bytes - load.peak_bytes) / n:.0f}"])
+    table("Scale: one replication of synthetic England, 1 thread",
+          ["schools", "hubs", "simulate (s)", "us per school", "peak memory (MiB)",
+           "peak bytes per school", "bytes per school beyond the loaded scenario"], rows)
+    if len(points) > 1:
+        a, b = points[-2], points[-1]
+        marginal = (b["peak_bytes"] - a["peak_bytes"]) / (b["schools"] - a["schools"])
+        print(f"\nMarginal memory from {a['schools']:,} to {b['schools']:,} schools: "
+              f"{marginal:.1f} bytes per school")
+
+    # One large replication with hubs in parallel: 1 and 2 threads.
+    n = sizes[-2] if len(sizes) > 2 else sizes[-1]
+    yaml = tmp / f"synthetic-{n}.yaml"
+    speed = []
+    for threads in (1, 2):
+        m = measure([HUBSIM, "run", yaml, "-o", tmp / "scale.h5", "--replications", 1,
+                     "--threads", threads])
+        speed.append(run_timing(m.stdout)[0])
+    table(f"One replication of {n:,} schools, hubs in parallel",
+          ["threads", "simulate (s)", "speed-up"],
+          [[1, f"{speed[0]:.3f}", "1.00"], [2, f"{speed[1]:.3f}", f"{speed[0] / speed[1]:.2f}"]])
+    if plot:
+        draw_scale(points, plot)
+    return {"points": points, "parallel_replication": {"schools": n, "seconds": speed}}
+
+
+def draw_scale(points, path):
+    """Time and memory against schools, log-log, with the linear reference."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = [p["schools"] for p in points]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, key, label in ((axes[0], "simulate_s", "simulation time (s)"),
+                           (axes[1], "peak_bytes", "peak memory (bytes)")):
+        y = [p[key] for p in points]
+        ax.loglog(n, y, "o-", label="measured")
+        ax.loglog(n, [y[-1] * x / n[-1] for x in n], "--", color="grey",
+                  label="linear through the largest")
+        ax.set_xlabel("schools")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    fig.suptitle("One replication of synthetic England (2014-2030), one thread")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"\nplot: {path}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", choices=["kernel", "england", "scale"], action="append",
+                    help="run only these parts (repeatable)")
+    ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    ap.add_argument("--plot", type=Path, help="write the scale plot (PNG) here")
+    ap.add_argument("--json", type=Path, help="also write every figure as JSON here")
+    args = ap.parse_args()
+    for exe in (HUBSIM, BENCHMARKS):
+        if not exe.is_file():
+            sys.exit(f"benchmark: {exe} not found: build first (bash tools/build.sh)")
+    parts = args.only or ["kernel", "england", "scale"]
+    print(f"hubsim benchmark on {machine()}")
+    print("hubsim " + subprocess.run([HUBSIM, "--version"], capture_output=True,
+                                     text=True).stdout.strip())
+    figures = {"machine": machine()}
+    with tempfile.TemporaryDirectory(prefix="hubsim-bench-") as d:
+        tmp = Path(d)
+        if "kernel" in parts:
+            figures["kernel"] = kernel(args.quick)
+        if "england" in parts:
+            figures["england"] = england(args.quick, tmp)
+        if "scale" in parts:
+            figures["scale"] = scale(args.quick, tmp, args.plot)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
