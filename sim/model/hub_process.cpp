@@ -128,26 +128,26 @@ void HubProcess::count_applicants(const Parameters& params) {
 void HubProcess::draw_interest(const Parameters& params) {
     const Day start = calendar_.year_start(year_);
     const std::int32_t days = calendar_.year_end(year_) - start + 1;
-    std::array<double, kPhaseCount> rate{};
+    // The rate of each (phase, stage) that can ask: 0 for phases not modelled.
+    std::array<double, kPhaseCount> fresh_rate{}, rejoin_rate{};
     for (Phase p : kPhases) {
         const auto i = index(p);
+        if (!params.of(p).modelled()) continue;
         const double share =
             school_total_[i] ? static_cast<double>(engaged_[i]) / school_total_[i] : 0.0;
-        rate[i] = params.demand.p + params.demand.q * share;
+        fresh_rate[i] = params.demand.p + params.demand.q * share;
+        rejoin_rate[i] = params.demand.rejoin;
     }
     // The hazard is constant within the year, so the day a school asks is where its
     // remaining threshold runs out: an exact inhomogeneous Poisson first arrival, with no
     // random draw per school and year.
     for (std::uint32_t i = 0; i < state_.size(); ++i) {
         SchoolState& s = state_[i];
-        if (s.has(SchoolState::Waiting) || !params.of(profiles_[i].phase).modelled()) continue;
-        double r;
-        if (s.stage == Stage::NotEngaged)
-            r = rate[index(profiles_[i].phase)];
-        else if (s.stage == Stage::Lapsed)
-            r = params.demand.rejoin;
-        else
-            continue;
+        // Most schools are in the programme after the first years: test that first.
+        if (s.stage != Stage::NotEngaged && s.stage != Stage::Lapsed) continue;
+        if (s.has(SchoolState::Waiting)) continue;
+        const auto p = index(profiles_[i].phase);
+        const double r = s.stage == Stage::NotEngaged ? fresh_rate[p] : rejoin_rate[p];
         if (r <= 0) continue;
         if (s.hazard_left > r) {
             s.hazard_left = static_cast<float>(s.hazard_left - r);
