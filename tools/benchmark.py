@@ -4,17 +4,21 @@
 Measures, on this machine, in one run (compare figures as ratios within a run: a shared
 machine is noisy):
 
-  kernel   events per second of the day-bucket event queue and of a binary heap on the
-           hold model, queue sizes 10^3 to 10^6 (Google Benchmark: build/hubsim_benchmarks)
+  kernel   events per second of the day-bucket event queue (one class of event, and three
+           in random order) and of a binary heap on the hold model, queue sizes 10^3 to
+           10^6 (Google Benchmark: build/hubsim_benchmarks), beside SimPy's bare events on
+           the same hold model (tools/simpy_hold.py)
   england  the England baseline: ms per replication on 1 thread; 1,000 replications at 1
            and 2 threads (wall time, simulation and writing apart); output writing as a
            share of the run; peak memory
   scale    synthetic copies of England (hubsim generate) at 10^4 .. 10^7 schools: one
            replication each, time and peak memory per school; one large replication on
            1 and 2 threads (hubs in parallel between national moments)
+  simpy    the England model written with SimPy (tools/compare_simpy.py): agreement of the
+           mean trajectories, and the speed ratio per core
 
 Usage (from anywhere; needs a Release build in build/):
-  /usr/bin/python3 tools/benchmark.py                # everything (about 5 minutes on 2 cores)
+  /usr/bin/python3 tools/benchmark.py                # everything (about 6 minutes on 2 cores)
   /usr/bin/python3 tools/benchmark.py --quick        # small sizes only (well under a minute)
   /usr/bin/python3 tools/benchmark.py --only scale --plot docs/performance-scale.png
   /usr/bin/python3 tools/benchmark.py --json results/benchmark.json
@@ -104,22 +108,51 @@ def table(title, header, rows):
 
 
 def kernel(quick):
-    """Hold-model events per second, from the Google Benchmark suite."""
+    """Hold-model events per second: hubsim's queues (Google Benchmark) and SimPy's."""
     min_time = "0.1" if quick else "0.5"
     m = measure([BENCHMARKS, "--benchmark_filter=Hold", f"--benchmark_min_time={min_time}",
                  "--benchmark_format=json"])
-    runs = json.loads(m.stdout)["benchmarks"]
     by = {}
-    for b in runs:
+    for b in json.loads(m.stdout)["benchmarks"]:
         name, size = b["name"].split("/")
         by.setdefault(int(size), {})[name] = b["items_per_second"]
+    simpy_sizes = [1000, 10000] if quick else [1000, 10000, 100000]
+    with tempfile.NamedTemporaryFile(suffix=".json") as f:
+        measure([sys.executable, REPO / "tools" / "simpy_hold.py", "--sizes", *simpy_sizes,
+                 "--events", 100000 if quick else 300000, "--json", f.name])
+        simpy = {int(k): v for k, v in json.loads(Path(f.name).read_text()).items()}
     rows = []
     for size in sorted(by):
-        day, heap = by[size]["BM_HoldDayBuckets"], by[size]["BM_HoldBinaryHeap"]
-        rows.append([f"{size:,}", f"{day / 1e6:.1f}", f"{heap / 1e6:.1f}", f"{day / heap:.1f}x"])
+        one, three = by[size]["BM_HoldDayBuckets"], by[size]["BM_HoldDayBucketsThreeClasses"]
+        heap = by[size]["BM_HoldBinaryHeap"]
+        sp = simpy.get(size)
+        rows.append([f"{size:,}", f"{one / 1e6:.1f}", f"{three / 1e6:.1f}", f"{heap / 1e6:.1f}",
+                     f"{sp / 1e6:.2f}" if sp else "-", f"{one / sp:.0f}x" if sp else "-"])
     table("Event kernel, hold model (million events per second, one core)",
-          ["queue size", "day buckets", "binary heap", "ratio"], rows)
-    return {"hold": {str(s): v for s, v in by.items()}}
+          ["queue size", "day buckets", "day buckets, 3 classes", "binary heap",
+           "SimPy", "day buckets / SimPy"], rows)
+    return {"hold": {str(s): v for s, v in by.items()},
+            "simpy_hold": {str(s): v for s, v in simpy.items()}}
+
+
+def simpy_model(quick):
+    """The England model in SimPy beside hubsim: agreement and speed ratio per core."""
+    reps = 20 if quick else 100
+    with tempfile.NamedTemporaryFile(suffix=".json") as f:
+        proc = subprocess.run([sys.executable, REPO / "tools" / "compare_simpy.py",
+                               "--replications", str(reps), "--json", f.name],
+                              capture_output=True, text=True)
+        if proc.returncode not in (0, 1):
+            sys.exit("benchmark: compare_simpy.py failed:\n" + proc.stderr)
+        r = json.loads(Path(f.name).read_text())
+    table(f"England model, hubsim beside SimPy ({reps} replications each, one core each)",
+          ["", "ms per replication", "events per second", "ratio", "means agree"],
+          [["hubsim", f"{r['hubsim_ms_per_replication']:.1f}",
+            f"{r['hubsim_events_per_s'] / 1e6:.2f} M", f"{r['ratio']:.0f}x",
+            f"{'yes' if r['agree'] else 'NO'} (largest z {r['max_z']:.2f})"],
+           ["SimPy", f"{r['simpy_ms_per_replication']:.0f}",
+            f"{r['simpy_events_per_s'] / 1e3:.0f} k", "1x", ""]])
+    return r
 
 
 def england(quick, tmp):
@@ -216,7 +249,7 @@ def draw_scale(points, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", choices=["kernel", "england", "scale"], action="append",
+    ap.add_argument("--only", choices=["kernel", "england", "scale", "simpy"], action="append",
                     help="run only these parts (repeatable)")
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     ap.add_argument("--plot", type=Path, help="write the scale plot (PNG) here")
@@ -225,7 +258,7 @@ def main():
     for exe in (HUBSIM, BENCHMARKS):
         if not exe.is_file():
             sys.exit(f"benchmark: {exe} not found: build first (bash tools/build.sh)")
-    parts = args.only or ["kernel", "england", "scale"]
+    parts = args.only or ["kernel", "england", "scale", "simpy"]
     print(f"hubsim benchmark on {machine()}")
     print("hubsim " + subprocess.run([HUBSIM, "--version"], capture_output=True,
                                      text=True).stdout.strip())
@@ -238,6 +271,8 @@ def main():
             figures["england"] = england(args.quick, tmp)
         if "scale" in parts:
             figures["scale"] = scale(args.quick, tmp, args.plot)
+        if "simpy" in parts:
+            figures["simpy"] = simpy_model(args.quick)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

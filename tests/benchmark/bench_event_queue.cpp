@@ -1,8 +1,8 @@
 // The event kernel on the classic hold model: a queue kept at a fixed size n, where each
 // step takes the earliest event and schedules one more a random number of days later.
 // Reports events per second (one event = one pop and one schedule) for n = 10^3 .. 10^6,
-// for hubsim's day-bucket queue and, as the yardstick design.md names, a binary heap
-// with the same (day, class, sequence) key.
+// for hubsim's day-bucket queue and, as a yardstick, a binary heap with the same
+// (day, class, sequence) key.
 
 #include <benchmark/benchmark.h>
 
@@ -40,23 +40,35 @@ const Increments& increments() {
     return inc;
 }
 
-void BM_HoldDayBuckets(benchmark::State& state) {
+/// The hold model on the day-bucket queue. `classes` = 1 is the classic hold model (one
+/// kind of event); 3 draws each event's class at random, the worst case for the ordering
+/// of same-day events by class (the model's own days are mostly of one class).
+void hold_day_buckets(benchmark::State& state, int classes) {
     const auto n = static_cast<std::size_t>(state.range(0));
     const auto& inc = increments();
+    auto cls_of = [&](std::size_t j) {
+        return classes == 1 ? Cls::First : inc.classes[j & (Increments::kSize - 1)];
+    };
     EventQueue<std::uint32_t, Cls> q(1024);
     std::size_t k = 0;
     for (std::size_t i = 0; i < n; ++i, ++k)
-        q.schedule(Day{inc.days[k % Increments::kSize]}, inc.classes[k % Increments::kSize],
-                   static_cast<std::uint32_t>(i));
+        q.schedule(Day{inc.days[k % Increments::kSize]}, cls_of(k), static_cast<std::uint32_t>(i));
     for (auto _ : state) {
         const auto ev = q.pop();
         const std::size_t j = k++ & (Increments::kSize - 1);
         // Same-day events may not go before the current one's class: keep the class.
-        const Cls cls = inc.days[j] == 0 ? ev.cls : inc.classes[j];
+        const Cls cls = inc.days[j] == 0 ? ev.cls : cls_of(j);
         q.schedule(ev.day + inc.days[j], cls, ev.payload);
     }
     state.SetItemsProcessed(state.iterations());
     state.counters["queue_size"] = static_cast<double>(n);
+}
+
+void BM_HoldDayBuckets(benchmark::State& state) {
+    hold_day_buckets(state, 1);
+}
+void BM_HoldDayBucketsThreeClasses(benchmark::State& state) {
+    hold_day_buckets(state, 3);
 }
 
 struct HeapEvent {
@@ -93,4 +105,5 @@ void BM_HoldBinaryHeap(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_HoldDayBuckets)->RangeMultiplier(10)->Range(1000, 1000000);
+BENCHMARK(BM_HoldDayBucketsThreeClasses)->RangeMultiplier(10)->Range(1000, 1000000);
 BENCHMARK(BM_HoldBinaryHeap)->RangeMultiplier(10)->Range(1000, 1000000);

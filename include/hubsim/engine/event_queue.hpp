@@ -193,13 +193,8 @@ class EventQueue {
     /// Stable partition of today_ by class: insertion for a few events, counting for many.
     void order_by_class() {
         const std::size_t n = today_.size();
-        std::size_t top_rank = 0;
-        bool sorted = true;
-        for (std::size_t i = 0; i < n; ++i) {
-            top_rank = std::max(top_rank, rank(today_[i].cls));
-            if (i > 0 && today_[i].cls < today_[i - 1].cls) sorted = false;
-        }
-        if (sorted) return;
+        const auto by_class = [](const Slot& a, const Slot& b) { return a.cls < b.cls; };
+        if (std::is_sorted(today_.begin(), today_.end(), by_class)) return;
         if (n <= 32) {
             for (std::size_t i = 1; i < n; ++i) {
                 Slot e = std::move(today_[i]);
@@ -210,6 +205,8 @@ class EventQueue {
             }
             return;
         }
+        std::size_t top_rank = 0;
+        for (const Slot& e : today_) top_rank = std::max(top_rank, rank(e.cls));
         starts_.assign(top_rank + 2, 0);
         for (const Slot& e : today_) ++starts_[rank(e.cls) + 1];
         for (std::size_t c = 1; c < starts_.size(); ++c) starts_[c] += starts_[c - 1];
