@@ -128,26 +128,27 @@ void HubProcess::count_applicants(const Parameters& params) {
 void HubProcess::draw_interest(const Parameters& params) {
     const Day start = calendar_.year_start(year_);
     const std::int32_t days = calendar_.year_end(year_) - start + 1;
-    // The rate of each (phase, stage) that can ask: 0 for phases not modelled.
-    std::array<double, kPhaseCount> fresh_rate{}, rejoin_rate{};
+    // The yearly rate at which a school asks to join, by (stage, phase): only schools not
+    // engaged or lapsed ask, and only in modelled phases. A table, not branches: the stages
+    // of neighbouring schools follow no pattern a branch predictor could learn.
+    std::array<double, kStageCount * kPhaseCount> rate{};
     for (Phase p : kPhases) {
         const auto i = index(p);
         if (!params.of(p).modelled()) continue;
         const double share =
             school_total_[i] ? static_cast<double>(engaged_[i]) / school_total_[i] : 0.0;
-        fresh_rate[i] = params.demand.p + params.demand.q * share;
-        rejoin_rate[i] = params.demand.rejoin;
+        rate[index(Stage::NotEngaged) * kPhaseCount + i] =
+            params.demand.p + params.demand.q * share;
+        rate[index(Stage::Lapsed) * kPhaseCount + i] = params.demand.rejoin;
     }
     // The hazard is constant within the year, so the day a school asks is where its
     // remaining threshold runs out: an exact inhomogeneous Poisson first arrival, with no
     // random draw per school and year.
     for (std::uint32_t i = 0; i < state_.size(); ++i) {
         SchoolState& s = state_[i];
-        // Most schools are in the programme after the first years: test that first.
-        if (s.stage != Stage::NotEngaged && s.stage != Stage::Lapsed) continue;
-        if (s.has(SchoolState::Waiting)) continue;
-        const auto p = index(profiles_[i].phase);
-        const double r = s.stage == Stage::NotEngaged ? fresh_rate[p] : rejoin_rate[p];
+        const double r = s.has(SchoolState::Waiting)
+                             ? 0.0
+                             : rate[index(s.stage) * kPhaseCount + index(profiles_[i].phase)];
         if (r <= 0) continue;
         if (s.hazard_left > r) {
             s.hazard_left = static_cast<float>(s.hazard_left - r);
