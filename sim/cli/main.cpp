@@ -4,6 +4,7 @@
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <chrono>
@@ -360,6 +361,14 @@ int main(int argc, char** argv) {
         }
         if (cmd == "--version") {
             std::cout << "hubsim " << kVersion << " (" << kGitCommit << ")\n";
+            return kOk;
+        }
+        // `hubsim run --help` and the like: the usage lists every command's options.
+        // (report passes --help on to the report tool, which describes its own.)
+        if (cmd != "report" && std::any_of(rest.begin(), rest.end(), [](const std::string& a) {
+                return a == "--help" || a == "-h";
+            })) {
+            std::cout << kUsage;
             return kOk;
         }
         if (cmd == "run") return cmd_run(rest, join_args(argc, argv));

@@ -32,6 +32,14 @@ def test_help():
         assert word in proc.stdout, word
 
 
+@pytest.mark.parametrize("command", ["run", "validate", "sweep", "merge", "generate", "report"])
+def test_help_after_a_command(command):
+    proc = run_hubsim(command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "usage" in proc.stdout.lower()
+    assert ("-o DIR" if command == "report" else command) in proc.stdout
+
+
 def test_version():
     proc = run_hubsim("--version")
     assert proc.returncode == 0
