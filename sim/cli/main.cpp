@@ -29,6 +29,7 @@
 #include "hubsim/version.hpp"
 #include "summary.hpp"
 #include "sweep_command.hpp"
+#include "threads.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -142,6 +143,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
         sets.push_back("replications=" + vm["replications"].as<std::string>());
     const int threads = vm["threads"].as<int>();
     if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
+    const auto thread_limit = cli::limit_threads(threads);
     const bool quiet = vm["quiet"].as<bool>();
 
     const LoadedScenario ls = load_scenario(vm["scenario"].as<std::string>(), sets);

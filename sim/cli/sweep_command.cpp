@@ -17,6 +17,7 @@
 #include "hubsim/io/diagnostics.hpp"
 #include "hubsim/io/sweep.hpp"
 #include "hubsim/model/runner.hpp"
+#include "threads.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -156,6 +157,7 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
     const Shard shard = vm.count("shard") ? parse_shard(vm["shard"].as<std::string>()) : Shard{};
     const bool resume = vm["resume"].as<bool>(), quiet = vm["quiet"].as<bool>();
     const int threads = vm["threads"].as<int>();
+    const auto thread_limit = cli::limit_threads(threads);
 
     const bool mpi = under_mpi();
     int rank = 0, size = 1;
