@@ -98,6 +98,21 @@ po::options_description scenario_options() {
     return o;
 }
 
+/// Writes a text file under a temporary name and renames it, so a failed write leaves no
+/// partial file and an older one untouched.
+void write_text_atomically(const fs::path& path, const std::string& text) {
+    const fs::path tmp = path.string() + ".tmp";
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) {
+        std::error_code ec;
+        fs::remove(tmp, ec);
+        throw std::runtime_error("cannot write " + path.string());
+    }
+    fs::rename(tmp, path);
+}
+
 int cmd_validate(const std::vector<std::string>& args) {
     auto opts = scenario_options();
     const auto vm = parse(args, opts);
@@ -252,12 +267,7 @@ int cmd_calibrate(const std::vector<std::string>& args, const std::string& comma
         throw InputError({{"command line", 0, 0, "--output",
                            "folder does not exist: " + out.parent_path().string()}});
     const std::string fitted = calibrate(spec, out, command_line, vm["quiet"].as<bool>());
-    if (vm.count("fitted")) {
-        const fs::path f = vm["fitted"].as<std::string>();
-        const fs::path tmp = f.string() + ".tmp";
-        std::ofstream(tmp) << fitted;
-        fs::rename(tmp, f);
-    }
+    if (vm.count("fitted")) write_text_atomically(vm["fitted"].as<std::string>(), fitted);
     if (vm.count("posterior")) write_posterior_csv(out, vm["posterior"].as<std::string>());
     if (!vm["quiet"].as<bool>()) std::printf("%s", fitted.c_str());
     return kOk;
@@ -299,9 +309,7 @@ int cmd_generate(const std::vector<std::string>& args) {
     if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
         throw InputError({{"command line", 0, 0, "--output",
                            "folder does not exist: " + out.parent_path().string()}});
-    const fs::path tmp = out.string() + ".tmp";
-    std::ofstream(tmp) << yaml;
-    fs::rename(tmp, out);
+    write_text_atomically(out, yaml);
     return kOk;
 }
 
