@@ -44,15 +44,15 @@ inline Results run(const Scenario& sc, std::uint32_t replications = 1, int threa
 /// stage_counts[rep][t][hub][phase column][stage]
 inline std::uint32_t stage_count(const Results& r, std::size_t rep, std::size_t t, std::size_t hub,
                                  std::size_t col, Stage s) {
-    return r.stage_counts[(r.at(rep, t, hub) * r.phases.size() + col) * kStageCount + index(s)];
+    return r.stage_counts[r.stage_cell(rep, t, hub, col, s)];
 }
 inline std::uint32_t per_phase(const std::vector<std::uint32_t>& v, const Results& r,
                                std::size_t rep, std::size_t t, std::size_t hub, std::size_t col) {
-    return v[r.at(rep, t, hub) * r.phases.size() + col];
+    return v[r.phase_cell(rep, t, hub, col)];
 }
 inline std::uint32_t llme_count(const Results& r, std::size_t rep, std::size_t t, std::size_t hub,
                                 LlmeStatus s) {
-    return r.llme[r.at(rep, t, hub) * kLlmeStatusCount + static_cast<std::size_t>(s)];
+    return r.llme[r.status_cell(rep, t, hub, s)];
 }
 
 inline std::string source_dir() {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "hubsim/io/atomic_file.hpp"
 #include "hubsim/io/calibration.hpp"
 #include "hubsim/io/diagnostics.hpp"
 #include "hubsim/io/output.hpp"
@@ -96,21 +97,6 @@ po::options_description scenario_options() {
         "set", po::value<std::vector<std::string>>()->composing(),
         "override a scalar: key=value (repeatable)");
     return o;
-}
-
-/// Writes a text file under a temporary name and renames it, so a failed write leaves no
-/// partial file and an older one untouched.
-void write_text_atomically(const fs::path& path, const std::string& text) {
-    const fs::path tmp = path.string() + ".tmp";
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) {
-        std::error_code ec;
-        fs::remove(tmp, ec);
-        throw std::runtime_error("cannot write " + path.string());
-    }
-    fs::rename(tmp, path);
 }
 
 int cmd_validate(const std::vector<std::string>& args) {

@@ -61,7 +61,7 @@ void print_summary(std::ostream& out, const Scenario& sc, const Results& r) {
             std::vector<double> v;
             for (std::size_t k = 0; k < R; ++k) {
                 double e = 0;
-                for (std::size_t h = 0; h < r.hubs; ++h) e += r.engaged[r.at(k, t, h) * np + c];
+                for (std::size_t h = 0; h < r.hubs; ++h) e += r.engaged[r.phase_cell(k, t, h, c)];
                 v.push_back(100.0 * e / std::max(1.0, total[c]));
             }
             std::snprintf(line, sizeof line, "  %-26s", (band(v, "%.1f") + "%").c_str());
@@ -74,12 +74,11 @@ void print_summary(std::ostream& out, const Scenario& sc, const Results& r) {
         for (std::size_t k = 0; k < R; ++k) {
             double a = 0;
             for (std::size_t h = 0; h < r.hubs; ++h)
-                a += r.llme[r.at(k, t, h) * kLlmeStatusCount +
-                            static_cast<std::size_t>(LlmeStatus::Active)];
+                a += r.llme[r.status_cell(k, t, h, LlmeStatus::Active)];
             llme.push_back(a);
             double c = 0;
             for (std::size_t i = 0; i < kCostItemCount; ++i)
-                c += r.cost[(k * r.years.size() + yi) * kCostItemCount + i];
+                c += r.cost[r.cost_cell(k, yi, static_cast<CostItem>(i))];
             cost.push_back(c / 1e6);
         }
         std::snprintf(line, sizeof line, "  %-18s %s", band(llme, "%.0f").c_str(),
@@ -91,7 +90,7 @@ void print_summary(std::ostream& out, const Scenario& sc, const Results& r) {
         std::vector<double> days;
         std::size_t met_by = 0, never = 0;
         for (std::size_t i = 0; i < R; ++i) {
-            const std::int32_t d = r.target_day[i * sc.targets.size() + k];
+            const std::int32_t d = r.target_day[r.target_cell(i, k)];
             if (d < 0) {
                 ++never;
                 days.push_back(1e9);

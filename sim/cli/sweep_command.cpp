@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "hubsim/io/diagnostics.hpp"
+#include "hubsim/io/digest.hpp"
 #include "hubsim/io/sweep.hpp"
 #include "hubsim/model/runner.hpp"
 #include "threads.hpp"
@@ -49,11 +50,7 @@ Shard parse_shard(const std::string& text) {
 /// Where a point's journal entry lives: named by a hash of its fingerprint, so a point keeps
 /// its entry when points are added around it.
 fs::path journal_entry(const fs::path& journal, const std::string& fingerprint) {
-    std::uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : fingerprint) h = (h ^ c) * 1099511628211ULL;
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "point-%016llx.h5", static_cast<unsigned long long>(h));
-    return journal / buf;
+    return journal / ("point-" + sha256_hex(fingerprint).substr(0, 16) + ".h5");
 }
 
 /// Progress on stderr: a bar on a terminal, plain lines otherwise, nothing when quiet.

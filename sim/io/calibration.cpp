@@ -10,12 +10,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "dotted_tree.hpp"
 #include "h5.hpp"
+#include "hubsim/io/atomic_file.hpp"
 #include "hubsim/io/csv.hpp"
 #include "hubsim/io/diagnostics.hpp"
 #include "hubsim/io/output.hpp"
 #include "hubsim/model/runner.hpp"
 #include "hubsim/version.hpp"
+#include "yaml_input.hpp"
 
 namespace hubsim {
 
@@ -23,41 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw InputError({{p.string(), 0, 0, "", "cannot open the file"}});
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-std::optional<double> number(const std::string& t) {
-    double v = 0;
-    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (ec != std::errc{} || ptr != t.data() + t.size()) return std::nullopt;
-    return v;
-}
-
-std::optional<double> number(const YAML::Node& n) {
-    return n.IsScalar() ? number(n.Scalar()) : std::nullopt;
-}
-
-Diagnostic at(const std::string& file, const YAML::Node& n, const std::string& path,
-              const std::string& msg) {
-    const YAML::Mark m = n.IsDefined() ? n.Mark() : YAML::Mark::null_mark();
-    return {file, m.line >= 0 ? m.line + 1 : 0, m.line >= 0 ? m.column + 1 : 0, path, msg};
-}
-
-void only(const std::string& file, const YAML::Node& map, const std::string& where,
-          const std::vector<std::string>& keys, std::vector<Diagnostic>& errs) {
-    for (const auto& kv : map) {
-        const std::string k = kv.first.as<std::string>();
-        if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
-        std::string msg = "unknown key '" + k + "'";
-        if (auto s = did_you_mean(k, keys); !s.empty()) msg += " (did you mean '" + s + "'?)";
-        errs.push_back(at(file, kv.first, where.empty() ? k : where + "." + k, msg));
-    }
-}
+using input::Diagnostics;
 
 std::vector<Observation> read_observations(const fs::path& file, const Scenario& sc,
                                            std::vector<Diagnostic>& errs) {
@@ -118,7 +87,7 @@ std::vector<Observation> read_observations(const fs::path& file, const Scenario&
         } else {
             bad("scope", "expected national, region:NAME or hub:NAME, found '" + scope + "'");
         }
-        if (auto v = number(t.get(r, "value")); v && *v >= 0)
+        if (auto v = input::to_number(t.get(r, "value")); v && *v >= 0)
             o.value = *v;
         else
             bad("value", "expected a number >= 0, found '" + t.get(r, "value") + "'");
@@ -152,169 +121,147 @@ void write_posterior_csv(const fs::path& calibration_h5, const fs::path& csv) {
     std::vector<double> theta, weight;
     read(f, "posterior", theta);
     read(f, "weight", weight);
-    const fs::path tmp = csv.string() + ".tmp";
-    {
-        std::ofstream out(tmp);
-        out << "weight";
-        for (const auto& n : names) out << "," << n;
-        out << "\n";
-        char buf[32];
-        for (std::size_t i = 0; i < weight.size(); ++i) {
-            std::snprintf(buf, sizeof buf, "%.17g", weight[i]);
-            out << buf;
-            for (std::size_t k = 0; k < names.size(); ++k) {
-                std::snprintf(buf, sizeof buf, "%.17g", theta[i * names.size() + k]);
-                out << "," << buf;
-            }
-            out << "\n";
+    std::string out = "weight";
+    for (const auto& n : names) out += "," + n;
+    out += "\n";
+    char buf[32];
+    for (std::size_t i = 0; i < weight.size(); ++i) {
+        std::snprintf(buf, sizeof buf, "%.17g", weight[i]);
+        out += buf;
+        for (std::size_t k = 0; k < names.size(); ++k) {
+            std::snprintf(buf, sizeof buf, "%.17g", theta[i * names.size() + k]);
+            out += std::string(",") + buf;
         }
+        out += "\n";
     }
-    fs::rename(tmp, csv);
+    write_text_atomically(csv, out);
 }
 
 bool is_calibration_file(const fs::path& path) {
-    try {
-        const YAML::Node root = YAML::LoadFile(path.string());
-        return root.IsMap() && root["observations"].IsDefined();
-    } catch (const std::exception&) {
-        return false;
+    constexpr std::array<std::string_view, 1> keys = {"observations"};
+    return input::has_keys(path, keys);
+}
+
+namespace {
+
+void read_method(const YAML::Node& m, AbcOptions& abc, Diagnostics& diags) {
+    input::check_keys(m, "method", {"kind", "particles", "generations", "quantile", "max_attempts"},
+                      diags);
+    constexpr std::array<std::string_view, 1> kinds = {"abc_smc"};
+    if (auto k = m["kind"]) input::choice(k, "method.kind", kinds, diags);
+    if (auto n = m["particles"])
+        abc.particles = input::whole(n, "method.particles", 10, 1e6, diags).value_or(abc.particles);
+    if (auto n = m["generations"])
+        abc.generations =
+            input::whole(n, "method.generations", 1, 100, diags).value_or(abc.generations);
+    if (auto n = m["max_attempts"])
+        abc.max_attempts =
+            input::whole(n, "method.max_attempts", 1, 1e6, diags).value_or(abc.max_attempts);
+    if (auto q = m["quantile"]) {
+        const auto v = input::to_number(q.IsScalar() ? q.Scalar() : "");
+        if (v && *v > 0 && *v < 1)
+            abc.quantile = *v;
+        else
+            diags.error(q, "method.quantile",
+                        "expected a number in (0, 1), found " + input::found(q));
     }
 }
+
+/// `parameters: {key: {uniform: [low, high]}}`: the fitted parameters and their priors.
+void read_priors(const YAML::Node& params, CalibrationSpec& c, Diagnostics& diags) {
+    for (const auto& kv : params) {
+        const std::string key = kv.first.Scalar();
+        const std::string where = "parameters." + key;
+        const ParamSpec* spec = input::parameter(kv.first, key, where, diags);
+        if (!spec) continue;
+        if (spec->kind == ParamKind::Choice || spec->kind == ParamKind::Flag) {
+            diags.error(kv.first, where, "only numeric parameters can be fitted");
+            continue;
+        }
+        input::check_keys(kv.second, where, {"uniform"}, diags);
+        const YAML::Node u = kv.second["uniform"];
+        double bounds[2] = {0, 0};
+        bool ok = u.IsSequence() && u.size() == 2;
+        for (std::size_t i = 0; ok && i < 2; ++i) {
+            const auto v = input::to_number(u[i].IsScalar() ? u[i].Scalar() : "");
+            ok = v && spec->check(*v).empty();
+            if (ok) bounds[i] = *v;
+        }
+        if (!ok || !(bounds[0] < bounds[1])) {
+            diags.error(u.IsDefined() ? u : kv.second, where + ".uniform",
+                        "expected [low, high] with low < high, both valid for " + key);
+            continue;
+        }
+        c.parameters.push_back(spec);
+        c.low.push_back(bounds[0]);
+        c.high.push_back(bounds[1]);
+    }
+}
+
+}  // namespace
 
 CalibrationSpec load_calibration(const fs::path& path) {
     CalibrationSpec c;
     c.path = path.string();
-    c.source_text = slurp(path);
-    YAML::Node root;
+    const input::YamlFile file = input::load_yaml(path, "calibration file");
+    c.source_text = file.text;
+    const YAML::Node& root = file.root;
+    Diagnostics diags(c.path);
+    input::check_keys(
+        root, "",
+        {"scenario", "observations", "parameters", "method", "replications", "seed", "tolerance"},
+        diags);
+    if (!root["scenario"].IsScalar()) diags.error(root, "scenario", "missing: the scenario to fit");
+    if (!root["observations"].IsScalar())
+        diags.error(root, "observations", "missing: the CSV of observed values");
+    if (!diags.ok()) diags.throw_if_any();
+    c.base = load_scenario(input::beside(path, root["scenario"].Scalar()));
+    const fs::path obs = input::beside(path, root["observations"].Scalar());
     try {
-        root = YAML::Load(c.source_text);
-    } catch (const YAML::ParserException& e) {
-        throw InputError(
-            {{c.path, e.mark.line + 1, e.mark.column + 1, "", "not valid YAML: " + e.msg}});
-    }
-    if (!root.IsMap())
-        throw InputError({{c.path, 1, 1, "", "expected a mapping of calibration keys"}});
-    std::vector<Diagnostic> errs;
-    only(c.path, root, "",
-         {"scenario", "observations", "parameters", "method", "replications", "seed", "tolerance"},
-         errs);
-    if (!root["scenario"].IsScalar() || !root["observations"].IsScalar()) {
-        if (!root["scenario"].IsScalar())
-            errs.push_back(at(c.path, root, "scenario", "missing: the scenario to fit"));
-        if (!root["observations"].IsScalar())
-            errs.push_back(at(c.path, root, "observations", "missing: the CSV of observed values"));
-        throw InputError(std::move(errs));
-    }
-    const fs::path dir = path.parent_path();
-    auto beside = [&](const std::string& s) {
-        return fs::path(s).is_absolute() ? fs::path(s) : dir / s;
-    };
-    c.base = load_scenario(beside(root["scenario"].Scalar()));
-    const fs::path obs = beside(root["observations"].Scalar());
-    try {
-        c.observations_text = slurp(obs);
-        c.observations = read_observations(obs, c.base.scenario, errs);
+        c.observations_text = input::read_text(obs, "observations file");
+        c.observations = read_observations(obs, c.base.scenario, diags.list());
     } catch (const InputError& e) {
-        errs.insert(errs.end(), e.diagnostics().begin(), e.diagnostics().end());
+        diags.add(e);
     }
     c.abc.seed = c.base.scenario.seed;
-    if (auto s = root["seed"]) {
-        if (auto v = number(s); v && *v >= 0 && *v == std::floor(*v))
-            c.abc.seed = static_cast<std::uint64_t>(*v);
-        else
-            errs.push_back(at(c.path, s, "seed", "expected a whole number >= 0"));
-    }
-    if (auto r = root["replications"]) {
-        if (auto v = number(r); v && *v >= 1 && *v == std::floor(*v) && *v <= 1000)
-            c.replications = static_cast<std::uint32_t>(*v);
-        else
-            errs.push_back(at(c.path, r, "replications", "expected a whole number in [1, 1000]"));
-    }
-    if (auto m = root["method"]) {
-        only(c.path, m, "method", {"kind", "particles", "generations", "quantile", "max_attempts"},
-             errs);
-        if (auto k = m["kind"]; k && !(k.IsScalar() && k.Scalar() == "abc_smc"))
-            errs.push_back(at(c.path, k, "method.kind", "expected abc_smc"));
-        auto whole = [&](const char* key, std::size_t& out, double lo, double hi) {
-            if (auto n = m[key]) {
-                if (auto v = number(n); v && *v >= lo && *v <= hi && *v == std::floor(*v))
-                    out = static_cast<std::size_t>(*v);
-                else {
-                    char buf[96];
-                    std::snprintf(buf, sizeof buf, "expected a whole number in [%g, %g]", lo, hi);
-                    errs.push_back(at(c.path, n, std::string("method.") + key, buf));
-                }
-            }
-        };
-        whole("particles", c.abc.particles, 10, 1e6);
-        whole("generations", c.abc.generations, 1, 100);
-        whole("max_attempts", c.abc.max_attempts, 1, 1e6);
-        if (auto q = m["quantile"]) {
-            if (auto v = number(q); v && *v > 0 && *v < 1)
-                c.abc.quantile = *v;
-            else
-                errs.push_back(at(c.path, q, "method.quantile", "expected a number in (0, 1)"));
-        }
-    }
+    if (auto s = root["seed"])
+        c.abc.seed = input::whole(s, "seed", 0, 1.8e19, diags).value_or(c.abc.seed);
+    if (auto r = root["replications"])
+        c.replications = static_cast<std::uint32_t>(
+            input::whole(r, "replications", 1, 1000, diags).value_or(c.replications));
+    if (auto m = root["method"]) read_method(m, c.abc, diags);
     if (auto t = root["tolerance"]) {
-        only(c.path, t, "tolerance", {"exact", "approximate"}, errs);
+        input::check_keys(t, "tolerance", {"exact", "approximate"}, diags);
         for (auto [key, out] : {std::pair<const char*, double*>{"exact", &c.tolerance_exact},
                                 {"approximate", &c.tolerance_approximate}})
             if (auto n = t[key]) {
-                if (auto v = number(n); v && *v > 0)
+                const auto v = input::to_number(n.IsScalar() ? n.Scalar() : "");
+                if (v && *v > 0)
                     *out = *v;
                 else
-                    errs.push_back(
-                        at(c.path, n, std::string("tolerance.") + key, "expected a number > 0"));
+                    diags.error(n, std::string("tolerance.") + key,
+                                "expected a number > 0, found " + input::found(n));
             }
     }
     const YAML::Node params = root["parameters"];
-    if (!params.IsMap() || params.size() == 0) {
-        errs.push_back(at(c.path, params.IsDefined() ? params : root, "parameters",
-                          "expected a mapping of parameter: {uniform: [low, high]}"));
-    } else {
-        std::vector<std::string> keys;
-        for (const auto& s : parameter_specs()) keys.push_back(s.key);
-        for (const auto& kv : params) {
-            const std::string key = kv.first.as<std::string>();
-            const ParamSpec* spec = find_parameter(key);
-            if (!spec || spec->kind == ParamKind::Choice || spec->kind == ParamKind::Flag) {
-                std::string msg = spec ? "only numeric parameters can be fitted"
-                                       : "unknown parameter '" + key + "'";
-                if (!spec)
-                    if (auto s = did_you_mean(key, keys); !s.empty())
-                        msg += " (did you mean '" + s + "'?)";
-                errs.push_back(at(c.path, kv.first, "parameters." + key, msg));
-                continue;
-            }
-            const YAML::Node u = kv.second["uniform"];
-            const auto lo = u.IsSequence() && u.size() == 2 ? number(u[0]) : std::nullopt;
-            const auto hi = u.IsSequence() && u.size() == 2 ? number(u[1]) : std::nullopt;
-            if (!lo || !hi || *lo >= *hi || !spec->check(*lo).empty() ||
-                !spec->check(*hi).empty()) {
-                errs.push_back(at(c.path, u.IsDefined() ? u : kv.second,
-                                  "parameters." + key + ".uniform",
-                                  "expected [low, high] with low < high, both valid for " + key));
-                continue;
-            }
-            c.parameters.push_back(spec);
-            c.low.push_back(*lo);
-            c.high.push_back(*hi);
-        }
-    }
-    if (!errs.empty()) throw InputError(std::move(errs));
+    if (!params.IsMap() || params.size() == 0)
+        diags.error(params.IsDefined() ? params : root, "parameters",
+                    "expected a mapping of parameter: {uniform: [low, high]}");
+    else
+        read_priors(params, c, diags);
+    diags.throw_if_any();
     return c;
 }
 
 Scenario CalibrationSpec::scenario_at(const std::vector<double>& theta, std::uint64_t seed) const {
     Scenario sc = base.scenario;
+    sc.posterior = {};  // a calibration sets the parameters itself
     for (std::size_t k = 0; k < parameters.size(); ++k) {
         const double v = parameters[k]->kind == ParamKind::Count ? std::round(theta[k]) : theta[k];
-        parameters[k]->set(sc.params, v);
+        sc.set_explicitly(*parameters[k], v);
     }
     sc.seed = seed;
     sc.replications = replications;
-    sc.posterior = {};  // a calibration sets the parameters itself
     return sc;
 }
 
@@ -355,42 +302,22 @@ std::string four_figures(double x) {
 /// The fitted values as nested YAML mappings (keys are dotted paths), each with its interval.
 std::string fitted_parameters(const CalibrationSpec& spec, const std::vector<double>& median,
                               const std::vector<double>& q05, const std::vector<double>& q95) {
-    struct Node {
-        std::string value, note;
-        std::vector<std::pair<std::string, Node>> children;
-        Node& child(const std::string& k) {
-            for (auto& [name, n] : children)
-                if (name == k) return n;
-            children.emplace_back(k, Node{});
-            return children.back().second;
-        }
-    } root;
+    input::DottedTree tree;
     for (std::size_t k = 0; k < spec.parameters.size(); ++k) {
         const ParamSpec& p = *spec.parameters[k];
-        Node* node = &root;
-        std::stringstream ss(p.key);
-        for (std::string part; std::getline(ss, part, '.');) node = &node->child(part);
         // Four significant figures: the posterior is far wider than the rest of the digits.
         const double v =
             p.kind == ParamKind::Count ? std::round(median[k]) : std::stod(four_figures(median[k]));
-        node->value = p.format(v);
         char note[96];
         std::snprintf(note, sizeof note, "90%% interval %.4g to %.4g", q05[k], q95[k]);
-        node->note = note;
+        tree.add(p.key, p.format(v), note);
     }
-    std::string out;
-    auto emit = [&](auto& self, const Node& n, const std::string& indent) -> void {
-        for (const auto& [name, c] : n.children) {
-            if (c.children.empty()) {
-                out += indent + name + ": " + c.value + "  # " + c.note + "\n";
-            } else {
-                out += indent + name + ":\n";
-                self(self, c, indent + "  ");
-            }
-        }
-    };
-    emit(emit, root, "");
-    return out;
+    YAML::Emitter out;
+    out.SetIndent(2);
+    out << YAML::BeginMap;
+    tree.emit_members(out);
+    out << YAML::EndMap;
+    return std::string(out.c_str()) + "\n";
 }
 
 void write_calibration(const fs::path& path, const CalibrationSpec& spec, const AbcResult& res,
@@ -398,11 +325,8 @@ void write_calibration(const fs::path& path, const CalibrationSpec& spec, const 
                        const std::vector<double>& q95, const std::string& fitted,
                        const std::string& command_line) {
     using namespace h5;
-    write_atomically(path, [&](hid_t f) {
-        attr_string(f, "hubsim_version", kVersion);
-        attr_string(f, "created", utc_now_iso8601());
-        attr_string(f, "git_commit", kGitCommit);
-        attr_string(f, "command_line", command_line);
+    create_atomically(path, [&](hid_t f) {
+        write_provenance(f, command_line, static_cast<int>(spec.abc.threads));
         attr_number<std::uint64_t>(f, "seed", spec.abc.seed);
         attr_number<std::uint64_t>(f, "simulations", res.simulations);
         scalar_string(f, "calibration", spec.source_text);
@@ -415,44 +339,30 @@ void write_calibration(const fs::path& path, const CalibrationSpec& spec, const 
         std::vector<std::int32_t> idx(res.particles.size()), gens(res.generations.size());
         for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<std::int32_t>(i);
         for (std::size_t g = 0; g < gens.size(); ++g) gens[g] = static_cast<std::int32_t>(g);
-        Handle parameter(string_vector(f, "parameter", names), H5Dclose, "write parameter");
-        Handle particle(numeric(f, "particle", {idx.size()}, idx.data()), H5Dclose,
-                        "write particle");
-        Handle generation(numeric(f, "generation", {gens.size()}, gens.data()), H5Dclose,
-                          "write generation");
-        Handle observation(string_vector(f, "observation", labels), H5Dclose, "write observation");
-        for (auto [ds, nm] : {std::pair<hid_t, const char*>{parameter, "parameter"},
-                              {particle, "particle"},
-                              {generation, "generation"},
-                              {observation, "observation"}})
-            check(H5DSset_scale(ds, nm), "make a scale");
-        auto put = [&](const char* name, const std::vector<hid_t>& scales,
-                       const std::vector<hsize_t>& dims, const std::vector<double>& data) {
-            Handle ds(numeric(f, name, dims, data.data()), H5Dclose, name);
-            for (unsigned i = 0; i < scales.size(); ++i)
-                check(H5DSattach_scale(ds, scales[i], i), "attach");
-        };
+        Scales axes;
+        axes.add("parameter", string_vector(f, "parameter", names));
+        axes.add("particle", numeric(f, "particle", {idx.size()}, idx.data()));
+        axes.add("generation", numeric(f, "generation", {gens.size()}, gens.data()));
+        axes.add("observation", string_vector(f, "observation", labels));
         std::vector<double> theta;
         for (const auto& p : res.particles) theta.insert(theta.end(), p.begin(), p.end());
-        const std::size_t n = res.particles.size(), d = names.size();
-        put("posterior", {particle, parameter}, {n, d}, theta);
-        put("weight", {particle}, {n}, res.weights);
-        put("distance", {particle}, {n}, res.distances);
-        put("prior_low", {parameter}, {d}, spec.low);
-        put("prior_high", {parameter}, {d}, spec.high);
-        put("posterior_median", {parameter}, {d}, median);
-        put("posterior_q05", {parameter}, {d}, q05);
-        put("posterior_q95", {parameter}, {d}, q95);
-        std::vector<double> tol, sims;
+        put(f, "posterior", {"particle", "parameter"}, axes, nullptr, theta.data());
+        put(f, "weight", {"particle"}, axes, nullptr, res.weights.data());
+        put(f, "distance", {"particle"}, axes, nullptr, res.distances.data());
+        put(f, "prior_low", {"parameter"}, axes, nullptr, spec.low.data());
+        put(f, "prior_high", {"parameter"}, axes, nullptr, spec.high.data());
+        put(f, "posterior_median", {"parameter"}, axes, nullptr, median.data());
+        put(f, "posterior_q05", {"parameter"}, axes, nullptr, q05.data());
+        put(f, "posterior_q95", {"parameter"}, axes, nullptr, q95.data());
+        std::vector<double> tol, sims, observed;
         for (const auto& g : res.generations) {
             tol.push_back(g.tolerance);
             sims.push_back(static_cast<double>(g.simulations));
         }
-        put("tolerance", {generation}, {tol.size()}, tol);
-        put("simulations", {generation}, {sims.size()}, sims);
-        std::vector<double> observed;
+        put(f, "tolerance", {"generation"}, axes, nullptr, tol.data());
+        put(f, "simulations", {"generation"}, axes, nullptr, sims.data());
         for (const auto& o : spec.observations) observed.push_back(o.value);
-        put("observed", {observation}, {observed.size()}, observed);
+        put(f, "observed", {"observation"}, axes, nullptr, observed.data());
     });
 }
 

@@ -12,7 +12,12 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
+
+#include "hubsim/io/atomic_file.hpp"
+#include "hubsim/io/output.hpp"
 
 namespace hubsim::h5 {
 
@@ -229,34 +234,76 @@ inline std::vector<std::string> read_strings(hid_t loc, const char* name) {
     return out;
 }
 
-/// Creates the HDF5 file `path` atomically: `fill(file)` writes into a file at a temporary
-/// name beside it (".NAME.tmp-PID"), which is flushed, made durable and then renamed over
-/// `path`. On any failure the temporary is removed and an older `path` is untouched.
+/// Creates the HDF5 file `path` atomically (hubsim::write_atomically): `fill(file)` writes
+/// into a file at a temporary name beside it; on any failure no file appears and an older
+/// `path` is untouched.
 template <class F>
-void write_atomically(const std::filesystem::path& path, F&& fill) {
-    namespace fs = std::filesystem;
-    std::string name = path.filename().string();
-    name.insert(0, 1, '.');
-    name.append(".tmp-").append(std::to_string(::getpid()));
-    const fs::path tmp = (path.has_parent_path() ? path.parent_path() : fs::path(".")) / name;
+void create_atomically(const std::filesystem::path& path, F&& fill) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr noise
-    try {
-        {
-            Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                        "create the output file");
-            fill(static_cast<hid_t>(file));
-            check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush the output file");
-        }
-        if (const int fd = ::open(tmp.c_str(), O_RDONLY); fd >= 0) {
-            ::fsync(fd);  // durable before it is visible
-            ::close(fd);
-        }
-        fs::rename(tmp, path);
-    } catch (...) {
-        std::error_code ec;
-        fs::remove(tmp, ec);
-        throw;
+    write_atomically(path, [&](const std::filesystem::path& tmp) {
+        Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                    "create the output file");
+        fill(static_cast<hid_t>(file));
+        check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush the output file");
+    });
+}
+
+/// The dimension scales of one group, by axis name. Every group that holds datasets
+/// carries its own copy, so that xarray opening that group alone shows the labels.
+class Scales {
+  public:
+    Scales() = default;
+    Scales(const Scales&) = delete;
+    Scales& operator=(const Scales&) = delete;
+    ~Scales();
+    /// Makes dataset `ds` the scale called `axis` (and owns it).
+    void add(const std::string& axis, hid_t ds);
+    hid_t operator[](const std::string& axis) const;
+    /// The length of the axis.
+    hsize_t size(const std::string& axis) const;
+
+  private:
+    std::vector<std::pair<std::string, hid_t>> ids_;
+};
+
+/// A numeric dataset shaped by the named axes of `local`, attached to those scales and,
+/// when `root` is given, to the root group's scales of the same names (second).
+template <class T>
+void put(hid_t group, const std::string& name, const std::vector<std::string>& axes,
+         const Scales& local, const Scales* root, const T* data, std::string_view long_name = {},
+         std::string_view units = {}) {
+    std::vector<hsize_t> dims;
+    for (const auto& a : axes) dims.push_back(local.size(a));
+    Handle ds(numeric(group, name.c_str(), dims, data), H5Dclose, "create a dataset");
+    for (unsigned i = 0; i < axes.size(); ++i) {
+        check(H5DSattach_scale(ds, local[axes[i]], i), "attach a dimension scale");
+        if (root) check(H5DSattach_scale(ds, (*root)[axes[i]], i), "attach a dimension scale");
     }
+    if (!long_name.empty()) attr_string(ds, "long_name", std::string(long_name));
+    if (!units.empty()) attr_string(ds, "units", std::string(units));
+    // A day count of -1 means "never": readers that follow the CF conventions mask it.
+    if constexpr (std::is_same_v<T, std::int32_t>) attr_number<std::int32_t>(ds, "_FillValue", -1);
+}
+
+/// The root attributes that say how a file was made: hubsim_version, created, git_commit,
+/// command_line, threads and library_versions.
+void write_provenance(hid_t file, const std::string& command_line, int threads);
+
+/// The target table beside the `target` axis of `root` (target_phase, target_measure,
+/// target_value, target_by, target_by_day), and read back.
+void write_target_table(hid_t loc, const Scales& root, const TargetTable& t,
+                        const std::string& day_units);
+TargetTable read_target_table(hid_t loc);
+
+/// A string attribute of `obj`.
+std::string attr_text(hid_t obj, const char* name);
+/// A numeric attribute of `obj`.
+template <class T>
+T attr_value(hid_t obj, const char* name) {
+    Handle a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "open an attribute");
+    T v{};
+    check(H5Aread(a, native<T>(), &v), "read an attribute");
+    return v;
 }
 
 }  // namespace hubsim::h5

@@ -1,21 +1,12 @@
 #include "hubsim/io/output.hpp"
 
-#include <hdf5.h>
-#include <hdf5_hl.h>
-#include <tbb/version.h>
-#include <unistd.h>
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
-#include <boost/version.hpp>
 #include <chrono>
 #include <ctime>
 #include <stdexcept>
-#include <type_traits>
 #include <vector>
 
 #include "h5.hpp"
-#include "hubsim/version.hpp"
 
 namespace hubsim {
 
@@ -23,200 +14,137 @@ namespace {
 
 using namespace h5;
 
-/// The axes of a run as dimension scales in one group. Every group that holds datasets
-/// carries its own copy, so that xarray opening that group alone shows the labels; the
-/// datasets are attached to the group's scales first and to the root's second.
-struct Axes {
-    Axes(hid_t loc, const Scenario& sc, const Results& r);
-    Axes(const Axes&) = delete;
-    ~Axes() {
-        for (hid_t id : {time, replication, hub, phase, stage, status, year, cost_item, target})
-            H5Dclose(id);
+/// The labels along an axis of a run's output.
+std::vector<std::string> labels(Axis axis, const Scenario& sc, const Results& r) {
+    std::vector<std::string> out;
+    switch (axis) {
+        case Axis::Hub:
+            for (const auto& h : sc.hubs) out.push_back(h.name);
+            break;
+        case Axis::Phase:
+            for (Phase p : r.phases) out.emplace_back(name(p));
+            break;
+        case Axis::Stage:
+            for (Stage s : kStages) out.emplace_back(name(s));
+            break;
+        case Axis::Status:
+            for (std::size_t k = 0; k < kLlmeStatusCount; ++k)
+                out.emplace_back(name(static_cast<LlmeStatus>(k)));
+            break;
+        case Axis::CostItem:
+            for (std::size_t k = 0; k < kCostItemCount; ++k)
+                out.emplace_back(name(static_cast<CostItem>(k)));
+            break;
+        case Axis::Target:
+            out = TargetTable::of(sc).label;
+            break;
+        default:
+            break;
     }
-    hid_t time, replication, hub, phase, stage, status, year, cost_item, target;
-};
+    return out;
+}
 
-Axes::Axes(hid_t loc, const Scenario& sc, const Results& r) {
-    const Calendar cal(sc.start);
+/// Every axis of a run as a dimension scale in `loc`.
+void add_run_scales(Scales& scales, hid_t loc, const Scenario& sc, const Results& r) {
     std::vector<std::int32_t> days, reps, years;
-    std::vector<std::string> hubs, phases, stages, statuses, items, targets;
     for (Day d : r.sample_days) days.push_back(d.value);
     for (std::size_t i = 0; i < r.replications; ++i) reps.push_back(static_cast<std::int32_t>(i));
-    for (const auto& h : sc.hubs) hubs.push_back(h.name);
-    for (Phase p : r.phases) phases.emplace_back(name(p));
-    for (Stage s : kStages) stages.emplace_back(name(s));
-    for (std::size_t k = 0; k < kLlmeStatusCount; ++k)
-        statuses.emplace_back(name(static_cast<LlmeStatus>(k)));
     for (int y : r.years) years.push_back(y);
-    for (std::size_t k = 0; k < kCostItemCount; ++k)
-        items.emplace_back(name(static_cast<CostItem>(k)));
-    for (const auto& t : sc.targets) targets.push_back(t.label());
-
-    time = numeric(loc, "time", {days.size()}, days.data());
+    for (std::size_t k = 0; k < kAxisCount; ++k) {
+        const auto axis = static_cast<Axis>(k);
+        const std::string n(name(axis));
+        hid_t ds = -1;
+        if (axis == Axis::Time)
+            ds = numeric(loc, "time", {days.size()}, days.data());
+        else if (axis == Axis::Replication)
+            ds = numeric(loc, "replication", {reps.size()}, reps.data());
+        else if (axis == Axis::Year)
+            ds = numeric(loc, "year", {years.size()}, years.data());
+        else
+            ds = string_vector(loc, n.c_str(), labels(axis, sc, r));
+        scales.add(n, ds);
+    }
+    const hid_t time = scales["time"];
     attr_string(time, "units", "days since " + format_date(sc.start));
     attr_string(time, "calendar", "proleptic_gregorian");
     attr_string(time, "long_name", "sample day (end of each academic year or term)");
-    replication = numeric(loc, "replication", {reps.size()}, reps.data());
-    hub = string_vector(loc, "hub", hubs);
-    phase = string_vector(loc, "phase", phases);
-    stage = string_vector(loc, "stage", stages);
-    status = string_vector(loc, "status", statuses);
-    year = numeric(loc, "year", {years.size()}, years.data());
-    attr_string(year, "long_name",
+    attr_string(scales["year"], "long_name",
                 "academic year, by the calendar year it starts in (2019 is 2019/20)");
-    cost_item = string_vector(loc, "cost_item", items);
-    target = string_vector(loc, "target", targets);
-    for (auto [ds, nm] : {std::pair<hid_t, const char*>{time, "time"},
-                          {replication, "replication"},
-                          {hub, "hub"},
-                          {phase, "phase"},
-                          {stage, "stage"},
-                          {status, "status"},
-                          {year, "year"},
-                          {cost_item, "cost_item"},
-                          {target, "target"}})
-        check(H5DSset_scale(ds, nm), "make a dimension scale");
 }
 
-void attach(hid_t ds, const std::vector<hid_t>& scales) {
-    for (unsigned i = 0; i < scales.size(); ++i)
-        check(H5DSattach_scale(ds, scales[i], i), "attach a dimension scale");
+std::vector<std::string> axis_names(const SeriesSpec& spec) {
+    std::vector<std::string> out;
+    for (Axis a : spec.axes) out.emplace_back(name(a));
+    return out;
 }
 
-/// The same axis in the root group, for a scale of a group's own copy.
-hid_t root_twin(const Axes& local, const Axes& root, hid_t scale) {
-    const hid_t l[] = {local.time,   local.replication, local.hub,       local.phase, local.stage,
-                       local.status, local.year,        local.cost_item, local.target};
-    const hid_t r[] = {root.time,   root.replication, root.hub,       root.phase, root.stage,
-                       root.status, root.year,        root.cost_item, root.target};
-    for (std::size_t i = 0; i < std::size(l); ++i)
-        if (l[i] == scale) return r[i];
-    return -1;
-}
-
-template <class T>
-void dataset(hid_t group, const char* name, const std::vector<hid_t>& scales,
-             const std::vector<T>& data, const char* long_name, const std::string& units = "",
-             const std::vector<hid_t>& root_scales = {}) {
-    std::vector<hsize_t> dims;
-    for (hid_t s : scales) {
-        Handle space(H5Dget_space(s), H5Sclose, "read a scale's size");
-        hsize_t n = 0;
-        H5Sget_simple_extent_dims(space, &n, nullptr);
-        dims.push_back(n);
+/// The hubs' facts and the targets as data, beside their axes in the root group.
+void write_descriptions(hid_t file, const Scales& root, const Scenario& sc, const Results& r) {
+    const Calendar cal(sc.start);
+    std::vector<std::string> dates, regions, opens;
+    for (Day d : r.sample_days) dates.push_back(format_date(cal.date_of(d)));
+    for (const auto& h : sc.hubs) {
+        regions.push_back(h.region);
+        opens.push_back(format_date(h.opens));
     }
-    Handle ds(numeric(group, name, dims, data.data()), H5Dclose, "create a dataset");
-    attach(ds, scales);
-    if (!root_scales.empty()) attach(ds, root_scales);
-    attr_string(ds, "long_name", long_name);
-    if (!units.empty()) attr_string(ds, "units", units);
-    // A day count of -1 means "never": readers that follow the CF conventions mask it.
-    if constexpr (std::is_same_v<T, std::int32_t>) attr_number<std::int32_t>(ds, "_FillValue", -1);
+    auto strings = [&](const char* name, const std::vector<std::string>& v, const char* axis,
+                       const char* long_name) {
+        Handle ds(string_vector(file, name, v), H5Dclose, name);
+        check(H5DSattach_scale(ds, root[axis], 0), "attach a dimension scale");
+        attr_string(ds, "long_name", long_name);
+    };
+    strings("date", dates, "time", "sample date");
+    strings("hub_region", regions, "hub", "region of each hub");
+    strings("hub_opens", opens, "hub", "date each hub opened");
+    std::vector<std::uint32_t> schools(sc.hubs.size() * r.phases.size(), 0);
+    for (const auto& s : sc.schools) ++schools[s.hub * r.phases.size() + r.column(s.phase)];
+    put(file, "hub_schools", {"hub", "phase"}, root, nullptr, schools.data(),
+        "schools in each hub and phase", "schools");
+    write_target_table(file, root, TargetTable::of(sc), "days since " + format_date(sc.start));
 }
 
 void write_file(hid_t file, const LoadedScenario& ls, const Results& r, const Provenance& prov) {
     const Scenario& sc = ls.scenario;
-    const Calendar cal(sc.start);
-
-    attr_string(file, "hubsim_version", kVersion);
-    attr_string(file, "created", utc_now_iso8601());
+    write_provenance(file, prov.command_line, prov.threads);
     attr_number<std::uint64_t>(file, "seed", sc.seed);
     attr_string(file, "scenario_name", sc.name);
     attr_string(file, "scenario_path", ls.source_path);
-    attr_string(file, "git_commit", kGitCommit);
-    attr_string(file, "command_line", prov.command_line);
-    attr_number<std::int32_t>(file, "threads", prov.threads);
     attr_number<std::uint64_t>(file, "replications", r.replications);
-    unsigned maj = 0, min = 0, rel = 0;
-    H5get_libversion(&maj, &min, &rel);
-    attr_string(file, "library_versions",
-                "hdf5 " + std::to_string(maj) + "." + std::to_string(min) + "." +
-                    std::to_string(rel) + "; onetbb " + std::to_string(TBB_VERSION_MAJOR) + "." +
-                    std::to_string(TBB_VERSION_MINOR) + "; boost " +
-                    std::to_string(BOOST_VERSION / 100000) + "." +
-                    std::to_string(BOOST_VERSION / 100 % 1000) + "; yaml-cpp 0.7");
-
     scalar_string(file, "scenario", ls.resolved_yaml);
     scalar_string(file, "scenario_source", ls.source_text);
 
-    const Axes root(file, sc, r);
-    {
-        std::vector<std::string> dates;
-        for (Day d : r.sample_days) dates.push_back(format_date(cal.date_of(d)));
-        Handle d(string_vector(file, "date", dates), H5Dclose, "write date");
-        attach(d, {root.time});
-        std::vector<std::string> regions, opens;
-        for (const auto& h : sc.hubs) {
-            regions.push_back(h.region);
-            opens.push_back(format_date(h.opens));
-        }
-        Handle hr(string_vector(file, "hub_region", regions), H5Dclose, "write hub_region");
-        attach(hr, {root.hub});
-        Handle ho(string_vector(file, "hub_opens", opens), H5Dclose, "write hub_opens");
-        attach(ho, {root.hub});
-        std::vector<std::uint32_t> schools(sc.hubs.size() * r.phases.size(), 0);
-        for (const auto& s : sc.schools) {
-            const auto c = std::find(r.phases.begin(), r.phases.end(), s.phase) - r.phases.begin();
-            ++schools[s.hub * r.phases.size() + static_cast<std::size_t>(c)];
-        }
-        dataset(file, "hub_schools", {root.hub, root.phase}, schools,
-                "schools in each hub and phase");
-    }
-
-    Handle traj(H5Gcreate2(file, "trajectories", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-                "create a group");
-    {
-        const Axes a(traj, sc, r);
-        auto in = [&](std::vector<hid_t> local) {
-            std::vector<hid_t> twins;
-            for (hid_t h : local) twins.push_back(root_twin(a, root, h));
-            return std::pair{local, twins};
-        };
-        auto put = [&](const char* nm, std::vector<hid_t> dims,
-                       const std::vector<std::uint32_t>& data, const char* long_name,
-                       const char* units) {
-            auto [local, twins] = in(std::move(dims));
-            dataset(traj, nm, local, data, long_name, units, twins);
-        };
-        put("stage_counts", {a.replication, a.time, a.hub, a.phase, a.stage}, r.stage_counts,
-            "schools in each stage", "schools");
-        put("engaged", {a.replication, a.time, a.hub, a.phase}, r.engaged,
-            "schools that have ever taken part in a TfM Work Group", "schools");
-        put("llme", {a.replication, a.time, a.hub, a.status}, r.llme,
-            "local leaders by status (left: cumulative)", "LLME");
-        put("specialists", {a.replication, a.time, a.hub, a.status}, r.specialists,
-            "Mastery Specialists (trained leaders) by status", "LLME");
-        put("work_groups", {a.replication, a.time, a.hub, a.phase, a.stage}, r.work_groups,
-            "Work Groups running in the academic year of the sample", "groups");
-        put("waiting", {a.replication, a.time, a.hub, a.phase}, r.waiting,
-            "schools that wanted a Work Group place and had none", "schools");
-        put("participating", {a.replication, a.time, a.hub, a.phase}, r.participating,
-            "schools in a Work Group in the academic year of the sample", "schools");
-        put("trainees", {a.replication, a.time, a.hub, a.phase}, r.trainees,
-            "Mastery Specialists who started training in the academic year of the sample", "LLME");
-    }
-
-    Handle sum(H5Gcreate2(file, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-               "create a group");
-    {
-        const Axes a(sum, sc, r);
-        const std::string since = "days since " + format_date(sc.start);
-        dataset(sum, "cost", {a.replication, a.year, a.cost_item}, r.cost,
-                "cost of the programme by academic year and item", "GBP",
-                {root.replication, root.year, root.cost_item});
-        dataset(sum, "target_day", {a.replication, a.target}, r.target_day,
-                "first sample day at which each national target is met (-1: not met)", since,
-                {root.replication, root.target});
-        dataset(sum, "particle", {a.replication}, r.particle,
-                "the posterior particle each replication drew its parameters from (-1: none)", "",
-                {root.replication});
-        dataset(sum, "hub_target_day", {a.replication, a.hub, a.target}, r.hub_target_day,
-                "first sample day at which each hub meets each target (-1: not met)", since,
-                {root.replication, root.hub, root.target});
+    Scales root;
+    add_run_scales(root, file, sc, r);
+    write_descriptions(file, root, sc, r);
+    const std::string since = "days since " + format_date(sc.start);
+    for (const char* group : {"trajectories", "summary"}) {
+        Handle g(H5Gcreate2(file, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                 "create a group");
+        Scales local;
+        add_run_scales(local, g, sc, r);
+        for_each_series(r, [&](const SeriesSpec& spec, const auto& data) {
+            if (spec.group != group) return;
+            put(g, std::string(spec.name), axis_names(spec), local, &root, data.data(),
+                spec.long_name, spec.units == "days" ? std::string_view(since) : spec.units);
+        });
     }
 }
 
 }  // namespace
+
+TargetTable TargetTable::of(const Scenario& sc) {
+    const Calendar cal(sc.start);
+    TargetTable t;
+    for (const auto& target : sc.targets) {
+        t.label.push_back(target.label());
+        t.phase.emplace_back(name(target.phase));
+        t.measure.emplace_back("engaged_share");
+        t.value.push_back(target.share);
+        t.by.push_back(format_date(target.by));
+        t.by_day.push_back(cal.day_of(target.by).value);
+    }
+    return t;
+}
 
 std::string utc_now_iso8601() {
     const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -233,7 +161,7 @@ void write_results(const std::filesystem::path& path, const LoadedScenario& scen
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
     if (!fs::is_directory(dir))
         throw std::runtime_error("output folder does not exist: " + dir.string());
-    write_atomically(path, [&](hid_t file) { write_file(file, scenario, results, provenance); });
+    create_atomically(path, [&](hid_t file) { write_file(file, scenario, results, provenance); });
 }
 
 }  // namespace hubsim

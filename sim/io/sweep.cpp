@@ -13,7 +13,9 @@
 #include "hubsim/engine/calendar.hpp"
 #include "hubsim/engine/design.hpp"
 #include "hubsim/io/diagnostics.hpp"
+#include "hubsim/io/digest.hpp"
 #include "hubsim/model/replication.hpp"
+#include "yaml_input.hpp"
 
 namespace hubsim {
 
@@ -21,243 +23,137 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class Errors {
-  public:
-    explicit Errors(std::string file) : file_(std::move(file)) {}
-    void at(const YAML::Node& node, const std::string& path, const std::string& message) {
-        const YAML::Mark m = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
-        list_.push_back(
-            {file_, m.line >= 0 ? m.line + 1 : 0, m.line >= 0 ? m.column + 1 : 0, path, message});
-    }
-    void top(const std::string& path, const std::string& message) {
-        list_.push_back({file_, 0, 0, path, message});
-    }
-    void throw_if_any() {
-        if (!list_.empty()) throw InputError(std::move(list_));
-    }
+using input::Diagnostics;
 
-  private:
-    std::string file_;
-    std::vector<Diagnostic> list_;
-};
-
-std::optional<double> number(const YAML::Node& n) {
-    if (!n.IsScalar()) return std::nullopt;
-    const std::string& t = n.Scalar();
-    double v = 0;
-    auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-    if (ec != std::errc{} || ptr != t.data() + t.size()) return std::nullopt;
-    return v;
-}
-
-std::string shown(const YAML::Node& n) {
-    if (!n.IsDefined() || n.IsNull()) return "nothing";
-    if (n.IsScalar()) return "'" + n.Scalar() + "'";
-    return n.IsSequence() ? "a list" : "a mapping";
-}
-
-/// A parameter value from YAML: a number, or a choice's name; checked against its spec.
-std::optional<double> value_of(const ParamSpec& spec, const YAML::Node& n, const std::string& path,
-                               Errors& errs) {
-    std::optional<double> v;
-    if (spec.kind == ParamKind::Choice && n.IsScalar()) {
-        const auto it = std::find(spec.choices.begin(), spec.choices.end(), n.Scalar());
-        if (it != spec.choices.end()) v = static_cast<double>(it - spec.choices.begin());
-    } else if (spec.kind == ParamKind::Flag && n.IsScalar()) {
-        if (n.Scalar() == "true") v = 1;
-        if (n.Scalar() == "false") v = 0;
-    } else {
-        v = number(n);
-    }
-    const std::string problem =
-        v ? spec.check(*v) : std::string("expected a value for ") + spec.key;
-    if (!v || !problem.empty()) {
-        std::string msg = problem.empty() ? "invalid value" : problem;
-        if (spec.kind == ParamKind::Choice) {
-            msg = "expected one of";
-            for (const auto& c : spec.choices) msg += " " + c;
-        }
-        errs.at(n, path, msg + ", found " + shown(n));
+/// One varied parameter: {values: [...]}, {range: [low, high], steps: n} or {uniform: [...]}.
+std::optional<SweepParameter> read_parameter(const ParamSpec& spec, const YAML::Node& v,
+                                             const std::string& where, SweepDesign design,
+                                             Diagnostics& diags) {
+    SweepParameter p;
+    p.spec = &spec;
+    if (!v.IsMap()) {
+        diags.error(v, where,
+                    "expected {values: [...]}, {range: [low, high], steps: n} or {uniform: [low, "
+                    "high]}");
         return std::nullopt;
     }
-    return v;
-}
-
-void only(const YAML::Node& map, const std::string& where, const std::vector<std::string>& keys,
-          Errors& errs) {
-    for (const auto& kv : map) {
-        const std::string k = kv.first.as<std::string>();
-        if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
-        std::string msg = "unknown key '" + k + "'";
-        if (auto s = did_you_mean(k, keys); !s.empty()) msg += " (did you mean '" + s + "'?)";
-        errs.at(kv.first, where.empty() ? k : where + "." + k, msg);
+    input::check_keys(v, where, {"values", "range", "steps", "uniform"}, diags);
+    if (auto vals = v["values"]) {
+        if (!vals.IsSequence() || vals.size() == 0)
+            diags.error(vals, where + ".values", "expected a non-empty list");
+        for (std::size_t i = 0; vals.IsSequence() && i < vals.size(); ++i)
+            if (auto x = input::parameter_value(
+                    spec, vals[i], where + ".values[" + std::to_string(i) + "]", diags))
+                p.values.push_back(*x);
+        return p;
     }
-}
-
-std::string format_value(const ParamSpec& spec, double v) {
-    return spec.format(v);
+    const YAML::Node b = v["range"] ? v["range"] : v["uniform"];
+    if (!b) {
+        diags.error(v, where, "expected values, range or uniform");
+        return std::nullopt;
+    }
+    const std::string what = v["range"] ? "range" : "uniform";
+    if (spec.kind == ParamKind::Choice || spec.kind == ParamKind::Flag) {
+        diags.error(b, where + "." + what, "a choice takes a list of values, not a " + what);
+        return std::nullopt;
+    }
+    if (!b.IsSequence() || b.size() != 2) {
+        diags.error(b, where + "." + what, "expected [low, high]");
+        return std::nullopt;
+    }
+    const auto lo = input::parameter_value(spec, b[0], where + "." + what + "[0]", diags);
+    const auto hi = input::parameter_value(spec, b[1], where + "." + what + "[1]", diags);
+    if (lo && hi && *lo > *hi) diags.error(b, where + "." + what, "expected low <= high");
+    p.low = lo.value_or(0);
+    p.high = hi.value_or(0);
+    if (what == "range") {
+        const YAML::Node steps = v["steps"];
+        if (design == SweepDesign::Grid && !steps)
+            diags.error(v, where + ".steps",
+                        "a grid over a range needs steps (a whole number >= 1), found nothing");
+        else if (steps)
+            if (auto n = input::whole(steps, where + ".steps", 1, 1e9, diags))
+                p.steps = static_cast<std::uint32_t>(*n);
+    } else if (design == SweepDesign::Grid) {
+        diags.error(b, where + ".uniform",
+                    "a grid needs values or a range with steps; uniform is for latin_hypercube "
+                    "or sobol");
+    }
+    return p;
 }
 
 }  // namespace
 
 bool is_sweep_file(const fs::path& path) {
-    try {
-        const YAML::Node root = YAML::LoadFile(path.string());
-        return root.IsMap() && root["scenario"].IsDefined() && root["parameters"].IsDefined();
-    } catch (const std::exception&) {
-        return false;
-    }
+    constexpr std::array<std::string_view, 2> keys = {"scenario", "parameters"};
+    return input::has_keys(path, keys);
 }
 
 SweepSpec load_sweep(const fs::path& path, const std::vector<std::string>& overrides) {
     SweepSpec sw;
     sw.path = path.string();
-    Errors errs(sw.path);
-    {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw InputError({{sw.path, 0, 0, "", "cannot open the sweep file"}});
-        std::stringstream ss;
-        ss << in.rdbuf();
-        sw.source_text = ss.str();
-    }
-    YAML::Node root;
-    try {
-        root = YAML::Load(sw.source_text);
-    } catch (const YAML::ParserException& e) {
-        throw InputError(
-            {{sw.path, e.mark.line + 1, e.mark.column + 1, "", "not valid YAML: " + e.msg}});
-    }
-    if (!root.IsMap()) throw InputError({{sw.path, 1, 1, "", "expected a mapping of sweep keys"}});
-    only(root, "", {"scenario", "name", "replications", "design", "parameters", "keep"}, errs);
+    const input::YamlFile file = input::load_yaml(path, "sweep file");
+    sw.source_text = file.text;
+    const YAML::Node& root = file.root;
+    Diagnostics diags(sw.path);
+    input::check_keys(root, "",
+                      {"scenario", "name", "replications", "design", "parameters", "keep"}, diags);
 
     const YAML::Node scenario = root["scenario"];
     if (!scenario.IsScalar()) {
-        errs.at(scenario.IsDefined() ? scenario : root, "scenario",
-                "expected the base scenario's file name, found " + shown(scenario));
-        errs.throw_if_any();
+        diags.error(scenario.IsDefined() ? scenario : root, "scenario",
+                    "expected the base scenario's file name, found " + input::found(scenario));
+        diags.throw_if_any();
     }
-    fs::path base = scenario.Scalar();
-    if (base.is_relative()) base = path.parent_path() / base;
-    sw.base = load_scenario(base, overrides);  // its own errors name its own file
-    sw.name = root["name"] ? root["name"].Scalar() : path.stem().string();
-
-    if (auto r = root["replications"]) {
-        const auto v = number(r);
-        if (!v || *v < 1 || *v != std::floor(*v) || *v > 1e6)
-            errs.at(r, "replications", "expected a whole number >= 1, found " + shown(r));
-        else
-            sw.replications = static_cast<std::uint32_t>(*v);
-    } else {
-        sw.replications = sw.base.scenario.replications;
-    }
+    sw.base = load_scenario(input::beside(path, scenario.Scalar()), overrides);
+    sw.name = path.stem().string();
+    if (auto n = root["name"])
+        if (auto t = input::text(n, "name", diags)) sw.name = *t;
+    sw.replications = sw.base.scenario.replications;
+    if (auto r = root["replications"])
+        sw.replications = static_cast<std::uint32_t>(
+            input::whole(r, "replications", 1, 1e6, diags).value_or(sw.replications));
     if (auto k = root["keep"]) {
-        if (k.IsScalar() && k.Scalar() == "trajectories")
-            sw.keep_trajectories = true;
-        else if (!(k.IsScalar() && k.Scalar() == "summaries"))
-            errs.at(k, "keep", "expected summaries or trajectories, found " + shown(k));
+        constexpr std::array<std::string_view, 2> kinds = {"summaries", "trajectories"};
+        if (auto c = input::choice(k, "keep", kinds, diags)) sw.keep_trajectories = *c == 1;
     }
     if (auto d = root["design"]) {
         if (!d.IsMap()) {
-            errs.at(d, "design",
-                    "expected a mapping with kind (grid, latin_hypercube, sobol) and points");
+            diags.error(d, "design",
+                        "expected a mapping with kind (grid, latin_hypercube, sobol) and points");
         } else {
-            only(d, "design", {"kind", "points"}, errs);
-            const std::string kind = d["kind"] ? d["kind"].Scalar() : "grid";
-            if (kind == "grid")
-                sw.design = SweepDesign::Grid;
-            else if (kind == "latin_hypercube")
-                sw.design = SweepDesign::LatinHypercube;
-            else if (kind == "sobol")
-                sw.design = SweepDesign::Sobol;
-            else {
-                std::string msg = "expected grid, latin_hypercube or sobol, found '" + kind + "'";
-                if (auto s = did_you_mean(kind, {"grid", "latin_hypercube", "sobol"}); !s.empty())
-                    msg += " (did you mean '" + s + "'?)";
-                errs.at(d["kind"], "design.kind", msg);
-            }
+            input::check_keys(d, "design", {"kind", "points"}, diags);
+            constexpr std::array<std::string_view, 3> kinds = {"grid", "latin_hypercube", "sobol"};
+            if (auto k = d["kind"])
+                if (auto c = input::choice(k, "design.kind", kinds, diags))
+                    sw.design = static_cast<SweepDesign>(*c);
             if (sw.design != SweepDesign::Grid) {
-                const auto n = number(d["points"]);
-                if (!n || *n < 1 || *n != std::floor(*n) || *n > 1e8)
-                    errs.at(d["points"].IsDefined() ? d["points"] : d, "design.points",
-                            "expected the number of points (a whole number >= 1), found " +
-                                shown(d["points"]));
+                if (auto n = d["points"])
+                    sw.sampled_points = static_cast<std::uint32_t>(
+                        input::whole(n, "design.points", 1, 1e8, diags).value_or(0));
                 else
-                    sw.sampled_points = static_cast<std::uint32_t>(*n);
+                    diags.error(d, "design.points",
+                                "expected the number of points (a whole number >= 1), found "
+                                "nothing");
             }
         }
     }
     const YAML::Node params = root["parameters"];
     if (!params.IsMap() || params.size() == 0) {
-        errs.at(params.IsDefined() ? params : root, "parameters",
-                "expected a mapping of parameter: {values | range | uniform}");
-        errs.throw_if_any();
+        diags.error(params.IsDefined() ? params : root, "parameters",
+                    "expected a mapping of parameter: {values | range | uniform}");
+        diags.throw_if_any();
     }
-    std::vector<std::string> keys;
-    for (const auto& s : parameter_specs()) keys.push_back(s.key);
     for (const auto& kv : params) {
-        const std::string key = kv.first.as<std::string>();
+        const std::string key = kv.first.Scalar();
         const std::string where = "parameters." + key;
-        const ParamSpec* spec = find_parameter(key);
-        if (!spec) {
-            std::string msg = "unknown parameter '" + key + "'";
-            if (auto s = did_you_mean(key, keys); !s.empty()) msg += " (did you mean '" + s + "'?)";
-            errs.at(kv.first, where, msg);
-            continue;
-        }
-        SweepParameter p;
-        p.spec = spec;
-        const YAML::Node& v = kv.second;
-        if (!v.IsMap()) {
-            errs.at(v, where,
-                    "expected {values: [...]}, {range: [low, high], steps: n} or {uniform: [low, "
-                    "high]}");
-            continue;
-        }
-        only(v, where, {"values", "range", "steps", "uniform"}, errs);
-        if (auto vals = v["values"]) {
-            if (!vals.IsSequence() || vals.size() == 0)
-                errs.at(vals, where + ".values", "expected a non-empty list");
-            for (std::size_t i = 0; vals.IsSequence() && i < vals.size(); ++i)
-                if (auto x = value_of(*spec, vals[i], where + ".values[" + std::to_string(i) + "]",
-                                      errs))
-                    p.values.push_back(*x);
-        } else if (auto b = v["range"] ? v["range"] : v["uniform"]) {
-            const std::string what = v["range"] ? "range" : "uniform";
-            if (spec->kind == ParamKind::Choice || spec->kind == ParamKind::Flag) {
-                errs.at(b, where + "." + what, "a choice takes a list of values, not a " + what);
-                continue;
-            }
-            if (!b.IsSequence() || b.size() != 2) {
-                errs.at(b, where + "." + what, "expected [low, high]");
-                continue;
-            }
-            const auto lo = value_of(*spec, b[0], where + "." + what + "[0]", errs);
-            const auto hi = value_of(*spec, b[1], where + "." + what + "[1]", errs);
-            if (lo && hi && *lo > *hi) errs.at(b, where + "." + what, "expected low <= high");
-            p.low = lo.value_or(0);
-            p.high = hi.value_or(0);
-            if (what == "range") {
-                const auto steps = number(v["steps"]);
-                if (sw.design == SweepDesign::Grid &&
-                    (!steps || *steps < 1 || *steps != std::floor(*steps)))
-                    errs.at(v["steps"].IsDefined() ? v["steps"] : v, where + ".steps",
-                            "a grid over a range needs steps (a whole number >= 1), found " +
-                                shown(v["steps"]));
-                else if (steps)
-                    p.steps = static_cast<std::uint32_t>(*steps);
-            } else if (sw.design == SweepDesign::Grid) {
-                errs.at(b, where + ".uniform",
-                        "a grid needs values or a range with steps; uniform is for latin_hypercube "
-                        "or sobol");
-            }
-        } else {
-            errs.at(v, where, "expected values, range or uniform");
-        }
-        sw.parameters.push_back(p);
+        if (const ParamSpec* spec = input::parameter(kv.first, key, where, diags))
+            if (auto p = read_parameter(*spec, kv.second, where, sw.design, diags))
+                sw.parameters.push_back(*p);
     }
     if (sw.design == SweepDesign::Sobol && sw.parameters.size() > kSobolMaxDims)
-        errs.at(params, "parameters", "a Sobol design takes at most 16 parameters");
-    errs.throw_if_any();
+        diags.error(params, "parameters", "a Sobol design takes at most 16 parameters");
+    diags.throw_if_any();
     return sw;
 }
 
@@ -317,28 +213,21 @@ std::vector<std::vector<double>> SweepSpec::points() const {
 
 Scenario SweepSpec::scenario_at(const std::vector<double>& point) const {
     Scenario sc = base.scenario;
-    for (std::size_t k = 0; k < parameters.size(); ++k) {
-        parameters[k].spec->set(sc.params, point[k]);
-        sc.posterior = sc.posterior.without(parameters[k].spec);  // the point's value wins
-    }
+    for (std::size_t k = 0; k < parameters.size(); ++k)
+        sc.set_explicitly(*parameters[k].spec, point[k]);  // above any posterior draw
     sc.replications = replications;
     return sc;
 }
 
 std::string SweepSpec::fingerprint(const std::vector<double>& point) const {
     // The resolved base scenario fixes everything else, including the seed.
-    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
-    for (unsigned char c : base.resolved_yaml) h = (h ^ c) * 1099511628211ULL;
-    std::string s;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    s = buf;
+    std::string s = sha256_hex(base.resolved_yaml).substr(0, 16);
     for (std::size_t k = 0; k < parameters.size(); ++k)
-        s += ";" + parameters[k].spec->key + "=" + format_value(*parameters[k].spec, point[k]);
+        s += ";" + parameters[k].spec->key + "=" + parameters[k].spec->format(point[k]);
     return s;
 }
 
-PointResults PointResults::from(const Results& r, bool keep, std::string fingerprint) {
+PointResults PointResults::from(Results r, bool keep, std::string fingerprint) {
     PointResults p;
     p.fingerprint = std::move(fingerprint);
     p.replications = static_cast<std::uint32_t>(r.replications);
@@ -348,49 +237,27 @@ PointResults PointResults::from(const Results& r, bool keep, std::string fingerp
         for (std::size_t t = 0; t < r.times(); ++t)
             for (std::size_t h = 0; h < r.hubs; ++h)
                 for (std::size_t c = 0; c < np; ++c)
-                    p.engaged[(k * r.times() + t) * np + c] += r.engaged[r.at(k, t, h) * np + c];
-    p.target_day = r.target_day;
-    p.cost = r.cost;
-    if (keep) {
-        p.stage_counts = r.stage_counts;
-        p.hub_engaged = r.engaged;
-        p.waiting = r.waiting;
-        p.participating = r.participating;
-        p.trainees = r.trainees;
-        p.llme = r.llme;
-        p.work_groups = r.work_groups;
-    }
+                    p.engaged[(k * r.times() + t) * np + c] += r.engaged[r.phase_cell(k, t, h, c)];
+    if (!keep)
+        for_each_series(r, [](const SeriesSpec& spec, auto& data) {
+            if (spec.group == "trajectories") data = {};
+        });
+    p.run = std::move(r);
     return p;
 }
 
 void PointResults::append(const PointResults& later) {
-    auto cat = [](auto& a, const auto& b) { a.insert(a.end(), b.begin(), b.end()); };
     replications += later.replications;
-    cat(engaged, later.engaged);
-    cat(target_day, later.target_day);
-    cat(cost, later.cost);
-    cat(stage_counts, later.stage_counts);
-    cat(hub_engaged, later.hub_engaged);
-    cat(waiting, later.waiting);
-    cat(participating, later.participating);
-    cat(trainees, later.trainees);
-    cat(llme, later.llme);
-    cat(work_groups, later.work_groups);
+    engaged.insert(engaged.end(), later.engaged.begin(), later.engaged.end());
+    for_each_series(run, later.run, [](const SeriesSpec&, auto& data, const auto& more) {
+        data.insert(data.end(), more.begin(), more.end());
+    });
 }
 
 void PointResults::truncate(std::uint32_t n) {
     if (n >= replications) return;
-    auto cut = [&](auto& v) { v.resize(v.size() / replications * n); };
-    cut(engaged);
-    cut(target_day);
-    cut(cost);
-    cut(stage_counts);
-    cut(hub_engaged);
-    cut(waiting);
-    cut(participating);
-    cut(trainees);
-    cut(llme);
-    cut(work_groups);
+    for_each_array(*this,
+                   [&](std::string_view, auto& v) { v.resize(v.size() / replications * n); });
     replications = n;
 }
 
@@ -416,11 +283,7 @@ SweepFile SweepFile::describe(const SweepSpec& spec) {
     f.years.assign(shape.years.begin(), shape.years.end());
     for (const auto& h : sc.hubs) f.hubs.push_back(h.name);
     for (Phase p : shape.phases) f.phases.emplace_back(hubsim::name(p));
-    const Calendar cal(sc.start);
-    for (const auto& t : sc.targets) {
-        f.targets.push_back(t.label());
-        f.target_by.push_back(cal.day_of(t.by).value);
-    }
+    f.targets = TargetTable::of(sc);
     f.replications = spec.replications;
     f.trajectories = spec.keep_trajectories;
     return f;

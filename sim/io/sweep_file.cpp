@@ -1,16 +1,13 @@
-#include <fcntl.h>
-#include <unistd.h>
+// A sweep's output file, its shards and its journal entries (docs/cluster.md).
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 #include "h5.hpp"
 #include "hubsim/io/diagnostics.hpp"
 #include "hubsim/io/output.hpp"
 #include "hubsim/io/sweep.hpp"
 #include "hubsim/model/llme.hpp"
-#include "hubsim/version.hpp"
 
 namespace hubsim {
 
@@ -21,74 +18,42 @@ namespace {
 
 constexpr double kQuantiles[] = {0.05, 0.5, 0.95};
 
-/// The axes of a sweep file as dimension scales in one group (each group carries its own,
-/// so that xarray opening the group shows labels).
-class Scales {
-  public:
-    Scales(hid_t loc, const SweepFile& f) {
-        std::vector<std::int32_t> reps;
-        for (std::uint32_t i = 0; i < f.replications; ++i)
-            reps.push_back(static_cast<std::int32_t>(i));
-        std::vector<std::string> stages, statuses, items;
-        for (Stage s : kStages) stages.emplace_back(name(s));
-        for (std::size_t k = 0; k < kLlmeStatusCount; ++k)
-            statuses.emplace_back(name(static_cast<LlmeStatus>(k)));
-        for (std::size_t k = 0; k < kCostItemCount; ++k)
-            items.emplace_back(name(static_cast<CostItem>(k)));
-        add(loc, "point", numeric(loc, "point", {f.point_index.size()}, f.point_index.data()));
-        add(loc, "replication", numeric(loc, "replication", {reps.size()}, reps.data()));
-        const hid_t time = numeric(loc, "time", {f.sample_days.size()}, f.sample_days.data());
-        attr_string(time, "units", "days since " + f.start_date);
-        attr_string(time, "calendar", "proleptic_gregorian");
-        add(loc, "time", time);
-        add(loc, "year", numeric(loc, "year", {f.years.size()}, f.years.data()));
-        add(loc, "hub", string_vector(loc, "hub", f.hubs));
-        add(loc, "phase", string_vector(loc, "phase", f.phases));
-        add(loc, "stage", string_vector(loc, "stage", stages));
-        add(loc, "status", string_vector(loc, "status", statuses));
-        add(loc, "cost_item", string_vector(loc, "cost_item", items));
-        add(loc, "target", string_vector(loc, "target", f.targets));
-        const std::vector<double> q(std::begin(kQuantiles), std::end(kQuantiles));
-        add(loc, "quantile", numeric(loc, "quantile", {q.size()}, q.data()));
-    }
-    Scales(const Scales&) = delete;
-    ~Scales() {
-        for (auto& [n, id] : ids_) H5Dclose(id);
-    }
-    hid_t operator[](const std::string& n) const { return ids_.at(n); }
-
-  private:
-    void add(hid_t, const char* n, hid_t id) {
-        check(H5DSset_scale(id, n), "make a dimension scale");
-        ids_[n] = id;
-    }
-    std::map<std::string, hid_t> ids_;
-};
-
-template <class T>
-void put(hid_t group, const Scales& local, const Scales* root, const char* name,
-         const std::vector<std::string>& dims, const std::vector<T>& data,
-         const std::string& units = "") {
-    std::vector<hsize_t> shape;
-    for (const auto& d : dims) {
-        Handle space(H5Dget_space(local[d]), H5Sclose, "read a scale's size");
-        hsize_t n = 0;
-        H5Sget_simple_extent_dims(space, &n, nullptr);
-        shape.push_back(n);
-    }
-    Handle ds(numeric(group, name, shape, data.data()), H5Dclose, "create a dataset");
-    for (unsigned i = 0; i < dims.size(); ++i) {
-        check(H5DSattach_scale(ds, local[dims[i]], i), "attach a scale");
-        if (root) check(H5DSattach_scale(ds, (*root)[dims[i]], i), "attach a scale");
-    }
-    if (!units.empty()) attr_string(ds, "units", units);
-    if constexpr (std::is_same_v<T, std::int32_t>) attr_number<std::int32_t>(ds, "_FillValue", -1);
+/// The axes of a sweep file as dimension scales in `loc`: the run's axes, and the point
+/// and quantile of the summaries.
+void add_sweep_scales(Scales& scales, hid_t loc, const SweepFile& f) {
+    std::vector<std::int32_t> reps;
+    for (std::uint32_t i = 0; i < f.replications; ++i) reps.push_back(static_cast<std::int32_t>(i));
+    std::vector<std::string> stages, statuses, items;
+    for (Stage s : kStages) stages.emplace_back(name(s));
+    for (std::size_t k = 0; k < kLlmeStatusCount; ++k)
+        statuses.emplace_back(name(static_cast<LlmeStatus>(k)));
+    for (std::size_t k = 0; k < kCostItemCount; ++k)
+        items.emplace_back(name(static_cast<CostItem>(k)));
+    scales.add("point", numeric(loc, "point", {f.point_index.size()}, f.point_index.data()));
+    scales.add("replication", numeric(loc, "replication", {reps.size()}, reps.data()));
+    const hid_t time = numeric(loc, "time", {f.sample_days.size()}, f.sample_days.data());
+    scales.add("time", time);
+    attr_string(time, "units", "days since " + f.start_date);
+    attr_string(time, "calendar", "proleptic_gregorian");
+    scales.add("year", numeric(loc, "year", {f.years.size()}, f.years.data()));
+    scales.add("hub", string_vector(loc, "hub", f.hubs));
+    scales.add("phase", string_vector(loc, "phase", f.phases));
+    scales.add("stage", string_vector(loc, "stage", stages));
+    scales.add("status", string_vector(loc, "status", statuses));
+    scales.add("cost_item", string_vector(loc, "cost_item", items));
+    scales.add("target", string_vector(loc, "target", f.targets.label));
+    const std::vector<double> q(std::begin(kQuantiles), std::end(kQuantiles));
+    scales.add("quantile", numeric(loc, "quantile", {q.size()}, q.data()));
 }
 
-template <class T>
-std::vector<T> gather(const SweepFile& f, std::vector<T> PointResults::*member) {
+/// One array of every point, one after the other: the [point, ...] dataset.
+template <class T, class Get>
+std::vector<T> gather(const SweepFile& f, Get&& get) {
     std::vector<T> out;
-    for (const auto& p : f.results) out.insert(out.end(), (p.*member).begin(), (p.*member).end());
+    for (const auto& p : f.results) {
+        const std::vector<T>& v = get(p);
+        out.insert(out.end(), v.begin(), v.end());
+    }
     return out;
 }
 
@@ -102,9 +67,9 @@ void target_statistics(const SweepFile& f, std::vector<std::int32_t>& quantiles,
             std::vector<double> days;
             std::size_t on_time = 0;
             for (std::size_t r = 0; r < R; ++r) {
-                const std::int32_t d = p.target_day[r * nt + k];
+                const std::int32_t d = p.run.target_day[r * nt + k];
                 days.push_back(d < 0 ? INFINITY : static_cast<double>(d));
-                if (d >= 0 && d <= f.target_by[k]) ++on_time;
+                if (d >= 0 && d <= f.targets.by_day[k]) ++on_time;
             }
             std::sort(days.begin(), days.end());
             for (double q : kQuantiles) {
@@ -119,101 +84,86 @@ void target_statistics(const SweepFile& f, std::vector<std::int32_t>& quantiles,
     }
 }
 
+std::vector<std::string> with_point(const SeriesSpec& spec) {
+    std::vector<std::string> axes = {"point"};
+    for (Axis a : spec.axes) axes.emplace_back(name(a));
+    return axes;
+}
+
+void write_points(hid_t file, const SweepFile& f, const Scales& root) {
+    Handle g(H5Gcreate2(file, "points", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+             "create /points");
+    Scales local;
+    add_sweep_scales(local, g, f);
+    for (std::size_t k = 0; k < f.parameter_keys.size(); ++k) {
+        std::vector<double> v;
+        for (const auto& p : f.point_values) v.push_back(p[k]);
+        if (f.parameter_choices[k].empty()) {
+            put(g, f.parameter_keys[k], {"point"}, local, &root, v.data());
+            continue;
+        }
+        std::vector<std::string> names;
+        for (double x : v) names.push_back(f.parameter_choices[k].at(static_cast<std::size_t>(x)));
+        Handle ds(string_vector(g, f.parameter_keys[k].c_str(), names), H5Dclose, "write a choice");
+        check(H5DSattach_scale(ds, local["point"], 0), "attach a scale");
+    }
+}
+
 void write_groups(hid_t file, const SweepFile& f, const Scales& root) {
     const std::string since = "days since " + f.start_date;
-    {
-        Handle g(H5Gcreate2(file, "points", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-                 "create /points");
-        Scales local(g, f);
-        for (std::size_t k = 0; k < f.parameter_keys.size(); ++k) {
-            std::vector<double> v;
-            for (const auto& p : f.point_values) v.push_back(p[k]);
-            if (f.parameter_choices[k].empty()) {
-                put(g, local, &root, f.parameter_keys[k].c_str(), {"point"}, v);
-            } else {
-                std::vector<std::string> names;
-                for (double x : v)
-                    names.push_back(f.parameter_choices[k].at(static_cast<std::size_t>(x)));
-                Handle ds(string_vector(g, f.parameter_keys[k].c_str(), names), H5Dclose,
-                          "write a choice");
-                check(H5DSattach_scale(ds, local["point"], 0), "attach a scale");
-            }
-        }
+    write_points(file, f, root);
+    for (const char* group : {"summary", "trajectories"}) {
+        if (std::string_view(group) == "trajectories" && !f.trajectories) break;
+        Handle g(H5Gcreate2(file, group, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                 "create a group");
+        Scales local;
+        add_sweep_scales(local, g, f);
+        for_each_member([&](const SeriesSpec& spec, auto member) {
+            if (spec.group != group) return;
+            using T = SeriesValue<decltype(member)>;
+            const auto all = gather<T>(
+                f, [&](const PointResults& p) -> const std::vector<T>& { return p.run.*member; });
+            put(g, std::string(spec.name), with_point(spec), local, &root, all.data(),
+                spec.long_name, spec.units == "days" ? std::string_view(since) : spec.units);
+        });
+        if (std::string_view(group) != "summary") continue;
+        const auto engaged = gather<std::uint32_t>(
+            f, [](const PointResults& p) -> const auto& { return p.engaged; });
+        put(g, "engaged", {"point", "replication", "time", "phase"}, local, &root, engaged.data(),
+            "schools ever engaged, national", "schools");
+        std::vector<std::int32_t> quantiles;
+        std::vector<double> met;
+        target_statistics(f, quantiles, met);
+        put(g, "target_day_quantiles", {"point", "target", "quantile"}, local, &root,
+            quantiles.data(), "quantiles of target_day across replications (-1: not met)", since);
+        put(g, "target_met_probability", {"point", "target"}, local, &root, met.data(),
+            "share of replications meeting each target by its date");
+        put(g, "target_by", {"target"}, local, &root, f.targets.by_day.data(),
+            "the day each target is due", since);
+        std::vector<std::string> prints;
+        for (const auto& p : f.results) prints.push_back(p.fingerprint);
+        Handle fp(string_vector(g, "fingerprint", prints), H5Dclose, "write fingerprints");
+        check(H5DSattach_scale(fp, local["point"], 0), "attach a scale");
     }
-    Handle s(H5Gcreate2(file, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-             "create /summary");
-    Scales local(s, f);
-    put(s, local, &root, "engaged", {"point", "replication", "time", "phase"},
-        gather(f, &PointResults::engaged), "schools");
-    put(s, local, &root, "target_day", {"point", "replication", "target"},
-        gather(f, &PointResults::target_day), since);
-    put(s, local, &root, "cost", {"point", "replication", "year", "cost_item"},
-        gather(f, &PointResults::cost), "GBP");
-    std::vector<std::int32_t> quantiles;
-    std::vector<double> met;
-    target_statistics(f, quantiles, met);
-    put(s, local, &root, "target_day_quantiles", {"point", "target", "quantile"}, quantiles, since);
-    put(s, local, &root, "target_met_probability", {"point", "target"}, met);
-    put(s, local, &root, "target_by", {"target"}, f.target_by, since);
-    std::vector<std::string> prints;
-    for (const auto& p : f.results) prints.push_back(p.fingerprint);
-    Handle fp(string_vector(s, "fingerprint", prints), H5Dclose, "write fingerprints");
-    check(H5DSattach_scale(fp, local["point"], 0), "attach a scale");
-
-    if (!f.trajectories) return;
-    Handle t(H5Gcreate2(file, "trajectories", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
-             "create a group");
-    Scales tl(t, f);
-    const std::vector<std::string> hp = {"point", "replication", "time", "hub", "phase"};
-    const std::vector<std::string> hps = {"point", "replication", "time", "hub", "phase", "stage"};
-    put(t, tl, &root, "stage_counts", hps, gather(f, &PointResults::stage_counts), "schools");
-    put(t, tl, &root, "work_groups", hps, gather(f, &PointResults::work_groups), "groups");
-    put(t, tl, &root, "engaged", hp, gather(f, &PointResults::hub_engaged), "schools");
-    put(t, tl, &root, "waiting", hp, gather(f, &PointResults::waiting), "schools");
-    put(t, tl, &root, "participating", hp, gather(f, &PointResults::participating), "schools");
-    put(t, tl, &root, "trainees", hp, gather(f, &PointResults::trainees), "LLME");
-    put(t, tl, &root, "llme", {"point", "replication", "time", "hub", "status"},
-        gather(f, &PointResults::llme), "LLME");
 }
 
 /// Splits a [point, ...] dataset read from a file back into per-point vectors.
 template <class T>
-void scatter(hid_t loc, const char* name, SweepFile& f, std::vector<T> PointResults::*member) {
+void scatter(hid_t loc, const char* name, std::vector<PointResults>& points,
+             const std::function<std::vector<T>&(PointResults&)>& member) {
     std::vector<T> all;
     read(loc, name, all);
-    const std::size_t n = f.results.size(), per = n ? all.size() / n : 0;
+    const std::size_t n = points.size(), per = n ? all.size() / n : 0;
     for (std::size_t i = 0; i < n; ++i)
-        (f.results[i].*member)
-            .assign(all.begin() + static_cast<std::ptrdiff_t>(i * per),
-                    all.begin() + static_cast<std::ptrdiff_t>((i + 1) * per));
-}
-
-std::string attr_text(hid_t obj, const char* name) {
-    Handle a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "open an attribute");
-    Handle type(string_type(), H5Tclose, "make a string type");
-    char* p = nullptr;
-    check(H5Aread(a, type, &p), "read an attribute");
-    std::string s = p ? p : "";
-    H5free_memory(p);
-    return s;
-}
-
-template <class T>
-T attr_value(hid_t obj, const char* name) {
-    Handle a(H5Aopen(obj, name, H5P_DEFAULT), H5Aclose, "open an attribute");
-    T v{};
-    check(H5Aread(a, native<T>(), &v), "read an attribute");
-    return v;
+        member(points[i]).assign(all.begin() + static_cast<std::ptrdiff_t>(i * per),
+                                 all.begin() + static_cast<std::ptrdiff_t>((i + 1) * per));
 }
 
 }  // namespace
 
 void write_sweep_file(const fs::path& path, const SweepFile& f, const std::string& command_line) {
-    write_atomically(path, [&](hid_t file) {
-        attr_string(file, "hubsim_version", kVersion);
-        attr_string(file, "created", utc_now_iso8601());
-        attr_string(file, "git_commit", kGitCommit);
-        attr_string(file, "command_line", command_line);
+    create_atomically(path, [&](hid_t file) {
+        write_provenance(file, command_line, 0);
         attr_string(file, "sweep_name", f.name);
         attr_string(file, "start_date", f.start_date);
         attr_number<std::uint64_t>(file, "seed", f.seed);
@@ -236,46 +186,34 @@ void write_sweep_file(const fs::path& path, const SweepFile& f, const std::strin
         Handle pv(numeric(file, "point_values", {f.point_values.size(), f.parameter_keys.size()},
                           values.data()),
                   H5Dclose, "write point values");
-        Handle tb(numeric(file, "target_by", {f.target_by.size()}, f.target_by.data()), H5Dclose,
-                  "write");
-        const Scales root(file, f);
+        Scales root;
+        add_sweep_scales(root, file, f);
+        write_target_table(file, root, f.targets, "days since " + f.start_date);
         write_groups(file, f, root);
     });
 }
 
 namespace {
 
-/// The fields of a journal entry, in one place for the writer and the reader.
-template <class P, class F>
-void journal_fields(P& p, F&& f) {
-    f("engaged", p.engaged);
-    f("target_day", p.target_day);
-    f("cost", p.cost);
-    f("stage_counts", p.stage_counts);
-    f("hub_engaged", p.hub_engaged);
-    f("waiting", p.waiting);
-    f("participating", p.participating);
-    f("trainees", p.trainees);
-    f("llme", p.llme);
-    f("work_groups", p.work_groups);
-}
-
 template <class T>
-void flat(hid_t loc, const char* name, const std::vector<T>& v) {
+void flat(hid_t loc, std::string_view name, const std::vector<T>& v) {
     const hsize_t n = v.size();
+    const std::string nm(name);
     Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose, "make a space");
-    Handle ds(H5Dcreate2(loc, name, native<T>(), space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-              H5Dclose, name);
-    if (n) check(H5Dwrite(ds, native<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), name);
+    Handle ds(
+        H5Dcreate2(loc, nm.c_str(), native<T>(), space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        H5Dclose, nm.c_str());
+    if (n) check(H5Dwrite(ds, native<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), nm.c_str());
 }
 
 }  // namespace
 
 void write_journal_entry(const fs::path& path, const PointResults& point) {
-    write_atomically(path, [&](hid_t file) {
+    create_atomically(path, [&](hid_t file) {
         attr_string(file, "fingerprint", point.fingerprint);
         attr_number<std::uint32_t>(file, "replications", point.replications);
-        journal_fields(point, [&](const char* name, const auto& v) { flat(file, name, v); });
+        PointResults::for_each_array(
+            point, [&](std::string_view name, const auto& v) { flat(file, name, v); });
     });
 }
 
@@ -288,7 +226,8 @@ PointResults read_journal_entry(const fs::path& path) {
     try {
         p.fingerprint = attr_text(file, "fingerprint");
         p.replications = attr_value<std::uint32_t>(file, "replications");
-        journal_fields(p, [&](const char* name, auto& v) { read(file, name, v); });
+        PointResults::for_each_array(
+            p, [&](std::string_view name, auto& v) { read(file, std::string(name).c_str(), v); });
     } catch (const std::runtime_error& e) {
         throw InputError(
             {{path.string(), 0, 0, "", std::string("damaged journal entry: ") + e.what()}});
@@ -317,8 +256,7 @@ SweepFile read_sweep_file(const fs::path& path) {
         f.parameter_keys = read_strings(file, "parameter_keys");
         for (const auto& joined : read_strings(file, "parameter_choices")) {
             std::vector<std::string> c;
-            std::size_t start = 0;
-            while (!joined.empty() && start <= joined.size()) {
+            for (std::size_t start = 0; !joined.empty() && start <= joined.size();) {
                 const auto nl = joined.find('\n', start);
                 c.push_back(
                     joined.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
@@ -328,37 +266,35 @@ SweepFile read_sweep_file(const fs::path& path) {
             f.parameter_choices.push_back(c);
         }
         std::vector<double> values;
-        const auto dims = read(file, "point_values", values);
+        read(file, "point_values", values);
         read(file, "point", f.point_index);
         const std::size_t nk = f.parameter_keys.size();
         for (std::size_t i = 0; i < f.point_index.size(); ++i)
             f.point_values.emplace_back(values.begin() + static_cast<std::ptrdiff_t>(i * nk),
                                         values.begin() + static_cast<std::ptrdiff_t>((i + 1) * nk));
-        (void)dims;
         read(file, "time", f.sample_days);
         read(file, "year", f.years);
-        read(file, "target_by", f.target_by);
         f.hubs = read_strings(file, "hub");
         f.phases = read_strings(file, "phase");
-        f.targets = f.target_by.empty() ? std::vector<std::string>{} : read_strings(file, "target");
+        f.targets = read_target_table(file);
         f.results.resize(f.point_index.size());
         for (auto& r : f.results) r.replications = f.replications;
-        Handle s(H5Gopen2(file, "summary", H5P_DEFAULT), H5Gclose, "open /summary");
-        scatter(s, "engaged", f, &PointResults::engaged);
-        scatter(s, "target_day", f, &PointResults::target_day);
-        scatter(s, "cost", f, &PointResults::cost);
-        const auto prints = read_strings(s, "fingerprint");
-        for (std::size_t i = 0; i < f.results.size() && i < prints.size(); ++i)
-            f.results[i].fingerprint = prints[i];
-        if (f.trajectories) {
-            Handle t(H5Gopen2(file, "trajectories", H5P_DEFAULT), H5Gclose, "open /trajectories");
-            scatter(t, "stage_counts", f, &PointResults::stage_counts);
-            scatter(t, "work_groups", f, &PointResults::work_groups);
-            scatter(t, "engaged", f, &PointResults::hub_engaged);
-            scatter(t, "waiting", f, &PointResults::waiting);
-            scatter(t, "participating", f, &PointResults::participating);
-            scatter(t, "trainees", f, &PointResults::trainees);
-            scatter(t, "llme", f, &PointResults::llme);
+        for (const char* group : {"summary", "trajectories"}) {
+            if (std::string_view(group) == "trajectories" && !f.trajectories) break;
+            Handle g(H5Gopen2(file, group, H5P_DEFAULT), H5Gclose, "open a group");
+            for_each_member([&](const SeriesSpec& spec, auto member) {
+                if (spec.group != group) return;
+                using T = SeriesValue<decltype(member)>;
+                scatter<T>(g, std::string(spec.name).c_str(), f.results,
+                           [&](PointResults& p) -> std::vector<T>& { return p.run.*member; });
+            });
+            if (std::string_view(group) != "summary") continue;
+            scatter<std::uint32_t>(
+                g, "engaged", f.results,
+                [](PointResults& p) -> std::vector<std::uint32_t>& { return p.engaged; });
+            const auto prints = read_strings(g, "fingerprint");
+            for (std::size_t i = 0; i < f.results.size() && i < prints.size(); ++i)
+                f.results[i].fingerprint = prints[i];
         }
     } catch (const std::runtime_error& e) {
         if (dynamic_cast<const InputError*>(&e)) throw;

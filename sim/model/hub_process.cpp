@@ -409,15 +409,13 @@ void HubProcess::lapse(std::uint32_t i) {
 
 void HubProcess::on_sample(std::size_t t) {
     Results& r = results_;
-    const std::size_t at = r.at(slot_, t, hub_);
-    const std::size_t np = r.phases.size();
-    for (std::size_t c = 0; c < np; ++c) {
+    for (std::size_t c = 0; c < r.phases.size(); ++c) {
         const auto p = index(r.phases[c]);
-        const std::size_t cell = at * np + c;
-        for (std::size_t s = 0; s < kStageCount; ++s) {
-            r.stage_counts[cell * kStageCount + s] = stage_count_[p][s];
-            r.work_groups[cell * kStageCount + s] = group_count_[p][s];
+        for (Stage s : kStages) {
+            r.stage_counts[r.stage_cell(slot_, t, hub_, c, s)] = stage_count_[p][index(s)];
+            r.work_groups[r.stage_cell(slot_, t, hub_, c, s)] = group_count_[p][index(s)];
         }
+        const std::size_t cell = r.phase_cell(slot_, t, hub_, c);
         r.engaged[cell] = engaged_[p];
         r.waiting[cell] = static_cast<std::uint32_t>(waiting_[p].size()) + unplaced_continuing_[p];
         r.participating[cell] = participating_[p];
@@ -428,10 +426,11 @@ void HubProcess::on_sample(std::size_t t) {
         ++by_status[static_cast<std::size_t>(l.status)];
         if (l.role == LlmeRole::Specialist) ++specialists[static_cast<std::size_t>(l.status)];
     }
-    for (std::size_t k = 0; k < kLlmeStatusCount; ++k)
-        r.llme[at * kLlmeStatusCount + k] = by_status[k];
-    for (std::size_t k = 0; k < kLlmeStatusCount; ++k)
-        r.specialists[at * kLlmeStatusCount + k] = specialists[k];
+    for (std::size_t k = 0; k < kLlmeStatusCount; ++k) {
+        const auto status = static_cast<LlmeStatus>(k);
+        r.llme[r.status_cell(slot_, t, hub_, status)] = by_status[k];
+        r.specialists[r.status_cell(slot_, t, hub_, status)] = specialists[k];
+    }
 }
 
 }  // namespace hubsim

@@ -48,14 +48,13 @@ std::vector<double> measure_values(const Scenario& sc, const Results& r, Measure
         double v = 0;
         for (std::size_t h = 0; h < r.hubs; ++h) {
             if (!in[h]) continue;
-            const std::size_t at = r.at(k, t, h);
             auto phased = [&](const std::vector<std::uint32_t>& a) {
                 double x = 0;
                 for (std::size_t c = 0; c < np; ++c)
-                    if (col[c]) x += a[at * np + c];
+                    if (col[c]) x += a[r.phase_cell(k, t, h, c)];
                 return x;
             };
-            constexpr std::size_t active = static_cast<std::size_t>(LlmeStatus::Active);
+            const std::size_t active = r.status_cell(k, t, h, LlmeStatus::Active);
             switch (m) {
                 case Measure::Participating:
                     v += phased(r.participating);
@@ -69,10 +68,10 @@ std::vector<double> measure_values(const Scenario& sc, const Results& r, Measure
                     break;
                 // Leaders are not counted by phase in the output: all phases.
                 case Measure::SpecialistsActive:
-                    v += r.specialists[at * kLlmeStatusCount + active];
+                    v += r.specialists[active];
                     break;
                 case Measure::LlmeActive:
-                    v += r.llme[at * kLlmeStatusCount + active];
+                    v += r.llme[active];
                     break;
             }
         }

@@ -67,8 +67,11 @@ std::string ParamSpec::format(double value) const {
         case ParamKind::Choice:
             return choices.at(static_cast<std::size_t>(value));
         default:
-            break;
+            return format_number(value);
     }
+}
+
+std::string format_number(double value) {
     char buf[64];
     if (value == std::floor(value) && std::fabs(value) < 1e15) {
         std::snprintf(buf, sizeof buf, "%.0f", value);
@@ -86,127 +89,221 @@ namespace {
 
 constexpr double kInf = 1e300;
 
-using Getter = std::function<double(const Parameters&)>;
-using Setter = std::function<void(Parameters&, double)>;
+ParamSpec declare(std::string key, ParamKind kind, double fallback, double min, double max,
+                  std::string unit, std::string help) {
+    ParamSpec s;
+    s.key = std::move(key);
+    s.kind = kind;
+    s.fallback = fallback;
+    s.min = min;
+    s.max = max;
+    s.unit = std::move(unit);
+    s.help = std::move(help);
+    return s;
+}
 
-/// A parameter stored as a double field reached by `field(Parameters&)`.
+/// A parameter held in a double field that `field(Parameters&)` reaches.
 template <class Field>
 ParamSpec number(std::string key, ParamKind kind, double fallback, double min, double max,
                  std::string unit, std::string help, Field field) {
-    return ParamSpec{std::move(key),
-                     kind,
-                     fallback,
-                     min,
-                     max,
-                     std::move(unit),
-                     std::move(help),
-                     {},
-                     [field](const Parameters& p) { return field(const_cast<Parameters&>(p)); },
-                     [field](Parameters& p, double v) { field(p) = v; }};
+    ParamSpec s =
+        declare(std::move(key), kind, fallback, min, max, std::move(unit), std::move(help));
+    s.get = [field](const Parameters& p) { return field(const_cast<Parameters&>(p)); };
+    s.set = [field](Parameters& p, double v) { field(p) = v; };
+    return s;
 }
 
-double stage_default(Phase p, Stage s, std::string_view what) {
-    const bool secondary = p != Phase::Primary;
-    if (what == "group_size") return s == Stage::Readiness ? 8 : s == Stage::Sustaining ? 10 : 6;
-    if (what == "load") return s == Stage::Development ? 1.0 : s == Stage::Sustaining ? 0.25 : 0.5;
-    if (what == "complete") return s == Stage::Development ? 0.9 : 0.95;
-    if (what == "advance") return s == Stage::Readiness ? 0.9 : secondary ? 0.8 : 0.85;
-    if (what == "repeat") return 0.5;
-    if (what == "lapse") return s == Stage::Sustaining ? 0.1 : 0.0;
-    if (what == "release_days")
-        return s == Stage::Development ? 12 : s == Stage::Sustaining ? 4 : 8;
-    return 0;
+/// A parameter that takes one of `choices`, held in an enum field; its range is derived
+/// from the choices.
+template <class Enum>
+ParamSpec choice(std::string key, Enum fallback, std::vector<std::string> choices, std::string help,
+                 Enum Policy::*member) {
+    const double last = static_cast<double>(choices.size() - 1);
+    ParamSpec s = declare(std::move(key), ParamKind::Choice, static_cast<double>(fallback), 0, last,
+                          "", std::move(help));
+    s.choices = std::move(choices);
+    s.get = [member](const Parameters& p) { return static_cast<double>(p.policy.*member); };
+    s.set = [member](Parameters& p, double v) { p.policy.*member = static_cast<Enum>(v); };
+    return s;
 }
 
-double llme_default(Phase p, std::string_view what) {
-    const std::size_t i = index(p);
-    if (what == "initial_per_hub") return std::array{2.0, 1.0, 0.0}[i];
-    if (what == "load") return 1.5;
-    if (what == "training_places") return std::array{140.0, 40.0, 0.0}[i];
-    if (what == "training_years") return std::array{1.0, 2.0, 1.0}[i];
-    if (what == "attrition") return 0.1;
-    if (what == "dropout") return 0.05;
-    if (what == "applicants_engaged") return 0.04;
-    if (what == "applicants_other") return 0.01;
-    return 0;
+/// "{}" in a help text stands for what the parameter belongs to ("development (primary)").
+std::string fill(std::string_view help, const std::string& what) {
+    std::string out(help);
+    if (const auto at = out.find("{}"); at != std::string::npos) out.replace(at, 2, what);
+    return out;
 }
 
-void add_stage_specs(std::vector<ParamSpec>& specs, Phase p, Stage s) {
+/// One field of every stage of every phase: its declaration, and its default by stage
+/// (readiness, development, embedding, sustaining) for primary and for the other phases.
+struct StageField {
+    std::string_view name;
+    ParamKind kind;
+    double max;
+    std::string_view unit, help;
+    double StageRules::*member;
+    std::array<double, 4> primary, other;
+};
+
+// Defaults are the programme's rules of thumb (docs/model.md); scenarios set their own.
+const std::array<StageField, 7> kStageFields = {{
+    {"group_size",
+     ParamKind::Count,
+     1000,
+     "schools",
+     "schools per {} Work Group",
+     &StageRules::group_size,
+     {8, 6, 6, 10},
+     {8, 6, 6, 10}},
+    {"load",
+     ParamKind::Real,
+     100,
+     "groups",
+     "share of one LLME's yearly capacity a {} group takes",
+     &StageRules::load,
+     {0.5, 1.0, 0.5, 0.25},
+     {0.5, 1.0, 0.5, 0.25}},
+    {"complete",
+     ParamKind::Probability,
+     1,
+     "",
+     "probability a school completes {} in its year",
+     &StageRules::complete,
+     {0.95, 0.9, 0.95, 0.95},
+     {0.95, 0.9, 0.95, 0.95}},
+    {"advance",
+     ParamKind::Probability,
+     1,
+     "",
+     "probability a school that completed {} goes on to the next stage (otherwise it lapses)",
+     &StageRules::advance,
+     {0.9, 0.85, 0.85, 0.85},
+     {0.9, 0.8, 0.8, 0.8}},
+    {"repeat",
+     ParamKind::Probability,
+     1,
+     "",
+     "probability a school that did not complete {} repeats it (otherwise it lapses)",
+     &StageRules::repeat,
+     {0.5, 0.5, 0.5, 0.5},
+     {0.5, 0.5, 0.5, 0.5}},
+    {"lapse",
+     ParamKind::Probability,
+     1,
+     "per year",
+     "yearly probability a school in {} lapses, when it is the last stage of the pipeline",
+     &StageRules::lapse,
+     {0, 0, 0, 0.1},
+     {0, 0, 0, 0.1}},
+    {"release_days",
+     ParamKind::Real,
+     365,
+     "days",
+     "LLME release days one {} group takes a year",
+     &StageRules::release_days,
+     {8, 12, 8, 4},
+     {8, 12, 8, 4}},
+}};
+
+/// One field of the leaders of every phase, with its default by phase.
+struct LlmeField {
+    std::string_view name;
+    ParamKind kind;
+    double max;
+    std::string_view unit, help;
+    double LlmeRules::*member;
+    std::array<double, kPhaseCount> fallback;
+    bool national = false;
+};
+
+const std::array<LlmeField, 8> kLlmeFields = {{
+    {"initial_per_hub",
+     ParamKind::Count,
+     1e6,
+     "LLME",
+     "active {} LLME a hub has when it opens",
+     &LlmeRules::initial_per_hub,
+     {2, 1, 0}},
+    {"load",
+     ParamKind::Real,
+     100,
+     "groups",
+     "Work Group load one active {} LLME leads a year (a development group takes 1 by default)",
+     &LlmeRules::load,
+     {1.5, 1.5, 1.5}},
+    {"training_places",
+     ParamKind::Count,
+     1e7,
+     "per year",
+     "national {} Mastery Specialist training places a year",
+     &LlmeRules::training_places,
+     {140, 40, 0},
+     true},
+    {"training_years",
+     ParamKind::Count,
+     10,
+     "years",
+     "years from starting training to leading Work Groups ({})",
+     &LlmeRules::training_years,
+     {1, 2, 1}},
+    {"attrition",
+     ParamKind::Probability,
+     1,
+     "per year",
+     "yearly probability an active {} LLME leaves",
+     &LlmeRules::attrition,
+     {0.1, 0.1, 0.1}},
+    {"dropout",
+     ParamKind::Probability,
+     1,
+     "",
+     "probability a {} trainee does not become an active LLME",
+     &LlmeRules::dropout,
+     {0.05, 0.05, 0.05}},
+    {"applicants_engaged",
+     ParamKind::Probability,
+     1,
+     "per year",
+     "yearly probability an engaged {} school puts a teacher forward for training",
+     &LlmeRules::applicants_engaged,
+     {0.04, 0.04, 0.04}},
+    {"applicants_other",
+     ParamKind::Probability,
+     1,
+     "per year",
+     "yearly probability a not yet engaged {} school puts a teacher forward for training",
+     &LlmeRules::applicants_other,
+     {0.01, 0.01, 0.01}},
+}};
+
+void add_stage_specs(std::vector<ParamSpec>& specs, Phase p, std::size_t w) {
+    const Stage s = kWorkGroupStages[w];
     const std::string base =
         "phases." + std::string(name(p)) + ".stages." + std::string(name(s)) + ".";
-    const std::size_t pi = index(p), si = index(s);
-    auto ref = [pi, si](double StageRules::*m) {
-        return [pi, si, m](Parameters& q) -> double& { return q.phase[pi].stage[si].*m; };
-    };
     const std::string where = std::string(name(s)) + " (" + std::string(name(p)) + ")";
-    specs.push_back(number(base + "group_size", ParamKind::Count, stage_default(p, s, "group_size"),
-                           1, 1000, "schools", "schools per " + where + " Work Group",
-                           ref(&StageRules::group_size)));
-    specs.push_back(number(
-        base + "load", ParamKind::Real, stage_default(p, s, "load"), 0, 100, "groups",
-        "share of one LLME's yearly capacity a " + where + " group takes", ref(&StageRules::load)));
-    specs.push_back(number(
-        base + "complete", ParamKind::Probability, stage_default(p, s, "complete"), 0, 1, "",
-        "probability a school completes " + where + " in its year", ref(&StageRules::complete)));
-    specs.push_back(number(base + "advance", ParamKind::Probability, stage_default(p, s, "advance"),
-                           0, 1, "",
-                           "probability a school that completed " + where +
-                               " goes on to the next stage (otherwise it lapses)",
-                           ref(&StageRules::advance)));
-    specs.push_back(number(
-        base + "repeat", ParamKind::Probability, stage_default(p, s, "repeat"), 0, 1, "",
-        "probability a school that did not complete " + where + " repeats it (otherwise it lapses)",
-        ref(&StageRules::repeat)));
-    specs.push_back(number(base + "lapse", ParamKind::Probability, stage_default(p, s, "lapse"), 0,
-                           1, "per year",
-                           "yearly probability a school in " + where +
-                               " lapses, when it is the last stage of the pipeline",
-                           ref(&StageRules::lapse)));
-    specs.push_back(number(
-        base + "release_days", ParamKind::Real, stage_default(p, s, "release_days"), 0, 365, "days",
-        "LLME release days one " + where + " group takes a year", ref(&StageRules::release_days)));
+    const std::size_t pi = index(p), si = index(s);
+    for (const StageField& f : kStageFields) {
+        const double fallback = (p == Phase::Primary ? f.primary : f.other)[w];
+        auto member = f.member;
+        specs.push_back(number(
+            base + std::string(f.name), f.kind, fallback, f.kind == ParamKind::Count ? 1 : 0, f.max,
+            std::string(f.unit), fill(f.help, where),
+            [pi, si, member](Parameters& q) -> double& { return q.phase[pi].stage[si].*member; }));
+    }
 }
 
 void add_llme_specs(std::vector<ParamSpec>& specs, Phase p) {
     const std::string base = "llme." + std::string(name(p)) + ".";
     const std::size_t pi = index(p);
-    auto ref = [pi](double LlmeRules::*m) {
-        return [pi, m](Parameters& q) -> double& { return q.phase[pi].llme.*m; };
-    };
-    const std::string ph(name(p));
-    specs.push_back(number(base + "initial_per_hub", ParamKind::Count,
-                           llme_default(p, "initial_per_hub"), 0, 1e6, "LLME",
-                           "active " + ph + " LLME a hub has when it opens",
-                           ref(&LlmeRules::initial_per_hub)));
-    specs.push_back(number(base + "load", ParamKind::Real, llme_default(p, "load"), 0, 100,
-                           "groups",
-                           "Work Group load one active " + ph +
-                               " LLME leads a year (a development group takes 1 by default)",
-                           ref(&LlmeRules::load)));
-    specs.push_back(number(base + "training_places", ParamKind::Count,
-                           llme_default(p, "training_places"), 0, 1e7, "per year",
-                           "national " + ph + " Mastery Specialist training places a year",
-                           ref(&LlmeRules::training_places)));
-    specs.push_back(number(base + "training_years", ParamKind::Count,
-                           llme_default(p, "training_years"), 0, 10, "years",
-                           "years from starting training to leading Work Groups (" + ph + ")",
-                           ref(&LlmeRules::training_years)));
-    specs.push_back(number(base + "attrition", ParamKind::Probability, llme_default(p, "attrition"),
-                           0, 1, "per year", "yearly probability an active " + ph + " LLME leaves",
-                           ref(&LlmeRules::attrition)));
-    specs.push_back(number(base + "dropout", ParamKind::Probability, llme_default(p, "dropout"), 0,
-                           1, "", "probability a " + ph + " trainee does not become an active LLME",
-                           ref(&LlmeRules::dropout)));
-    specs.push_back(number(
-        base + "applicants_engaged", ParamKind::Probability, llme_default(p, "applicants_engaged"),
-        0, 1, "per year",
-        "yearly probability an engaged " + ph + " school puts a teacher forward for training",
-        ref(&LlmeRules::applicants_engaged)));
-    specs.push_back(number(base + "applicants_other", ParamKind::Probability,
-                           llme_default(p, "applicants_other"), 0, 1, "per year",
-                           "yearly probability a not yet engaged " + ph +
-                               " school puts a teacher forward for training",
-                           ref(&LlmeRules::applicants_other)));
+    for (const LlmeField& f : kLlmeFields) {
+        auto member = f.member;
+        ParamSpec spec =
+            number(base + std::string(f.name), f.kind, f.fallback[pi], 0, f.max,
+                   std::string(f.unit), fill(f.help, std::string(name(p))),
+                   [pi, member](Parameters& q) -> double& { return q.phase[pi].llme.*member; });
+        spec.national = f.national;
+        specs.push_back(std::move(spec));
+    }
 }
 
 std::vector<ParamSpec> build_specs() {
@@ -219,8 +316,10 @@ std::vector<ParamSpec> build_specs() {
                        "peer influence: extra rate per unit of the hub's engaged share (Bass q)",
                        [](Parameters& q) -> double& { return q.demand.q; }));
     s.push_back(number("demand.heterogeneity", K::Real, 0.5, 0, 5, "",
-                       "standard deviation of a school's log propensity to become interested",
+                       "standard deviation of a school's log propensity to become interested "
+                       "(drawn once per replication: fixed for the run)",
                        [](Parameters& q) -> double& { return q.demand.heterogeneity; }));
+    s.back().use = ParamUse::WholeRun;
     s.push_back(number("demand.readiness_share", K::Probability, 0.3, 0, 1, "",
                        "share of schools new to TfM that need Mastery Readiness first (where the "
                        "pipeline has it)",
@@ -228,46 +327,23 @@ std::vector<ParamSpec> build_specs() {
     s.push_back(number("demand.rejoin", K::Real, 0.1, 0, 100, "per year",
                        "rate at which a lapsed school asks to rejoin",
                        [](Parameters& q) -> double& { return q.demand.rejoin; }));
-
-    ParamSpec priority{
-        "policy.priority",
-        K::Choice,
-        0,
-        0,
-        2,
-        "",
-        "who gets an oversubscribed place: waiting_time (longest wait first), "
-        "disadvantage (highest disadvantage share first) or lottery",
-        {"waiting_time", "disadvantage", "lottery"},
-        [](const Parameters& q) { return static_cast<double>(q.policy.priority); },
-        [](Parameters& q, double v) { q.policy.priority = static_cast<PriorityRule>(v); }};
-    s.push_back(std::move(priority));
-    ParamSpec order{
-        "policy.order",
-        K::Choice,
-        0,
-        0,
-        1,
-        "",
-        "who is served first: sustain_first (schools already in the programme) or "
-        "expand_first (schools new to it)",
-        {"sustain_first", "expand_first"},
-        [](const Parameters& q) { return static_cast<double>(q.policy.order); },
-        [](Parameters& q, double v) { q.policy.order = static_cast<AllocationOrder>(v); }};
-    s.push_back(std::move(order));
+    s.push_back(choice("policy.priority", PriorityRule::WaitingTime,
+                       {"waiting_time", "disadvantage", "lottery"},
+                       "who gets an oversubscribed place: waiting_time (longest wait first), "
+                       "disadvantage (highest disadvantage share first) or lottery",
+                       &Policy::priority));
+    s.push_back(choice("policy.order", AllocationOrder::SustainFirst,
+                       {"sustain_first", "expand_first"},
+                       "who is served first: sustain_first (schools already in the programme) or "
+                       "expand_first (schools new to it)",
+                       &Policy::order));
     s.push_back(number("policy.new_share", K::Probability, 0.5, 0, 1, "",
                        "share of each hub's LLME capacity kept for schools new to TfM",
                        [](Parameters& q) -> double& { return q.policy.new_share; }));
-    ParamSpec spill{"policy.spill",
-                    K::Flag,
-                    1,
-                    0,
-                    1,
-                    "",
-                    "capacity one kind of school leaves unused goes to the other",
-                    {},
-                    [](const Parameters& q) { return q.policy.spill ? 1.0 : 0.0; },
-                    [](Parameters& q, double v) { q.policy.spill = v != 0; }};
+    ParamSpec spill = declare("policy.spill", K::Flag, 1, 0, 1, "",
+                              "capacity one kind of school leaves unused goes to the other");
+    spill.get = [](const Parameters& q) { return q.policy.spill ? 1.0 : 0.0; };
+    spill.set = [](Parameters& q, double v) { q.policy.spill = v != 0; };
     s.push_back(std::move(spill));
     s.push_back(number("policy.max_wait_years", K::Count, 1, 0, 100, "years",
                        "years a school already in the programme waits for a place before it lapses",
@@ -287,9 +363,10 @@ std::vector<ParamSpec> build_specs() {
     s.push_back(number("budget.annual", K::Real, 0, 0, kInf, "GBP per year",
                        "national yearly budget for training and Work Groups; 0 means no limit",
                        [](Parameters& q) -> double& { return q.cost.annual_budget; }));
+    s.back().national = true;
     for (Phase p : kPhases) add_llme_specs(s, p);
     for (Phase p : kPhases)
-        for (Stage st : kWorkGroupStages) add_stage_specs(s, p, st);
+        for (std::size_t w = 0; w < kWorkGroupStages.size(); ++w) add_stage_specs(s, p, w);
     return s;
 }
 
@@ -298,6 +375,15 @@ std::vector<ParamSpec> build_specs() {
 const std::vector<ParamSpec>& parameter_specs() {
     static const std::vector<ParamSpec> specs = build_specs();
     return specs;
+}
+
+const std::vector<std::string>& parameter_keys() {
+    static const std::vector<std::string> keys = [] {
+        std::vector<std::string> k;
+        for (const auto& spec : parameter_specs()) k.push_back(spec.key);
+        return k;
+    }();
+    return keys;
 }
 
 const ParamSpec* find_parameter(std::string_view key) {

@@ -51,12 +51,18 @@ std::vector<std::uint32_t> share_places(std::uint64_t places,
     return given;
 }
 
-/// A timeline change as the run applies it: set values, or put back the ones replaced.
-struct TimelineStep {
-    Day day;
-    std::size_t event;  ///< index into Scenario::timeline
-    bool undo;
-};
+/// The days on which the timeline changes what holds: each event's first day, and the
+/// day after its last. In order, each once.
+std::vector<Day> timeline_days(const Scenario& sc, const Calendar& cal) {
+    std::vector<Day> days;
+    for (const TimelineEvent& e : sc.timeline) {
+        days.push_back(cal.day_of(e.date));
+        if (e.until) days.push_back(cal.day_of(*e.until) + 1);
+    }
+    std::sort(days.begin(), days.end());
+    days.erase(std::unique(days.begin(), days.end()), days.end());
+    return days;
+}
 
 class Replication {
   public:
@@ -68,21 +74,9 @@ class Replication {
           slot_(slot),
           results_(results),
           parallel_(parallel_hubs),
-          params_(sc.params) {
-        for (std::size_t e = 0; e < sc.timeline.size(); ++e) {
-            steps_.push_back({cal_.day_of(sc.timeline[e].date), e, false});
-            if (sc.timeline[e].until)
-                steps_.push_back({cal_.day_of(*sc.timeline[e].until) + 1, e, true});
-        }
-        std::stable_sort(
-            steps_.begin(), steps_.end(),
-            [](const TimelineStep& a, const TimelineStep& b) { return a.day < b.day; });
-        replaced_.resize(sc.timeline.size());
-        if (!sc.posterior.empty()) {
-            const std::size_t k = sc.posterior.pick(sc.seed, rep);
-            sc.posterior.apply(k, params_);
-            results_.particle[slot_] = static_cast<std::int32_t>(k);
-        }
+          base_(sc.parameters_of(rep, results.particle[slot])),
+          params_(base_),
+          steps_(timeline_days(sc, cal_)) {
         // After the posterior draw: a school's propensity is drawn with the replication's
         // own heterogeneity.
         hubs_.reserve(sc.hubs.size());
@@ -120,26 +114,23 @@ class Replication {
 
     /// Runs every hub up to `day`, stopping at each timeline change on the way.
     void advance_to(Day day) {
-        while (next_step_ < steps_.size() && steps_[next_step_].day <= day) {
-            const TimelineStep& step = steps_[next_step_++];
-            for_each_hub([&](HubProcess& h) { h.run_until(step.day, params_); });
-            apply(step);
+        while (next_step_ < steps_.size() && steps_[next_step_] <= day) {
+            const Day step = steps_[next_step_++];
+            for_each_hub([&](HubProcess& h) { h.run_until(step, params_); });
+            params_ = parameters_on(cal_.date_of(step));
         }
         for_each_hub([&](HubProcess& h) { h.run_until(day, params_); });
     }
 
-    void apply(const TimelineStep& step) {
-        const TimelineEvent& ev = sc_.timeline[step.event];
-        auto& saved = replaced_[step.event];
-        if (step.undo) {
-            for (const auto& [spec, value] : saved) spec->set(params_, value);
-            return;
-        }
-        saved.clear();
-        for (const auto& [spec, value] : ev.set) {
-            saved.emplace_back(spec, spec->get(params_));
-            spec->set(params_, value);
-        }
+    /// What holds on `day`: the replication's parameters with every event active that day
+    /// laid over them, in date order (events of one date in the order written).
+    Parameters parameters_on(Date day) const {
+        Parameters p = base_;
+        for (const TimelineEvent& e : sc_.timeline)
+            if (e.active_on(day))
+                for (const ParameterChange& c : e.changes)
+                    c.spec->set(p, c.applied_to(c.spec->get(p)));
+        return p;
     }
 
     void national_allocation(int year) {
@@ -182,11 +173,11 @@ class Replication {
     /// Adds the year's costs, hub by hub in index order so the sum is the same for any
     /// thread count.
     void add_costs(int year_index) {
-        double* out =
-            &results_.cost[(slot_ * results_.years.size() + static_cast<std::size_t>(year_index)) *
-                           kCostItemCount];
+        const auto year = static_cast<std::size_t>(year_index);
         for (const auto& h : hubs_)
-            for (std::size_t k = 0; k < kCostItemCount; ++k) out[k] += h.year_cost()[k];
+            for (std::size_t k = 0; k < kCostItemCount; ++k)
+                results_.cost[results_.cost_cell(slot_, year, static_cast<CostItem>(k))] +=
+                    h.year_cost()[k];
     }
 
     const Scenario& sc_;
@@ -195,34 +186,32 @@ class Replication {
     std::size_t slot_;
     Results& results_;
     bool parallel_;
-    Parameters params_;
+    const Parameters base_;  ///< the replication's own, before the timeline
+    Parameters params_;      ///< what holds now
     std::vector<HubProcess> hubs_;
-    std::vector<TimelineStep> steps_;
+    std::vector<Day> steps_;
     std::size_t next_step_ = 0;
-    std::vector<std::vector<std::pair<const ParamSpec*, double>>> replaced_;
 };
 
 /// The first sample at which each target is met, nationally and per hub.
 void find_target_days(const Scenario& sc, std::uint32_t rep, Results& r) {
-    const std::size_t np = r.phases.size(), nh = r.hubs, nt = sc.targets.size();
+    const std::size_t nh = r.hubs, nt = sc.targets.size();
     for (std::size_t k = 0; k < nt; ++k) {
         const Target& target = sc.targets[k];
-        const auto col = static_cast<std::size_t>(
-            std::find(r.phases.begin(), r.phases.end(), target.phase) - r.phases.begin());
+        const std::size_t col = r.column(target.phase);
         std::vector<double> hub_total(nh, 0);
         double total = 0;
         for (std::size_t h = 0; h < nh; ++h) {
-            for (std::size_t s = 0; s < kStageCount; ++s)
-                hub_total[h] += r.stage_counts[((r.at(rep, 0, h)) * np + col) * kStageCount + s];
+            for (Stage s : kStages) hub_total[h] += r.stage_counts[r.stage_cell(rep, 0, h, col, s)];
             total += hub_total[h];
         }
-        std::int32_t& national = r.target_day[rep * nt + k];
+        std::int32_t& national = r.target_day[r.target_cell(rep, k)];
         for (std::size_t t = 0; t < r.times(); ++t) {
             double engaged = 0;
             for (std::size_t h = 0; h < nh; ++h) {
-                const double e = r.engaged[r.at(rep, t, h) * np + col];
+                const double e = r.engaged[r.phase_cell(rep, t, h, col)];
                 engaged += e;
-                std::int32_t& hub_day = r.hub_target_day[(rep * nh + h) * nt + k];
+                std::int32_t& hub_day = r.hub_target_day[r.hub_target_cell(rep, h, k)];
                 if (hub_day < 0 && hub_total[h] > 0 && e >= target.share * hub_total[h])
                     hub_day = r.sample_days[t].value;
             }

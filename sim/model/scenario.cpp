@@ -30,14 +30,47 @@ void ParameterDraws::apply(std::size_t particle, Parameters& params) const {
     }
 }
 
-ParameterDraws ParameterDraws::without(const ParamSpec* key) const {
-    const auto it = std::find(keys.begin(), keys.end(), key);
-    if (it == keys.end()) return *this;
-    const auto k = static_cast<std::size_t>(it - keys.begin());
-    ParameterDraws out = *this;
-    out.keys.erase(out.keys.begin() + static_cast<std::ptrdiff_t>(k));
-    for (auto& p : out.particles) p.erase(p.begin() + static_cast<std::ptrdiff_t>(k));
-    return out;
+double ParameterChange::applied_to(double current) const {
+    double v = value;
+    if (op == Op::Scale) v = current * value;
+    if (op == Op::Add) v = current + value;
+    if (op == Op::Set) return v;
+    if (spec->kind == ParamKind::Count) v = std::round(v);
+    return std::clamp(v, spec->min, spec->max);
+}
+
+std::string_view name(ParameterChange::Op op) {
+    switch (op) {
+        case ParameterChange::Op::Set:
+            return "set";
+        case ParameterChange::Op::Scale:
+            return "scale";
+        case ParameterChange::Op::Add:
+            return "add";
+    }
+    return "set";
+}
+
+void Scenario::set_explicitly(const ParamSpec& spec, double value) {
+    spec.set(params, value);
+    for (auto& e : explicit_values)
+        if (e.spec == &spec) {
+            e.value = value;
+            return;
+        }
+    explicit_values.push_back({&spec, value});
+}
+
+Parameters Scenario::parameters_of(std::uint32_t replication, std::int32_t& particle) const {
+    Parameters p = params;
+    particle = -1;
+    if (!posterior.empty()) {
+        const std::size_t k = posterior.pick(seed, replication);
+        posterior.apply(k, p);
+        particle = static_cast<std::int32_t>(k);
+    }
+    for (const auto& e : explicit_values) e.spec->set(p, e.value);
+    return p;
 }
 
 std::vector<Phase> Scenario::modelled_phases() const {

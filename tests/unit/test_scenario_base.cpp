@@ -36,7 +36,7 @@ timeline:
     EXPECT_EQ(sc.params.demand.q, 0.9);  // from the variant
     EXPECT_EQ(sc.hubs.size(), 2u);       // the base's hub file, found beside the base
     ASSERT_EQ(sc.timeline.size(), 2u);   // events add up
-    EXPECT_EQ(sc.timeline[1].set[0].first->key, "llme.primary.training_places");
+    EXPECT_EQ(sc.timeline[1].changes[0].spec->key, "llme.primary.training_places");
 
     const auto bad =
         write_file(dir / "variants" / "bad.yaml", "base: ../base.yaml\ndemand: {q: -1}\n");

@@ -2,8 +2,10 @@
 /// \file
 /// Writes a run's results to HDF5, atomically, in the layout docs/output.md describes.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "hubsim/io/scenario_loader.hpp"
 #include "hubsim/model/results.hpp"
@@ -14,6 +16,17 @@ namespace hubsim {
 struct Provenance {
     std::string command_line;
     int threads = 1;
+};
+
+/// A scenario's targets as the output stores them: as data (phase, measure, value, due
+/// date), beside the labels of the `target` axis.
+struct TargetTable {
+    std::vector<std::string> label, phase, measure, by;
+    std::vector<double> value;
+    std::vector<std::int32_t> by_day;  ///< days since the run's start
+
+    static TargetTable of(const Scenario& scenario);
+    std::size_t size() const { return label.size(); }
 };
 
 /// Writes `results` to `path`: first to a temporary name beside it, then renamed, so a

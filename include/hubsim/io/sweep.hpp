@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hubsim/io/output.hpp"
 #include "hubsim/io/scenario_loader.hpp"
 #include "hubsim/model/results.hpp"
 
@@ -52,24 +53,28 @@ bool is_sweep_file(const std::filesystem::path& path);
 SweepSpec load_sweep(const std::filesystem::path& path,
                      const std::vector<std::string>& overrides = {});
 
-/// What a sweep keeps of one point: arrays laid out replication-major, so a later batch of
-/// replications is appended to them.
+/// What a sweep keeps of one point: every series of the output schema (its summaries
+/// always; its trajectories only when the sweep keeps them, otherwise empty) and the
+/// national engagement, all laid out replication-major, so a later batch of replications
+/// is appended to them.
 struct PointResults {
     std::string fingerprint;
     std::uint32_t replications = 0;
-    std::vector<std::uint32_t> engaged;    ///< national: [replication][time][phase]
-    std::vector<std::int32_t> target_day;  ///< [replication][target]
-    std::vector<double> cost;              ///< [replication][year][cost item]
-    /// Kept only when the sweep keeps trajectories; shapes as in Results.
-    std::vector<std::uint32_t> stage_counts, hub_engaged, waiting, participating, trainees, llme,
-        work_groups;
+    std::vector<std::uint32_t> engaged;  ///< national: [replication][time][phase]
+    Results run;                         ///< the series kept (see above)
 
     /// The kept parts of a run.
-    static PointResults from(const Results& r, bool keep_trajectories, std::string fingerprint);
+    static PointResults from(Results r, bool keep_trajectories, std::string fingerprint);
     /// Appends a later batch of replications.
     void append(const PointResults& later);
     /// Keeps only the first `n` replications.
     void truncate(std::uint32_t n);
+    /// Calls f(name, array) for every array kept (the national engagement first).
+    template <class P, class F>
+    static void for_each_array(P& point, F&& f) {
+        f(std::string_view("national_engaged"), point.engaged);
+        for_each_series(point.run, [&](const SeriesSpec& spec, auto& data) { f(spec.name, data); });
+    }
 };
 
 /// A sweep's output as it is on disk: the axes, the points and their results. A whole
@@ -83,8 +88,8 @@ struct SweepFile {
     std::vector<std::uint32_t> point_index;         ///< global index of each point held
     std::vector<std::vector<double>> point_values;  ///< [point][parameter]
     std::vector<std::int32_t> sample_days, years;
-    std::vector<std::string> hubs, phases, targets;
-    std::vector<std::int32_t> target_by;  ///< day each target is due
+    std::vector<std::string> hubs, phases;
+    TargetTable targets;
     std::uint32_t replications = 0;
     bool trajectories = false;
     std::vector<PointResults> results;  ///< one per point held

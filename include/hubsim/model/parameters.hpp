@@ -19,27 +19,31 @@
 
 namespace hubsim {
 
+// The structs below hold no defaults of their own: every field starts at zero, and
+// Parameters::defaults() fills in the declared default of each (parameter_specs()), so a
+// default is written in one place only.
+
 /// How one stage of one phase behaves.
 struct StageRules {
-    double group_size = 6;    ///< schools per Work Group
-    double load = 1;          ///< share of an LLME's yearly capacity one group takes
-    double complete = 1;      ///< P(a school completes the stage in its year)
-    double advance = 1;       ///< P(a school that completed goes on to the next stage)
-    double repeat = 0;        ///< P(a school that did not complete tries again)
-    double lapse = 0;         ///< yearly P(a school in the last stage lapses)
-    double release_days = 0;  ///< LLME release days one group costs a year
+    double group_size{};    ///< schools per Work Group
+    double load{};          ///< share of an LLME's yearly capacity one group takes
+    double complete{};      ///< P(a school completes the stage in its year)
+    double advance{};       ///< P(a school that completed goes on to the next stage)
+    double repeat{};        ///< P(a school that did not complete tries again)
+    double lapse{};         ///< yearly P(a school in the last stage lapses)
+    double release_days{};  ///< LLME release days one group costs a year
 };
 
 /// Local leaders of one phase.
 struct LlmeRules {
-    double initial_per_hub = 0;     ///< active LLME a hub has when it opens
-    double load = 1;                ///< groups' worth of Work Group load one LLME leads a year
-    double training_places = 0;     ///< national Mastery Specialist places a year
-    double training_years = 1;      ///< years from starting training to leading groups
-    double attrition = 0;           ///< yearly P(an active LLME leaves)
-    double dropout = 0;             ///< P(a trainee does not become active)
-    double applicants_engaged = 0;  ///< yearly P(an engaged school puts forward a trainee)
-    double applicants_other = 0;    ///< yearly P(any other school does)
+    double initial_per_hub{};     ///< active LLME a hub has when it opens
+    double load{};                ///< groups' worth of Work Group load one LLME leads a year
+    double training_places{};     ///< national Mastery Specialist places a year
+    double training_years{};      ///< years from starting training to leading groups
+    double attrition{};           ///< yearly P(an active LLME leaves)
+    double dropout{};             ///< P(a trainee does not become active)
+    double applicants_engaged{};  ///< yearly P(an engaged school puts forward a trainee)
+    double applicants_other{};    ///< yearly P(any other school does)
 };
 
 struct PhaseRules {
@@ -57,30 +61,30 @@ struct PhaseRules {
 };
 
 struct Demand {
-    double p = 0.01;               ///< external rate of interest a year (Bass p)
-    double q = 0.5;                ///< peer influence: extra rate per unit engaged share (Bass q)
-    double heterogeneity = 0.5;    ///< sd of a school's log propensity
-    double readiness_share = 0.3;  ///< share of new primary schools that need readiness first
-    double rejoin = 0.1;           ///< yearly rate at which lapsed schools ask to rejoin
+    double p{};                ///< external rate of interest a year (Bass p)
+    double q{};                ///< peer influence: extra rate per unit engaged share (Bass q)
+    double heterogeneity{};    ///< sd of a school's log propensity
+    double readiness_share{};  ///< share of new primary schools that need readiness first
+    double rejoin{};           ///< yearly rate at which lapsed schools ask to rejoin
 };
 
 enum class PriorityRule : std::uint8_t { WaitingTime, Disadvantage, Lottery };
 enum class AllocationOrder : std::uint8_t { SustainFirst, ExpandFirst };
 
 struct Policy {
-    PriorityRule priority = PriorityRule::WaitingTime;
-    AllocationOrder order = AllocationOrder::SustainFirst;
-    double new_share = 0.5;      ///< share of LLME capacity kept for schools new to TfM
-    bool spill = true;           ///< unused share goes to the other kind of school
-    double capacity_factor = 1;  ///< national multiplier on every LLME's load
-    double max_wait_years = 1;   ///< years a continuing school waits before it lapses
+    PriorityRule priority{};
+    AllocationOrder order{};
+    double new_share{};        ///< share of LLME capacity kept for schools new to TfM
+    bool spill{};              ///< unused share goes to the other kind of school
+    double capacity_factor{};  ///< national multiplier on every LLME's load
+    double max_wait_years{};   ///< years a continuing school waits before it lapses
 };
 
 struct Costs {
-    double work_group = 0;     ///< £ per Work Group a year
-    double trainee = 0;        ///< £ per Mastery Specialist trainee
-    double release_day = 0;    ///< £ per LLME release day
-    double annual_budget = 0;  ///< £ a year for groups and training; 0: no limit
+    double work_group{};     ///< £ per Work Group a year
+    double trainee{};        ///< £ per Mastery Specialist trainee
+    double release_day{};    ///< £ per LLME release day
+    double annual_budget{};  ///< £ a year for groups and training; 0: no limit
 };
 
 struct Parameters {
@@ -90,7 +94,8 @@ struct Parameters {
     std::array<PhaseRules, kPhaseCount> phase{};
 
     const PhaseRules& of(Phase p) const { return phase[index(p)]; }
-    /// The defaults of every declared parameter, with the standard pipelines.
+    /// The declared default of every parameter (parameter_specs()), with the standard
+    /// pipelines. A Parameters made any other way holds zeros.
     static Parameters defaults();
 };
 
@@ -102,14 +107,24 @@ enum class ParamKind : std::uint8_t {
     Flag,         ///< true or false
 };
 
+/// When the model reads a parameter, which says where it may be changed.
+enum class ParamUse : std::uint8_t {
+    Yearly,    ///< read as the run goes: a timeline event may change it
+    WholeRun,  ///< read once when a replication starts: fixed for the run
+};
+
 struct ParamSpec {
     std::string key;  ///< dotted path, e.g. "phases.primary.stages.development.group_size"
-    ParamKind kind;
-    double fallback;  ///< the default (a choice's index, a flag's 0 or 1)
-    double min, max;
+    ParamKind kind = ParamKind::Real;
+    double fallback = 0;      ///< the default (a choice's index, a flag's 0 or 1)
+    double min = 0, max = 0;  ///< a choice's are its first and last index
     std::string unit;
     std::string help;
     std::vector<std::string> choices;
+    /// A national total (training places, the budget): it grows with the number of schools
+    /// when `hubsim generate` makes a larger copy of a scenario.
+    bool national = false;
+    ParamUse use = ParamUse::Yearly;
     std::function<double(const Parameters&)> get;
     std::function<void(Parameters&, double)> set;
 
@@ -119,9 +134,15 @@ struct ParamSpec {
     std::string format(double value) const;
 };
 
+/// A number as a scenario would write it: whole numbers without a point, others in the
+/// shortest form that reads back as the same double.
+std::string format_number(double value);
+
 /// The declaration of every scalar parameter, in documentation order.
 const std::vector<ParamSpec>& parameter_specs();
 /// The spec with this key, or nullptr.
 const ParamSpec* find_parameter(std::string_view key);
+/// Every key, in declaration order (for did-you-mean and listings).
+const std::vector<std::string>& parameter_keys();
 
 }  // namespace hubsim

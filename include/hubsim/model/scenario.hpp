@@ -16,12 +16,27 @@
 
 namespace hubsim {
 
+/// One parameter's change in a timeline event: set to a value, or scaled by or added to
+/// whatever value the replication has then (its own posterior draw, say). A scaled or
+/// added value is kept within the parameter's range and rounded if it is a count.
+struct ParameterChange {
+    enum class Op : std::uint8_t { Set, Scale, Add };
+    const ParamSpec* spec = nullptr;
+    Op op = Op::Set;
+    double value = 0;
+
+    double applied_to(double current) const;
+};
+std::string_view name(ParameterChange::Op op);
+
 /// A dated change to parameters, e.g. a lockdown that halves capacity for a year.
 struct TimelineEvent {
     Date date;
-    std::optional<Date> until;  ///< the change is undone the day after `until`
-    std::vector<std::pair<const ParamSpec*, double>> set;
+    std::optional<Date> until;  ///< the change holds through `until`, and is gone the day after
+    std::vector<ParameterChange> changes;
     std::string note;
+
+    bool active_on(Date day) const { return date <= day && (!until || day <= *until); }
 };
 
 /// A strategic goal: a share of a phase's schools engaged by a date.
@@ -47,8 +62,13 @@ struct ParameterDraws {
     /// The particle replication `replication` uses (a keyed draw: independent of threads).
     std::size_t pick(std::uint64_t seed, std::uint32_t replication) const;
     void apply(std::size_t particle, Parameters& params) const;
-    /// The same sample without `key` (a value set for the whole run takes precedence).
-    ParameterDraws without(const ParamSpec* key) const;
+};
+
+/// A parameter value given explicitly (by --set, a sweep or study point, or the scenario's
+/// own `set:`): it takes precedence over a replication's posterior draw.
+struct ExplicitValue {
+    const ParamSpec* spec = nullptr;
+    double value = 0;
 };
 
 struct Scenario {
@@ -66,6 +86,17 @@ struct Scenario {
     std::vector<TimelineEvent> timeline;
     std::vector<Target> targets;
     ParameterDraws posterior;
+    std::vector<ExplicitValue> explicit_values;  ///< in the order given; one per parameter
+
+    /// Sets a parameter for the whole run, above any posterior draw (replaces an earlier
+    /// explicit value of the same parameter).
+    void set_explicitly(const ParamSpec& spec, double value);
+
+    /// The parameters replication `replication` starts from, in the one order of
+    /// precedence: defaults < base scenario < this file < the replication's posterior draw
+    /// < explicit values. (Timeline events then change them during their windows.)
+    /// `particle` receives the particle drawn, or -1.
+    Parameters parameters_of(std::uint32_t replication, std::int32_t& particle) const;
 
     /// The phases this scenario models (those with a pipeline), in order.
     std::vector<Phase> modelled_phases() const;
