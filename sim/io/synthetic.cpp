@@ -12,15 +12,10 @@ namespace hubsim {
 
 namespace {
 
-/// Parameters that are national totals: they grow with the scenario.
-constexpr std::array<std::string_view, 4> kNationalKeys = {
-    "llme.primary.training_places", "llme.secondary.training_places", "llme.post16.training_places",
-    "budget.annual"};
-
-bool is_national(std::string_view key) {
-    for (auto k : kNationalKeys)
-        if (k == key) return true;
-    return false;
+/// A parameter that is a national total (declared so): it grows with the scenario.
+bool is_national(const std::string& key) {
+    const ParamSpec* spec = find_parameter(key);
+    return spec && spec->national;
 }
 
 /// The node at a dotted key inside a mapping (created if missing).
@@ -90,13 +85,19 @@ std::string synthetic_scenario(const LoadedScenario& from, const SyntheticSize& 
     schools["generate"] = generate;
     root["schools"] = schools;
     root.remove("posterior");  // a template's posterior file lies beside the template
-    for (auto key : kNationalKeys) {
-        YAML::Node v = at_key(root, key);
+    for (const auto& spec : parameter_specs()) {
+        if (!spec.national) continue;
+        YAML::Node v = at_key(root, spec.key);
         if (v.IsScalar()) v = scaled(v.as<double>(), factor);
     }
+    // Explicit values, and timeline values set or added (a scale stays a scale).
+    for (auto kv : root["set"])
+        if (is_national(kv.first.Scalar())) kv.second = scaled(kv.second.as<double>(), factor);
     for (YAML::Node event : root["timeline"])
-        for (auto kv : event["set"])
-            if (is_national(kv.first.Scalar())) kv.second = scaled(kv.second.as<double>(), factor);
+        for (const char* op : {"set", "add"})
+            for (auto kv : event[op])
+                if (is_national(kv.first.Scalar()))
+                    kv.second = scaled(kv.second.as<double>(), factor);
 
     YAML::Emitter out;
     out.SetIndent(2);

@@ -19,7 +19,9 @@ std::vector<ParameterChange> read_changes(const YAML::Node& event, const std::st
                                           Diagnostics& diags) {
     std::vector<ParameterChange> out;
     bool any = false;
-    for (const auto& [word, op] : kOps) {
+    for (const auto& entry : kOps) {
+        const std::string_view word = entry.first;    // not a structured binding: lambdas below
+        const ParameterChange::Op op = entry.second;  // capture them (clang 14)
         const YAML::Node m = event[std::string(word)];
         if (!m.IsDefined()) continue;
         any = true;
