@@ -45,8 +45,8 @@ STAGES = ["not_engaged", "readiness", "development", "embedding", "sustaining", 
 STATUSES = ["in_training", "active", "left"]
 
 
-def text_of(v):
-    return v.decode("utf-8") if isinstance(v, bytes) else str(v)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hubsim_output import text as text_of  # noqa: E402  the one reader of hubsim's output
 
 
 def children_cpu():

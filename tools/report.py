@@ -29,11 +29,9 @@ import io
 import json
 import math
 import os
-import re
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +42,9 @@ except ImportError:  # pragma: no cover - depends on the machine
     yaml = None
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import hubsim_output  # noqa: E402  the one reader of hubsim's output, beside this file
+
 TEMPLATE = HERE / "report_template.html.j2"
 
 # The programme's ambition of active Local Leaders of Mathematics Education per hub. It is
@@ -55,18 +56,10 @@ QUANTILES = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 
 EXIT_BAD_INPUT = 2
 
-REQUIRED_DATASETS = (
-    "time", "date", "replication", "hub", "hub_opens", "hub_schools", "phase", "stage",
-    "status", "target", "year", "scenario",
-    "trajectories/engaged", "trajectories/stage_counts", "trajectories/waiting",
-    "trajectories/llme", "summary/cost", "summary/target_day", "summary/hub_target_day",
-)
-REQUIRED_ATTRS = ("hubsim_version", "seed", "replications")
 # Root attributes shown as provenance, in this order (any others follow).
 PROVENANCE_ATTRS = ("scenario_name", "hubsim_version", "seed", "replications", "created",
                     "git_commit", "command_line", "scenario_path", "threads", "library_versions")
 
-TARGET_LABEL = re.compile(r"^(\S+) (\d+)% by (\d{4}-\d\d-\d\d)$")
 
 
 class BadInput(Exception):
@@ -76,199 +69,21 @@ class BadInput(Exception):
         super().__init__(f"{what}: {why}")
 
 
-@dataclass
-class Target:
-    """A strategic target: a share of a phase's schools engaged by a date."""
-
-    label: str
-    phase: str
-    share: float
-    by: dt.date
-    by_day: int  # days since the run's start
-
-
-@dataclass
-class Run:
-    """Everything the report reads from one `hubsim run` output file."""
-
-    path: str
-    name: str = ""
-    attrs: dict = field(default_factory=dict)
-    scenario_text: str = ""
-    scenario: object = None  # the resolved scenario parsed as YAML, or None
-    start: dt.date = None
-    days: np.ndarray = None  # sample days since start, [time]
-    dates: list = None  # sample dates, [time]
-    hubs: list = None
-    regions: list = None
-    opens: list = None  # hub opening dates
-    schools: np.ndarray = None  # [hub, phase]
-    phases: list = None
-    stages: list = None
-    statuses: list = None
-    years: list = None
-    targets: list = None
-    engaged: np.ndarray = None  # [replication, time, hub, phase]
-    stage_counts: np.ndarray = None  # [replication, time, hub, phase, stage]
-    waiting: np.ndarray = None  # [replication, time, hub, phase]
-    llme: np.ndarray = None  # [replication, time, hub, status]
-    cost: np.ndarray = None  # [replication, year, cost_item]
-    target_day: np.ndarray = None  # [replication, target]
-    hub_target_day: np.ndarray = None  # [replication, hub, target]
-
-    @property
-    def replications(self):
-        return self.engaged.shape[0]
-
-    @property
-    def seed(self):
-        return int(self.attrs["seed"])
-
-
 # ------------------------------------------------------------------------------ reading
 
 
 def _text(value):
-    """An HDF5 string (bytes or str) as str."""
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _attr(value):
-    """An HDF5 attribute as a plain Python value (str, number or list)."""
-    if isinstance(value, (bytes, str)):
-        return _text(value)
-    return value.tolist() if hasattr(value, "tolist") else value
-
-
-def _labels(f, name):
-    return [_text(v) for v in f[name][()]]
-
-
-def _iso_date(text, what):
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{what} {text!r} is not an ISO date") from None
-
-
-def parse_targets(labels, scenario, start):
-    """The run's targets from the /target labels ("primary 75% by 2025-08-31").
-
-    A label rounds the share to a whole percent, so the exact share is taken from the
-    resolved scenario's `targets` list when that list matches the labels one for one.
-    """
-    listed = (scenario or {}).get("targets") if isinstance(scenario, dict) else None
-    targets = []
-    for k, label in enumerate(labels):
-        m = TARGET_LABEL.match(label)
-        if not m:
-            raise ValueError(f"target label {label!r} is not 'PHASE NN% by YYYY-MM-DD'")
-        phase, share, by = m.group(1), int(m.group(2)) / 100, _iso_date(m.group(3), "target date")
-        if isinstance(listed, list) and len(listed) == len(labels):
-            entry = listed[k]
-            if (isinstance(entry, dict) and entry.get("phase") == phase
-                    and str(entry.get("by")) == by.isoformat()
-                    and round(float(entry.get("share", -1)) * 100) == round(share * 100)):
-                share = float(entry["share"])
-        targets.append(Target(label, phase, share, by, (by - start).days))
-    return targets
-
-
-def _check_shapes(run, f):
-    """Raises ValueError unless every dataset has the shape its axes give it."""
-    R, T = len(f["replication"]), len(run.days)
-    H, P, S, U, K = (len(run.hubs), len(run.phases), len(run.stages), len(run.statuses),
-                     len(run.targets))
-    want = {
-        "date": (T,), "hub_opens": (H,), "hub_schools": (H, P),
-        "trajectories/engaged": (R, T, H, P), "trajectories/stage_counts": (R, T, H, P, S),
-        "trajectories/waiting": (R, T, H, P), "trajectories/llme": (R, T, H, U),
-        "summary/target_day": (R, K), "summary/hub_target_day": (R, H, K),
-    }
-    for name, shape in want.items():
-        if f[name].shape != shape:
-            raise ValueError(f"/{name} has shape {f[name].shape}, its axes say {shape}")
-    if f["summary/cost"].ndim != 3 or f["summary/cost"].shape[:2] != (R, len(run.years)):
-        raise ValueError(f"/summary/cost has shape {f['summary/cost'].shape}")
-    if R < 1 or T < 1 or H < 1 or P < 1:
-        raise ValueError("it holds no replications, samples, hubs or phases")
-    if int(run.attrs["replications"]) != R:
-        raise ValueError(f"attribute replications={run.attrs['replications']} but {R} are stored")
-    if "active" not in run.statuses:
-        raise ValueError("its status axis has no 'active'")
+    return hubsim_output.text(value)
 
 
 def load_run(path):
     """Reads and checks one `hubsim run` output file; raises BadInput naming it if it is not one."""
-    import h5py
-
-    p = Path(path)
-    if not p.exists():
-        raise BadInput(path, "no such file")
-    if p.is_dir():
-        raise BadInput(path, "is a directory, not a hubsim output file")
     try:
-        is_hdf5 = h5py.is_hdf5(p)
-    except OSError as e:
-        raise BadInput(path, f"cannot be read ({e.strerror or e})") from None
-    if not is_hdf5:
-        raise BadInput(path, "is not an HDF5 file (expected the output of `hubsim run`)")
-    try:
-        with h5py.File(p, "r") as f:
-            return _read_run(path, f)
-    except BadInput:
-        raise
-    except (OSError, KeyError, ValueError, TypeError, IndexError) as e:
-        raise BadInput(path, f"is not usable hubsim run output: {e}") from None
-
-
-def _read_run(path, f):
-    if "points" in f:
-        raise BadInput(path, "is sweep output; the report reads the output of `hubsim run`")
-    missing = [n for n in REQUIRED_DATASETS if n not in f]
-    missing += [f"attribute {a}" for a in REQUIRED_ATTRS if a not in f.attrs]
-    if missing:
-        raise BadInput(path, "is not hubsim run output (no " + ", ".join(missing[:4])
-                       + (", ..." if len(missing) > 4 else "") + ")")
-    run = Run(path=str(path))
-    run.attrs = {k: _attr(v) for k, v in f.attrs.items()}
-    run.scenario_text = _text(f["scenario"][()])
-    run.scenario = _parse_yaml(run.scenario_text)
-    units = _text(f["time"].attrs.get("units", b""))
-    m = re.fullmatch(r"days since (\d{4}-\d\d-\d\d)", units)
-    if not m:
-        raise ValueError(f"/time has units {units!r}, not 'days since YYYY-MM-DD'")
-    run.start = _iso_date(m.group(1), "/time start")
-    run.days = f["time"][()].astype(np.int64)
-    run.dates = [_iso_date(d, "/date") for d in _labels(f, "date")]
-    run.hubs = _labels(f, "hub")
-    run.regions = _labels(f, "hub_region") if "hub_region" in f else [""] * len(run.hubs)
-    run.opens = [_iso_date(d, "/hub_opens") for d in _labels(f, "hub_opens")]
-    run.phases = _labels(f, "phase")
-    run.stages = _labels(f, "stage")
-    run.statuses = _labels(f, "status")
-    run.years = [int(y) for y in f["year"][()]]
-    run.targets = parse_targets(_labels(f, "target"), run.scenario, run.start)
-    _check_shapes(run, f)
-    run.schools = f["hub_schools"][()].astype(np.int64)
-    run.engaged = f["trajectories/engaged"][()].astype(np.int64)
-    run.stage_counts = f["trajectories/stage_counts"][()].astype(np.int64)
-    run.waiting = f["trajectories/waiting"][()].astype(np.int64)
-    run.llme = f["trajectories/llme"][()].astype(np.int64)
-    run.cost = f["summary/cost"][()].astype(np.float64)
-    run.target_day = f["summary/target_day"][()].astype(np.int64)
-    run.hub_target_day = f["summary/hub_target_day"][()].astype(np.int64)
-    run.name = str(run.attrs.get("scenario_name") or Path(path).stem)
-    return run
-
-
-def _parse_yaml(text):
-    if yaml is None:
-        return None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
+        return hubsim_output.read_run(path)
+    except hubsim_output.NotHubsimOutput as e:
+        if "is sweep output" in e.why:
+            raise BadInput(path, "is sweep output; the report reads the output of `hubsim run`") from None
+        raise BadInput(e.what, e.why) from None
 
 
 def check_comparable(runs):

@@ -56,6 +56,8 @@ import simpy.events
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+import hubsim_output  # noqa: E402  the one reader of hubsim's output
 
 PHASES = ["primary", "secondary", "post16"]
 STAGES = ["not_engaged", "readiness", "development", "embedding", "sustaining", "lapsed"]
@@ -77,6 +79,22 @@ SLACK = 1e-9  # hubsim's kSlack: loads are sums of a few short binary fractions
 # Parameters of kind Count (a posterior's continuous draws are rounded for these).
 COUNT_KEYS = ("group_size", "initial_per_hub", "training_places", "training_years",
               "max_wait_years")
+# Parameters of kind Probability (a scaled or added timeline value stays within [0, 1]);
+# every other number stays at or above its lower bound (1 for group_size, else 0).
+PROBABILITY_KEYS = ("complete", "advance", "repeat", "lapse", "attrition", "dropout",
+                    "applicants_engaged", "applicants_other", "readiness_share", "new_share")
+
+
+def changed(key, op, value, current):
+    """A timeline change applied to the value that holds (hubsim's ParameterChange)."""
+    if op == "set":
+        return value
+    v = current * value if op == "scale" else current + value
+    if key.endswith(COUNT_KEYS):
+        v = math.floor(v + 0.5) if v >= 0 else -math.floor(-v + 0.5)
+    low = 1.0 if key.endswith("group_size") else 0.0
+    high = 1.0 if key.endswith(PROBABILITY_KEYS) else math.inf
+    return min(max(v, low), high)
 
 
 class At(simpy.events.Event):
@@ -235,7 +253,7 @@ class Scenario:
         self.seed = int(doc["seed"])
         self.sampling = str((doc.get("output") or {}).get("sample", "yearly"))
         structural = {"name", "description", "start", "end", "seed", "replications", "output",
-                      "hubs", "schools", "timeline", "targets", "posterior"}
+                      "hubs", "schools", "timeline", "targets", "posterior", "set"}
         flat = {}
         for key, value in doc.items():
             if key not in structural:
@@ -250,12 +268,19 @@ class Scenario:
                     raise SystemExit(f"simpy_model: unknown parameter '{key}'")
                 flat[key] = yaml.safe_load(value) if isinstance(value, str) else value
         self.params = Params(flat, pipelines)
+        # Explicit values (--set, a sweep point): above a replication's posterior draw.
+        self.explicit = dict(flatten(doc.get("set") or {}, "", {}))
+        if overrides:
+            self.explicit.update({k: flat[k] for k in overrides})
         self.hubs = [HubSpec(h) for h in doc["hubs"]]
+        # Timeline events in date order (stable): (date, until, [(key, op, value)]).
         self.timeline = []
         for e in doc.get("timeline") or []:
             until = e.get("until")
-            self.timeline.append((as_date(e["date"]), as_date(until) if until else None,
-                                  dict(flatten(e["set"], "", {}))))
+            changes = [(key, op, value) for op in ("set", "scale", "add")
+                       for key, value in flatten(e.get(op) or {}, "", {}).items()]
+            self.timeline.append((as_date(e["date"]), as_date(until) if until else None, changes))
+        self.timeline.sort(key=lambda e: e[0])
         self.targets = doc.get("targets") or []
         base_dir = Path(scenario_path).parent if scenario_path else Path(".")
         self.posterior = None
@@ -313,7 +338,7 @@ def read_posterior(path):
         weights = [float(r["weight"]) for r in rows]
     else:
         with h5py.File(path, "r") as f:
-            keys = [k.decode() if isinstance(k, bytes) else str(k) for k in f["parameter"][()]]
+            keys = hubsim_output.texts(f["parameter"])
             particles = f["posterior"][()].tolist()
             weights = f["weight"][()].tolist()
     total = sum(weights)
@@ -334,13 +359,10 @@ def resolve_with_hubsim(scenario, hubsim, workdir, sets=()):
 def load_from_output(h5_path, schools_file=None, overrides=None):
     """The Scenario a hubsim output file was run on."""
     with h5py.File(h5_path, "r") as f:
-        text = f["scenario"][()]
-        text = text.decode("utf-8") if isinstance(text, bytes) else str(text)
-        scenario_path = f.attrs.get("scenario_path", "")
-        if isinstance(scenario_path, bytes):
-            scenario_path = scenario_path.decode()
+        text = hubsim_output.text(f["scenario"][()])
+        scenario_path = hubsim_output.text(f.attrs.get("scenario_path", ""))
         hub_schools = f["hub_schools"][()]
-        phase_axis = [p.decode() if isinstance(p, bytes) else str(p) for p in f["phase"][()]]
+        phase_axis = hubsim_output.texts(f["phase"])
     sc = Scenario(text, scenario_path, schools_file, overrides)
     # The schools found must be the ones hubsim ran on.
     for h, rows in enumerate(sc.schools):
@@ -408,8 +430,8 @@ class Hub:
         self.spec = spec
         self.opens_day = rep.cal.day_of(spec.opens)
         rnd = rep.rnd
-        # hubsim reads the heterogeneity of the scenario itself (not a posterior draw).
-        sigma = rep.scenario.params.heterogeneity
+        # The replication's own heterogeneity: its posterior draw, if it has one.
+        sigma = rep.params.heterogeneity
         self.schools = []
         self.by_phase = [[] for _ in PHASES]
         self.stage_count = [[0] * len(STAGES) for _ in PHASES]
@@ -788,6 +810,9 @@ class Replication:
                 # Counts are rounded half away from zero, as std::round.
                 key: (math.floor(v + 0.5) if key.endswith(COUNT_KEYS) else v)
                 for key, v in zip(keys, particles[k])})
+        if scenario.explicit:
+            self.params = self.params.with_values(scenario.explicit)
+        self.base = self.params  # the replication's own, before the timeline
         first_day, last_day = cal.day_of(scenario.start), cal.day_of(scenario.end)
         self.first_year = cal.academic_year_of(first_day)
         self.years = list(range(self.first_year, cal.academic_year_of(last_day) + 1))
@@ -836,23 +861,25 @@ class Replication:
             self.add_costs(y - self.first_year)
 
     def timeline(self):
-        """Dated parameter changes; with `until`, the values replaced come back the day after."""
-        steps = []
-        for e, (date, until, _) in enumerate(self.scenario.timeline):
-            steps.append((self.cal.day_of(date), e, False))
+        """Dated parameter changes: on each day the timeline changes, what holds is the
+        replication's own parameters with every event active that day laid over them in
+        date order (an event with `until` is gone the day after it)."""
+        days = set()
+        for date, until, _ in self.scenario.timeline:
+            days.add(self.cal.day_of(date))
             if until is not None:
-                steps.append((self.cal.day_of(until) + 1, e, True))
-        steps.sort(key=lambda s: s[0])  # stable, as hubsim's
-        replaced = {}
-        for day, e, undo in steps:
+                days.add(self.cal.day_of(until) + 1)
+        for day in sorted(days):
             yield At(self.env, max(day, self.env.now), TIMELINE)
             self.events += 1
-            changes = self.scenario.timeline[e][2]
-            if undo:
-                self.params = self.params.with_values(replaced[e])
-            else:
-                replaced[e] = {key: self.params.flat[key] for key in changes}
-                self.params = self.params.with_values(changes)
+            on = self.cal.date_of(day)
+            values = dict(self.base.flat)
+            for date, until, changes in self.scenario.timeline:
+                if date <= on and (until is None or on <= until):
+                    for key, op, value in changes:
+                        values[key] = changed(key, op, float(value) if op != "set" else value,
+                                              float(values[key]) if op != "set" else None)
+            self.params = Params(values, self.base.pipelines)
 
     def national_allocation(self, year):
         params = self.params

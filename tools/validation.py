@@ -13,6 +13,7 @@ probability of the strategic targets. Uses Debian's python3-h5py, numpy and matp
 
 import argparse
 import csv
+import datetime as dt
 import io
 import subprocess
 import sys
@@ -22,55 +23,16 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hubsim_output  # noqa: E402  the one reader of hubsim's output
+from hubsim_output import text  # noqa: E402
+
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def text(x):
-    return x.decode() if isinstance(x, bytes) else str(x)
-
-
-def measure(run, obs):
-    """The simulated values of one observation, one per replication (as hubsim counts them)."""
-    dates = run["dates"]
-    t = next((i for i, d in enumerate(dates) if d >= obs["date"]), None)
-    if t is None:
-        return None
-    scope = obs["scope"]
-    if scope == "national":
-        hubs = np.ones(len(run["hubs"]), bool)
-    elif scope.startswith("region:"):
-        hubs = np.array([r == scope[7:] for r in run["regions"]])
-    else:
-        hubs = np.array([h == scope[4:] for h in run["hubs"]])
-    phases = np.array([obs["phase"] in ("all", p) for p in run["phases"]])
-    m = obs["measure"]
-    active = 1
-    if m in ("engaged", "engaged_share", "participating", "trainees_starting"):
-        key = {"engaged": "engaged", "engaged_share": "engaged", "participating": "participating",
-               "trainees_starting": "trainees"}[m]
-        v = run[key][:, t][:, hubs][:, :, phases].sum(axis=(1, 2)).astype(float)
-        if m == "engaged_share":
-            v /= run["hub_schools"][hubs][:, phases].sum()
-        return v
-    key = "specialists" if m == "specialists_active" else "llme"
-    return run[key][:, t][:, hubs, active].sum(axis=1).astype(float)
-
-
-def load_run(path):
-    with h5py.File(path, "r") as f:
-        r = {k: f[f"trajectories/{k}"][()] for k in ("engaged", "participating", "trainees", "llme", "specialists")}
-        r["dates"] = [text(d) for d in f["date"][()]]
-        r["hubs"] = [text(h) for h in f["hub"][()]]
-        r["regions"] = [text(x) for x in f["hub_region"][()]]
-        r["phases"] = [text(p) for p in f["phase"][()]]
-        r["hub_schools"] = f["hub_schools"][()]
-        r["attrs"] = dict(f.attrs)
-    return r
 
 
 def weighted_quantile(values, weights, q):
@@ -98,18 +60,24 @@ def main(argv=None):
         observations = list(csv.DictReader(io.StringIO(text(f["observations"][()]))))
         command = text(f.attrs["command_line"])
 
+    # hubsim measures each observation in each replication (`run --observations`): the
+    # measures are computed in one place, the one the calibration fits with.
     with tempfile.TemporaryDirectory() as tmp:
-        run_path = Path(tmp) / "projection.h5"
+        run_path, history = Path(tmp) / "projection.h5", Path(tmp) / "history.csv"
+        with h5py.File(args.calibration, "r") as f:
+            history.write_text(text(f["observations"][()]))
         proc = subprocess.run([args.hubsim, "run", args.projection, "-o", str(run_path), "-q",
-                               "--replications", str(args.replications)], capture_output=True, text=True)
+                               "--replications", str(args.replications), "--observations", str(history)],
+                              capture_output=True, text=True)
         if proc.returncode != 0:
             sys.exit(proc.stderr)
-        run = load_run(run_path)
+        run = hubsim_output.read_run(run_path)
+    simulated = run.series["summary/simulated"]  # [replication, observation]
 
     # 1. Every observation beside the simulated median and 90% interval.
     rows, ratios = [], []
-    for o in observations:
-        v = measure(run, o)
+    for k, o in enumerate(observations):
+        v = simulated[:, k]
         lo, med, hi = np.percentile(v, [5, 50, 95])
         value = float(o["value"])
         inside = (lo <= value <= hi) if o["kind"] != "lower_bound" else (hi >= value)
@@ -149,20 +117,20 @@ def main(argv=None):
     plt.close(fig)
 
     # 3. The projection against the strategic targets, with chance and parameter uncertainty.
-    schools = run["hub_schools"].sum(axis=0).astype(float)
-    share = run["engaged"].sum(axis=2) / schools  # [rep, time, phase]
-    years = [int(d[:4]) for d in run["dates"]]
+    schools = run.schools.sum(axis=0).astype(float)
+    share = run.engaged.sum(axis=2) / schools  # [rep, time, phase]
+    years = [d.year for d in run.dates]
     fig, ax = plt.subplots(figsize=(8, 4))
-    colours = {"primary": "#1b6ca8", "secondary": "#e76f51"}
-    goals = {"primary": 0.75, "secondary": 0.65}
-    for c, p in enumerate(run["phases"]):
+    colours = {"primary": "#1b6ca8", "secondary": "#e76f51", "post16": "#2a9d8f"}
+    for c, p in enumerate(run.phases):
         q = np.percentile(share[:, :, c], [5, 25, 50, 75, 95], axis=0)
         ax.fill_between(years, q[0], q[4], color=colours[p], alpha=0.15)
         ax.fill_between(years, q[1], q[3], color=colours[p], alpha=0.3)
         ax.plot(years, q[2], color=colours[p], label=f"{p} (median, 50% and 90% bands)")
-        ax.axhline(goals[p], color=colours[p], ls=":", lw=1)
-        ax.annotate(f"{p} goal {goals[p]:.0%}", (years[0], goals[p] + 0.01), color=colours[p], fontsize=8)
-    ax.axvline(2025, color="grey", lw=0.8)
+    for target in run.targets:  # the scenario's own targets, as data
+        ax.plot([target.by.year], [target.value], marker="D", color=colours[target.phase], ls="none")
+        ax.annotate(f"{target.label}", (target.by.year, target.value + 0.02), color=colours[target.phase],
+                    fontsize=7, ha="center")
     ax.set_ylim(0, 1)
     ax.set_xlabel("end of academic year (31 August)")
     ax.set_ylabel("share of schools ever engaged")
@@ -172,15 +140,17 @@ def main(argv=None):
     fig.savefig(out / "validation-projection.png", dpi=120)
     plt.close(fig)
 
-    def probability(c, goal, year):
-        t = years.index(year)
-        return float((share[:, t, c] >= goal).mean())
+    target_day = run.series["summary/target_day"]  # [replication, target]: -1 never
 
-    def median_year(c, goal):
-        reached = [next((y for y, s in zip(years, share[k, :, c]) if s >= goal), None) for k in range(len(share))]
-        known = sorted(y if y is not None else 9999 for y in reached)
-        m = known[len(known) // 2]
-        return "not by 2030" if m == 9999 else str(m)
+    def met_by(k, day):
+        d = target_day[:, k]
+        return float(((d >= 0) & (d <= day)).mean())
+
+    def median_date(k):
+        d = np.sort(np.where(target_day[:, k] < 0, np.iinfo(np.int64).max, target_day[:, k]))
+        m = d[(len(d) - 1) // 2]
+        return f"not by {run.dates[-1]}" if m == np.iinfo(np.int64).max else \
+            str(run.start + dt.timedelta(days=int(m)))
 
     # docs/validation.md
     md = [
@@ -238,11 +208,11 @@ def main(argv=None):
            "## What the baseline projects", "",
            f"With parameters drawn from the posterior for each of {args.replications} replications, so the",
            "spread holds parameter uncertainty as well as chance:", "",
-           "| goal | P(met by 2025) | P(met by 2030) | median year reached |", "|---|---:|---:|---|"]
-    for c, p in enumerate(run["phases"]):
-        g = goals[p]
-        md.append(f"| {g:.0%} of {p} schools engaged | {probability(c, g, 2025):.0%} | "
-                  f"{probability(c, g, 2030):.0%} | {median_year(c, g)} |")
+           f"| target | P(met by its date) | P(met by {run.dates[-1]}) | median date met |",
+           "|---|---:|---:|---|"]
+    for k, target in enumerate(run.targets):
+        md.append(f"| {target.label} | {met_by(k, target.by_day):.0%} | {met_by(k, run.days[-1]):.0%} | "
+                  f"{median_date(k)} |")
     md += ["", "![projection](validation-projection.png)", "",
            "## Reproduce", "", "```",
            command.replace(str(REPO) + "/", ""),

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,8 @@ const char* kUsage =
     R"(hubsim - a discrete-event simulator of the Maths Hubs Teaching for Mastery programme
 
 Usage:
-  hubsim run SCENARIO.yaml [-o OUT.h5] [--replications N] [--seed S] [--threads T] [--set key=value ...] [--quiet]
+  hubsim run SCENARIO.yaml [-o OUT.h5] [--replications N] [--seed S] [--threads T] [--set key=value ...]
+             [--observations HISTORY.csv] [--quiet]
   hubsim validate SCENARIO.yaml|SWEEP.yaml [--set key=value ...]
   hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--quiet]
   hubsim merge SHARD.h5... -o OUT.h5
@@ -134,7 +136,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
         "replications,r", po::value<std::string>(), "replications (default: the scenario's)")(
         "seed", po::value<std::string>(), "root seed (default: the scenario's)")(
         "threads,t", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
-        "quiet,q", po::bool_switch(), "no progress or summary");
+        "quiet,q", po::bool_switch(), "no progress or summary")(
+        "observations", po::value<std::string>(),
+        "an observations CSV: store what each replication simulated for each observation");
     const auto vm = parse(args, opts);
     auto sets =
         vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
@@ -158,6 +162,15 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
         throw InputError(
             {{"command line", 0, 0, "--output", "is a folder, not a file name: " + out.string()}});
 
+    std::optional<ObservedValues> observed;
+    if (vm.count("observations")) {
+        const std::string csv = vm["observations"].as<std::string>();
+        ObservationFile file = read_observations(csv, sc);
+        observed.emplace();
+        observed->source_text = std::move(file.text);
+        observed->observations = std::move(file.observations);
+    }
+
     RunOptions ro;
     ro.replications = sc.replications;
     ro.threads = threads;
@@ -174,7 +187,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     const Results results = run_scenario(sc, ro);
     const auto t1 = std::chrono::steady_clock::now();
     const int used = threads > 0 ? threads : tbb::this_task_arena::max_concurrency();
-    write_results(out, ls, results, Provenance{command_line, used});
+    if (observed) observed->simulated = simulated_values(sc, results, observed->observations);
+    write_results(out, ls, results, Provenance{command_line, used},
+                  observed ? &*observed : nullptr);
     const auto t2 = std::chrono::steady_clock::now();
     if (!quiet) {
         const double sim_s = std::chrono::duration<double>(t1 - t0).count();

@@ -103,7 +103,46 @@ void write_descriptions(hid_t file, const Scales& root, const Scenario& sc, cons
     write_target_table(file, root, TargetTable::of(sc), "days since " + format_date(sc.start));
 }
 
-void write_file(hid_t file, const LoadedScenario& ls, const Results& r, const Provenance& prov) {
+/// The observations and what each replication simulated for them.
+void write_observed(hid_t file, const Scales& root, const ObservedValues& o, std::size_t reps) {
+    std::vector<std::string> labels, dates, measures, phases, scopes, kinds;
+    std::vector<double> observed;
+    for (const auto& x : o.observations) {
+        labels.push_back(x.label);
+        dates.push_back(format_date(x.date));
+        measures.emplace_back(name(x.measure));
+        phases.emplace_back(x.phase ? name(*x.phase) : "all");
+        scopes.push_back(x.scope.kind == Scope::Kind::National ? "national"
+                         : x.scope.kind == Scope::Kind::Region ? "region:" + x.scope.name
+                                                               : "hub:" + x.scope.name);
+        kinds.emplace_back(name(x.kind));
+        observed.push_back(x.value);
+    }
+    Scales axes;
+    axes.add("observation", string_vector(file, "observation", labels));
+    auto strings = [&](const char* n, const std::vector<std::string>& v, const char* long_name) {
+        Handle ds(string_vector(file, n, v), H5Dclose, n);
+        check(H5DSattach_scale(ds, axes["observation"], 0), "attach a dimension scale");
+        attr_string(ds, "long_name", long_name);
+    };
+    strings("observation_date", dates, "the date of each observation");
+    strings("observation_measure", measures, "what each observation counts (docs/output.md)");
+    strings("observation_phase", phases, "the phase each observation counts (all: every phase)");
+    strings("observation_scope", scopes, "where: national, region:NAME or hub:NAME");
+    strings("observation_kind", kinds, "exact, approximate or lower_bound");
+    put(file, "observed", {"observation"}, axes, nullptr, observed.data(), "the observed value");
+    scalar_string(file, "observations_source", o.source_text);
+    Handle g(H5Gopen2(file, "summary", H5P_DEFAULT), H5Gclose, "open /summary");
+    const std::vector<hsize_t> dims = {reps, o.observations.size()};
+    Handle ds(numeric(g, "simulated", dims, o.simulated.data()), H5Dclose, "write simulated");
+    check(H5DSattach_scale(ds, root["replication"], 0), "attach a dimension scale");
+    check(H5DSattach_scale(ds, axes["observation"], 1), "attach a dimension scale");
+    attr_string(ds, "long_name",
+                "each observation's measure as each replication simulated it (NaN: no sample)");
+}
+
+void write_file(hid_t file, const LoadedScenario& ls, const Results& r, const Provenance& prov,
+                const ObservedValues* observed) {
     const Scenario& sc = ls.scenario;
     write_provenance(file, prov.command_line, prov.threads);
     attr_number<std::uint64_t>(file, "seed", sc.seed);
@@ -128,6 +167,7 @@ void write_file(hid_t file, const LoadedScenario& ls, const Results& r, const Pr
                 spec.long_name, spec.units == "days" ? std::string_view(since) : spec.units);
         });
     }
+    if (observed) write_observed(file, root, *observed, r.replications);
 }
 
 }  // namespace
@@ -156,12 +196,14 @@ std::string utc_now_iso8601() {
 }
 
 void write_results(const std::filesystem::path& path, const LoadedScenario& scenario,
-                   const Results& results, const Provenance& provenance) {
+                   const Results& results, const Provenance& provenance,
+                   const ObservedValues* observed) {
     namespace fs = std::filesystem;
     const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
     if (!fs::is_directory(dir))
         throw std::runtime_error("output folder does not exist: " + dir.string());
-    create_atomically(path, [&](hid_t file) { write_file(file, scenario, results, provenance); });
+    create_atomically(
+        path, [&](hid_t file) { write_file(file, scenario, results, provenance, observed); });
 }
 
 }  // namespace hubsim

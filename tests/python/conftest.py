@@ -7,6 +7,7 @@ pytest temporary folder; nothing outside the repository is read.
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import h5py
@@ -65,14 +66,9 @@ def run_ok(*args, **kw):
     return proc
 
 
-def text_of(value):
-    """An HDF5 string (bytes or str) as str."""
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def labels(dataset):
-    """The labels of a 1-D string dataset, as a list of str."""
-    return [text_of(v) for v in dataset[()]]
+sys.path.insert(0, str(REPO / "tools"))
+from hubsim_output import text as text_of  # noqa: E402  the tools' own reader of the output
+from hubsim_output import texts as labels  # noqa: E402
 
 
 def all_datasets(group):

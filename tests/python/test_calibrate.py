@@ -4,7 +4,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import run_hubsim
+from conftest import labels, run_hubsim, text_of
 
 TRUTH = """\
 name: truth
@@ -43,7 +43,7 @@ def fitted(tmp_path):
     assert proc.returncode == 0, proc.stderr
     # The simulated history at the chosen values becomes the observations.
     with h5py.File(truth, "r") as f:
-        dates = [d.decode() for d in f["date"][()]]
+        dates = labels(f["date"])
         engaged = f["trajectories/engaged"][0].sum(axis=1)
         participating = f["trajectories/participating"][0].sum(axis=1)
     rows = ["date,measure,phase,scope,value,kind"]
@@ -63,7 +63,7 @@ def fitted(tmp_path):
 def test_calibration_recovers_known_parameters(fitted):
     _, out = fitted
     with h5py.File(out, "r") as f:
-        names = [n.decode() for n in f["parameter"][()]]
+        names = labels(f["parameter"])
         q05, q95 = f["posterior_q05"][()], f["posterior_q95"][()]
         weights = f["weight"][()]
         posterior = f["posterior"][()]
@@ -117,7 +117,7 @@ def test_projections_draw_parameters_from_the_posterior(fitted):
         n = f["posterior"].shape[0]
     with h5py.File(out, "r") as f:
         particle = f["summary/particle"][()]
-        assert "posterior:" in f["scenario"][()].decode()
+        assert "posterior:" in text_of(f["scenario"][()])
     assert particle.min() >= 0 and particle.max() < n
     assert len(set(particle.tolist())) > 10  # replications draw different parameter sets
     # Deterministic: the same run draws the same particles.
@@ -145,3 +145,41 @@ def test_posterior_as_csv(fitted, tmp_path):
     csv_path.write_text("weight,demand.p\n1,0.1\n1,-7\n")
     proc = run_hubsim("validate", dir_ / "proj.yaml")
     assert proc.returncode == 2 and "posterior.csv:3:2" in proc.stderr, proc.stderr
+
+
+def test_validation_report_measures_with_hubsim(fitted, tmp_path):
+    """tools/validation.py compares every observation with what hubsim itself measured
+    (`hubsim run --observations`), and lists the targets the scenario declares."""
+    import subprocess
+    import sys
+
+    from conftest import HUBSIM, REPO
+
+    dir_, cal = fitted
+    (dir_ / "projection.yaml").write_text(
+        "base: truth.yaml\nname: projection\nposterior: {file: cal.h5}\n"
+        "targets: [{phase: primary, share: 0.5, by: 2019-08-31}]\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    proc = subprocess.run(
+        [sys.executable, REPO / "tools" / "validation.py", "--calibration", cal, "--projection",
+         dir_ / "projection.yaml", "--replications", "20", "--hubsim", HUBSIM, "--out", docs],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    md = (docs / "validation.md").read_text()
+    assert all((docs / f"validation-{n}.png").stat().st_size > 1000 for n in ("fit", "posterior", "projection"))
+    # The same medians as the run's own measures of the observations.
+    run = tmp_path / "run.h5"
+    assert run_hubsim("run", dir_ / "projection.yaml", "-o", run, "-q", "--replications", 20,
+                      "--observations", dir_ / "observed.csv").returncode == 0
+    with h5py.File(run, "r") as f:
+        simulated = f["summary/simulated"][()]
+        names = labels(f["observation"])
+        met = ((f["summary/target_day"][:, 0] >= 0) & (f["summary/target_day"][:, 0] <= f["target_by_day"][0])).mean()
+    rows = [line for line in md.splitlines() if line.startswith("| 20")]
+    assert len(rows) == len(names) == simulated.shape[1]
+    for k, row in enumerate(rows):
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert " ".join(cells[:4]) == names[k]
+        assert cells[6] == f"{np.median(simulated[:, k]):,.0f}", (row, np.median(simulated[:, k]))
+    assert f"| primary 50% by 2019-08-31 | {met:.0%} |" in md

@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import HUBSIM, REPO, run_ok
+from conftest import HUBSIM, REPO, labels, run_ok
 
 # SimPy 3 is Debian's python3-simpy3 (tools/install.sh): missing, this fails rather than skips.
 sys.path.insert(0, str(REPO / "tools"))
@@ -81,7 +81,7 @@ def test_tiny_comes_out_exactly_as_in_hubsim(tiny_h5):
                     "work_groups", "llme", "specialists"]:
             np.testing.assert_array_equal(ours[key], f["trajectories/" + key][()], err_msg=key)
         np.testing.assert_array_equal(ours["cost"], f["summary/cost"][()])
-        assert [str(d) for d in ours["date"]] == [d.decode() for d in f["date"][()]]
+        assert [str(d) for d in ours["date"]] == labels(f["date"])
     # By hand: six schools a year, development then embedding then sustaining.
     assert ours["stage_counts"][0, :, 0, 0].tolist() == [
         [12, 0, 0, 0, 0, 0], [6, 0, 0, 6, 0, 0], [6, 0, 0, 0, 6, 0], [6, 0, 0, 0, 6, 0],
@@ -96,6 +96,32 @@ def test_agrees_with_hubsim_within_monte_carlo_error(check_yaml, tmp_path, varia
     assert fig["max_z"] <= 4
     assert fig["means_compared"] >= 300
     assert fig["events_per_replication"] > 100  # schools did ask: the check is not empty
+
+
+@pytest.fixture(scope="module")
+def drawn_yaml(check_yaml):
+    """The check scenario with each replication's parameters drawn from a posterior (its
+    heterogeneity among them), a timeline change that scales the drawn value, and an
+    explicit value above the draw."""
+    folder = check_yaml.parent
+    (folder / "posterior.csv").write_text(
+        "weight,demand.heterogeneity,demand.q,llme.primary.load\n"
+        "0.5,2.0,0.4,1.2\n0.3,1.6,1.8,2.0\n0.2,0.1,1.0,1.5\n")
+    path = folder / "drawn.yaml"
+    path.write_text(
+        "base: check.yaml\nname: simpy_drawn\nposterior: {file: posterior.csv}\n"
+        "set: {llme.primary.load: 1.7}\n"
+        "timeline:\n  - {date: 2017-09-01, until: 2019-08-31, scale: {demand.q: 2}, "
+        "add: {llme.primary.training_places: 3}}\n")
+    return path
+
+
+def test_agrees_when_parameters_are_drawn_scaled_and_set(drawn_yaml, tmp_path):
+    """Would have caught the SimPy model drawing schools' propensities with the scenario's
+    heterogeneity instead of the replication's drawn one."""
+    proc, fig = compare(drawn_yaml, tmp_path)
+    assert proc.returncode == 0 and fig["agree"], proc.stdout
+    assert fig["max_z"] <= 4
 
 
 def test_the_comparison_tells_a_different_model(check_yaml, tmp_path):

@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import HUBSIM, run_hubsim
+from conftest import HUBSIM, labels, run_hubsim
 
 BASE = """\
 name: base
@@ -89,7 +89,7 @@ def test_grid_points_equal_separate_runs(sweep_dir):
     out = sweep(sweep_dir, "grid")
     with h5py.File(out, "r") as f:
         loads = f["points/llme.primary.load"][()]
-        rules = [x.decode() for x in f["points/policy.priority"][()]]
+        rules = labels(f["points/policy.priority"])
         stage_counts = f["trajectories/stage_counts"][()]
         cost = f["summary/cost"][()]
         assert stage_counts.shape[:2] == (4, 3)

@@ -8,21 +8,11 @@
 #include <vector>
 
 #include "hubsim/engine/abc.hpp"
+#include "hubsim/io/observations.hpp"
 #include "hubsim/io/scenario_loader.hpp"
 #include "hubsim/model/measures.hpp"
 
 namespace hubsim {
-
-/// One observed value, as a row of the observations CSV.
-struct Observation {
-    Date date;
-    Measure measure;
-    std::optional<Phase> phase;  ///< nullopt: all phases
-    Scope scope;
-    double value;
-    enum class Kind : std::uint8_t { Exact, Approximate, LowerBound } kind;
-    std::string label;  ///< "2018-01-31 engaged all national" for reports
-};
 
 struct CalibrationSpec {
     std::string path, source_text, observations_text;

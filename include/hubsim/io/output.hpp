@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "hubsim/io/observations.hpp"
 #include "hubsim/io/scenario_loader.hpp"
 #include "hubsim/model/results.hpp"
 
@@ -29,10 +30,19 @@ struct TargetTable {
     std::size_t size() const { return label.size(); }
 };
 
+/// Observed history set beside a run: each observation and what each replication
+/// simulated for it (`hubsim run --observations`).
+struct ObservedValues {
+    std::vector<Observation> observations;
+    std::vector<double> simulated;  ///< [replication][observation]
+    std::string source_text;        ///< the observations CSV as given
+};
+
 /// Writes `results` to `path`: first to a temporary name beside it, then renamed, so a
 /// failed or interrupted write leaves no file and leaves an older file untouched.
 void write_results(const std::filesystem::path& path, const LoadedScenario& scenario,
-                   const Results& results, const Provenance& provenance);
+                   const Results& results, const Provenance& provenance,
+                   const ObservedValues* observed = nullptr);
 
 /// "2026-11-22T13:45:48Z".
 std::string utc_now_iso8601();

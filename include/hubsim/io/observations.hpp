@@ -1,0 +1,47 @@
+#pragma once
+/// \file
+/// Observed values of the programme's published measures (an observations CSV: date,
+/// measure, phase, scope, value, kind), and what a run simulated for each: what a
+/// calibration fits and `hubsim run --observations` sets beside the history.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hubsim/model/measures.hpp"
+#include "hubsim/model/results.hpp"
+#include "hubsim/model/scenario.hpp"
+
+namespace hubsim {
+
+/// One observed value, as a row of the observations CSV.
+struct Observation {
+    Date date;
+    Measure measure;
+    std::optional<Phase> phase;  ///< nullopt: all phases
+    Scope scope;
+    double value;
+    enum class Kind : std::uint8_t { Exact, Approximate, LowerBound } kind;
+    std::string label;  ///< "2018-01-31 engaged all national" for reports
+};
+
+/// An observations CSV as read: its text (kept for provenance) and its rows.
+struct ObservationFile {
+    std::string text;
+    std::vector<Observation> observations;
+};
+
+/// Reads and checks an observations CSV against `scenario` (its hubs, regions and dates);
+/// throws InputError with every problem, located.
+ObservationFile read_observations(const std::filesystem::path& csv, const Scenario& scenario);
+
+/// Each observation's measure in each replication of a run: [replication][observation].
+/// NaN where the run has no sample on or after the observation's date.
+std::vector<double> simulated_values(const Scenario& scenario, const Results& results,
+                                     const std::vector<Observation>& observations);
+
+std::string_view name(Observation::Kind kind);
+
+}  // namespace hubsim

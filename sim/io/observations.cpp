@@ -1,0 +1,125 @@
+#include "hubsim/io/observations.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "hubsim/io/csv.hpp"
+#include "hubsim/io/diagnostics.hpp"
+#include "yaml_input.hpp"
+
+namespace hubsim {
+
+namespace fs = std::filesystem;
+
+ObservationFile read_observations(const fs::path& file, const Scenario& sc) {
+    ObservationFile result{input::read_text(file, "observations file"), {}};
+    std::vector<Diagnostic> errs;
+    const CsvTable t = read_csv(file, {"date", "measure", "phase", "scope", "value", "kind"}, errs);
+    const std::string f = file.string();
+    std::vector<Observation> out;
+    std::vector<std::string> hubs, regions;
+    for (const auto& h : sc.hubs) {
+        hubs.push_back(h.name);
+        if (std::find(regions.begin(), regions.end(), h.region) == regions.end())
+            regions.push_back(h.region);
+    }
+    for (std::size_t r = 0; r < t.rows.size(); ++r) {
+        Observation o{};
+        bool ok = true;
+        auto bad = [&](const char* col, const std::string& msg) {
+            errs.push_back({f, t.line(r), t.column(col), col, msg});
+            ok = false;
+        };
+        if (auto d = parse_date(t.get(r, "date")))
+            o.date = *d;
+        else
+            bad("date", "expected a date YYYY-MM-DD, found '" + t.get(r, "date") + "'");
+        if (auto m = parse_measure(t.get(r, "measure")))
+            o.measure = *m;
+        else {
+            std::string msg = "unknown measure '" + t.get(r, "measure") + "'";
+            if (auto s = did_you_mean(t.get(r, "measure"), measure_names()); !s.empty())
+                msg += " (did you mean '" + s + "'?)";
+            bad("measure", msg);
+        }
+        const std::string& ph = t.get(r, "phase");
+        if (ph != "all") {
+            if (auto p = parse_phase(ph))
+                o.phase = *p;
+            else
+                bad("phase", "expected primary, secondary, post16 or all, found '" + ph + "'");
+        }
+        const std::string& scope = t.get(r, "scope");
+        if (scope == "national") {
+            o.scope = {Scope::Kind::National, ""};
+        } else if (scope.starts_with("region:")) {
+            o.scope = {Scope::Kind::Region, scope.substr(7)};
+            if (std::find(regions.begin(), regions.end(), o.scope.name) == regions.end()) {
+                std::string msg = "no hub of the scenario is in region '" + o.scope.name + "'";
+                if (auto s = did_you_mean(o.scope.name, regions); !s.empty())
+                    msg += " (did you mean '" + s + "'?)";
+                bad("scope", msg);
+            }
+        } else if (scope.starts_with("hub:")) {
+            o.scope = {Scope::Kind::Hub, scope.substr(4)};
+            if (std::find(hubs.begin(), hubs.end(), o.scope.name) == hubs.end()) {
+                std::string msg = "no hub named '" + o.scope.name + "'";
+                if (auto s = did_you_mean(o.scope.name, hubs); !s.empty())
+                    msg += " (did you mean '" + s + "'?)";
+                bad("scope", msg);
+            }
+        } else {
+            bad("scope", "expected national, region:NAME or hub:NAME, found '" + scope + "'");
+        }
+        if (auto v = input::to_number(t.get(r, "value")); v && *v >= 0)
+            o.value = *v;
+        else
+            bad("value", "expected a number >= 0, found '" + t.get(r, "value") + "'");
+        const std::string& kind = t.get(r, "kind");
+        if (kind == "exact")
+            o.kind = Observation::Kind::Exact;
+        else if (kind == "approximate")
+            o.kind = Observation::Kind::Approximate;
+        else if (kind == "lower_bound")
+            o.kind = Observation::Kind::LowerBound;
+        else
+            bad("kind", "expected exact, approximate or lower_bound, found '" + kind + "'");
+        if (ok && (o.date < sc.start || sc.end < o.date))
+            bad("date", "the date is outside the scenario (" + format_date(sc.start) + " to " +
+                            format_date(sc.end) + ")");
+        o.label = t.get(r, "date") + " " + t.get(r, "measure") + " " + ph + " " + scope;
+        if (ok) out.push_back(o);
+    }
+    if (out.empty() && errs.empty()) errs.push_back({f, 0, 0, "", "no observations"});
+    if (!errs.empty()) throw InputError(std::move(errs));
+    result.observations = std::move(out);
+    return result;
+}
+
+std::vector<double> simulated_values(const Scenario& sc, const Results& r,
+                                     const std::vector<Observation>& observations) {
+    const Calendar cal(sc.start);
+    const std::size_t n = observations.size();
+    std::vector<double> out(r.replications * n, std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t k = 0; k < n; ++k) {
+        const Observation& o = observations[k];
+        const auto v = measure_values(sc, r, o.measure, o.phase, o.scope, cal.day_of(o.date));
+        for (std::size_t i = 0; i < v.size(); ++i) out[i * n + k] = v[i];
+    }
+    return out;
+}
+
+std::string_view name(Observation::Kind kind) {
+    switch (kind) {
+        case Observation::Kind::Exact:
+            return "exact";
+        case Observation::Kind::Approximate:
+            return "approximate";
+        case Observation::Kind::LowerBound:
+            return "lower_bound";
+    }
+    return "exact";
+}
+
+}  // namespace hubsim

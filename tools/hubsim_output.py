@@ -1,0 +1,301 @@
+"""Reads hubsim's output files: the one reader every tool and test uses.
+
+    import hubsim_output
+    run = hubsim_output.read_run("results/england.h5")
+    run.engaged            # [replication, time, hub, phase], as numpy
+    run.targets[0].value   # 0.6: targets as data, never parsed from their labels
+
+A run file (`hubsim run`) and a sweep file (`hubsim sweep`, `hubsim merge`) are laid out as
+docs/output.md says; the series of a run are declared once in hubsim's C++ output schema
+(include/hubsim/model/results.hpp) and read here by name, so a new series needs no change
+here. Uses Debian's python3-h5py and python3-numpy (python3-yaml, if present, to parse the
+resolved scenario).
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+try:
+    import yaml  # python3-yaml: optional, for the resolved scenario as a mapping
+except ImportError:  # pragma: no cover - depends on the machine
+    yaml = None
+
+
+class NotHubsimOutput(Exception):
+    """A file that is not the hubsim output asked for: `what` names it, `why` says why."""
+
+    def __init__(self, what, why):
+        super().__init__(f"{what}: {why}")
+        self.what, self.why = str(what), why
+
+
+def text(value):
+    """An HDF5 string (bytes or str) as str."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def texts(dataset):
+    """The strings of a 1-D string dataset, as a list of str."""
+    return [text(v) for v in dataset[()]]
+
+
+def attr(value):
+    """An HDF5 attribute as a plain Python value (str, number or list)."""
+    if isinstance(value, (bytes, str)):
+        return text(value)
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
+def iso_date(value, what="date"):
+    try:
+        return dt.date.fromisoformat(text(value))
+    except ValueError:
+        raise ValueError(f"{what} {text(value)!r} is not an ISO date") from None
+
+
+def start_of(time_dataset):
+    """The run's first day, from the units of its time axis ("days since YYYY-MM-DD")."""
+    units = text(time_dataset.attrs.get("units", b""))
+    m = re.fullmatch(r"days since (\d{4}-\d\d-\d\d)", units)
+    if not m:
+        raise ValueError(f"/time has units {units!r}, not 'days since YYYY-MM-DD'")
+    return iso_date(m.group(1), "/time start")
+
+
+@dataclass
+class Target:
+    """A strategic target as the file stores it: what is counted, for which phase, the value
+    it must reach and when."""
+
+    label: str
+    phase: str
+    measure: str  # engaged_share: the share of the phase's schools ever engaged
+    value: float
+    by: dt.date
+    by_day: int  # days since the run's start
+
+    @property
+    def share(self):
+        """The share a share target must reach (its value)."""
+        return self.value
+
+
+def read_targets(f):
+    """The targets beside the /target axis of an open file (or group)."""
+    labels = texts(f["target"])
+    if labels and "target_phase" not in f:
+        raise ValueError("it has targets but no /target_phase (written by an older hubsim?)")
+    if not labels:
+        return []
+    phases, measures, by = texts(f["target_phase"]), texts(f["target_measure"]), texts(f["target_by"])
+    values, days = f["target_value"][()], f["target_by_day"][()]
+    return [Target(labels[k], phases[k], measures[k], float(values[k]), iso_date(by[k], "/target_by"),
+                   int(days[k])) for k in range(len(labels))]
+
+
+def parse_yaml(source):
+    """The resolved scenario as a mapping, or None without python3-yaml or if it fails."""
+    if yaml is None:
+        return None
+    try:
+        return yaml.safe_load(source)
+    except yaml.YAMLError:
+        return None
+
+
+def _axes_of(dataset):
+    """The names of the dimension scales attached to each axis of a dataset (the first)."""
+    names = []
+    for dim in dataset.dims:
+        names.append(dim.label or (text(dim[0].name).rsplit("/", 1)[-1] if len(dim) else ""))
+    return names
+
+
+@dataclass
+class RunFile:
+    """Everything in one `hubsim run` output file, read into memory."""
+
+    path: str
+    name: str = ""
+    attrs: dict = field(default_factory=dict)
+    scenario_text: str = ""
+    scenario_source: str = ""
+    scenario: object = None  # the resolved scenario parsed as YAML, or None
+    start: dt.date = None
+    days: np.ndarray = None  # sample days since start, [time]
+    dates: list = None  # sample dates, [time]
+    hubs: list = None
+    regions: list = None
+    opens: list = None  # hub opening dates
+    schools: np.ndarray = None  # [hub, phase]
+    phases: list = None
+    stages: list = None
+    statuses: list = None
+    years: list = None
+    cost_items: list = None
+    targets: list = None
+    series: dict = field(default_factory=dict)  # "trajectories/engaged" -> array, every one
+
+    @property
+    def replications(self):
+        return int(self.series["trajectories/engaged"].shape[0])
+
+    @property
+    def seed(self):
+        return int(self.attrs["seed"])
+
+    def __getattr__(self, name):
+        # run.engaged, run.cost, ...: any series by its own name.
+        series = self.__dict__.get("series", {})
+        for group in ("trajectories", "summary"):
+            if f"{group}/{name}" in series:
+                return series[f"{group}/{name}"]
+        raise AttributeError(name)
+
+
+REQUIRED = ("time", "date", "replication", "hub", "hub_opens", "hub_schools", "phase", "stage",
+            "status", "target", "year", "scenario", "trajectories/engaged",
+            "trajectories/stage_counts", "summary/cost", "summary/target_day")
+REQUIRED_ATTRS = ("hubsim_version", "seed", "replications")
+
+
+def _check_shapes(run, f):
+    """Raises ValueError unless every series has the shape its axes give it."""
+    lengths = {"replication": len(f["replication"]), "time": len(run.days), "hub": len(run.hubs),
+               "phase": len(run.phases), "stage": len(run.stages), "status": len(run.statuses),
+               "year": len(run.years), "cost_item": len(run.cost_items), "target": len(run.targets)}
+    for name, data in run.series.items():
+        axes = _axes_of(f[name])
+        want = tuple(lengths[a] if a in lengths else len(f[a]) if a in f else -1 for a in axes)
+        if data.shape != want:
+            raise ValueError(f"/{name} has shape {data.shape}, its axes {axes} say {want}")
+    for name, want in (("date", (lengths["time"],)), ("hub_opens", (lengths["hub"],)),
+                       ("hub_schools", (lengths["hub"], lengths["phase"]))):
+        if f[name].shape != want:
+            raise ValueError(f"/{name} has shape {f[name].shape}, its axes say {want}")
+    if min(lengths["replication"], lengths["time"], lengths["hub"], lengths["phase"]) < 1:
+        raise ValueError("it holds no replications, samples, hubs or phases")
+    if int(run.attrs["replications"]) != lengths["replication"]:
+        raise ValueError(f"attribute replications={run.attrs['replications']} but "
+                         f"{lengths['replication']} are stored")
+
+
+def _open(path, kind):
+    import h5py
+
+    p = Path(path)
+    if not p.exists():
+        raise NotHubsimOutput(path, "no such file")
+    if p.is_dir():
+        raise NotHubsimOutput(path, "is a directory, not a hubsim output file")
+    try:
+        is_hdf5 = h5py.is_hdf5(p)
+    except OSError as e:
+        raise NotHubsimOutput(path, f"cannot be read ({e.strerror or e})") from None
+    if not is_hdf5:
+        raise NotHubsimOutput(path, f"is not an HDF5 file (expected the output of `hubsim {kind}`)")
+    return h5py.File(p, "r")
+
+
+def read_run(path):
+    """Reads and checks one `hubsim run` output file; raises NotHubsimOutput naming it if it is
+    not one."""
+    f = _open(path, "run")
+    try:
+        with f:
+            if "points" in f:
+                raise NotHubsimOutput(path, "is sweep output, not the output of `hubsim run`")
+            missing = [n for n in REQUIRED if n not in f]
+            missing += [f"attribute {a}" for a in REQUIRED_ATTRS if a not in f.attrs]
+            if missing:
+                raise NotHubsimOutput(path, "is not hubsim run output (no " + ", ".join(missing[:4])
+                                      + (", ..." if len(missing) > 4 else "") + ")")
+            return _read_run(path, f)
+    except NotHubsimOutput:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, IndexError) as e:
+        raise NotHubsimOutput(path, f"is not usable hubsim run output: {e}") from None
+
+
+def _read_run(path, f):
+    import h5py
+
+    run = RunFile(path=str(path))
+    run.attrs = {k: attr(v) for k, v in f.attrs.items()}
+    run.scenario_text = text(f["scenario"][()])
+    run.scenario_source = text(f["scenario_source"][()]) if "scenario_source" in f else ""
+    run.scenario = parse_yaml(run.scenario_text)
+    run.start = start_of(f["time"])
+    run.days = f["time"][()].astype(np.int64)
+    run.dates = [iso_date(d, "/date") for d in texts(f["date"])]
+    run.hubs = texts(f["hub"])
+    run.regions = texts(f["hub_region"]) if "hub_region" in f else [""] * len(run.hubs)
+    run.opens = [iso_date(d, "/hub_opens") for d in texts(f["hub_opens"])]
+    run.phases = texts(f["phase"])
+    run.stages = texts(f["stage"])
+    run.statuses = texts(f["status"])
+    run.years = [int(y) for y in f["year"][()]]
+    run.cost_items = texts(f["cost_item"]) if "cost_item" in f else []
+    run.targets = read_targets(f)
+    run.schools = f["hub_schools"][()].astype(np.int64)
+    for group in ("trajectories", "summary"):
+        for name, obj in f[group].items():
+            if isinstance(obj, h5py.Dataset) and name not in run.__dataclass_fields__ and obj.ndim >= 1 \
+                    and name not in ("time", "replication", "hub", "phase", "stage", "status", "year",
+                                     "cost_item", "target"):
+                data = obj[()]
+                run.series[f"{group}/{name}"] = data.astype(np.float64 if data.dtype.kind == "f"
+                                                            else np.int64)
+    _check_shapes(run, f)
+    run.name = str(run.attrs.get("scenario_name") or Path(path).stem)
+    return run
+
+
+@dataclass
+class SweepFile:
+    """A sweep's output: its points (parameter values) and what it kept of each."""
+
+    path: str
+    attrs: dict = field(default_factory=dict)
+    parameters: dict = field(default_factory=dict)  # key -> values per point (numbers or names)
+    start: dt.date = None
+    dates: list = None
+    phases: list = None
+    hubs: list = None
+    targets: list = None
+    summary: dict = field(default_factory=dict)  # name -> [point, replication, ...] arrays
+    trajectories: dict = field(default_factory=dict)
+
+
+def read_sweep(path):
+    """Reads one `hubsim sweep` (or `hubsim merge`) output file."""
+    import h5py
+
+    f = _open(path, "sweep")
+    try:
+        with f:
+            if "points" not in f or "sweep_name" not in f.attrs:
+                raise NotHubsimOutput(path, "is not hubsim sweep output (no /points)")
+            sw = SweepFile(path=str(path))
+            sw.attrs = {k: attr(v) for k, v in f.attrs.items()}
+            for key in texts(f["parameter_keys"]):
+                values = f["points"][key][()]
+                sw.parameters[key] = [text(v) for v in values] if values.dtype.kind in "OS" else values
+            sw.start = start_of(f["time"])
+            sw.dates = [sw.start + dt.timedelta(days=int(d)) for d in f["time"][()]]
+            sw.phases, sw.hubs = texts(f["phase"]), texts(f["hub"])
+            sw.targets = read_targets(f)
+            for group, into in (("summary", sw.summary), ("trajectories", sw.trajectories)):
+                if group in f:
+                    for name, obj in f[group].items():
+                        if isinstance(obj, h5py.Dataset) and obj.ndim and _axes_of(obj)[0] == "point":
+                            into[name] = obj[()]
+            return sw
+    except NotHubsimOutput:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, IndexError) as e:
+        raise NotHubsimOutput(path, f"is not usable hubsim sweep output: {e}") from None
