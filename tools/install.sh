@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake pkg-config clang-format
+  build-essential cmake pkg-config clang clang-format
   libboost-dev libboost-program-options-dev libboost-date-time-dev
   libtbb-dev libyaml-cpp-dev libhdf5-dev zlib1g-dev librandom123-dev
   # tests and benchmarks

@@ -91,8 +91,11 @@ AbcResult abc_smc(const std::vector<double>& low, const std::vector<double>& hig
                     std::vector<double> t(d);
                     bool inside = true;
                     for (std::size_t k = 0; k < d; ++k) {
-                        t[k] = theta[std::min(j, n - 1)][k] +
-                               sd[k] * standard_normal(s.uniform(), s.uniform());
+                        // One draw a statement: argument order is unspecified (g++ and
+                        // clang differ); this is the order g++ has always used.
+                        const double u2 = s.uniform();
+                        const double u1 = s.uniform();
+                        t[k] = theta[std::min(j, n - 1)][k] + sd[k] * standard_normal(u1, u2);
                         inside = inside && t[k] >= low[k] && t[k] <= high[k];
                     }
                     if (!inside) continue;

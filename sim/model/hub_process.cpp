@@ -119,9 +119,10 @@ void HubProcess::count_applicants(const Parameters& params) {
         RandomStream s(key(kHubEntity | index(p), kApplicants), static_cast<std::uint64_t>(year_)
                                                                     << 32);
         const std::uint32_t engaged = engaged_[index(p)];
-        applicants_[index(p)] = static_cast<std::uint32_t>(
-            binomial(s, engaged, r.applicants_engaged) +
-            binomial(s, school_total_[index(p)] - engaged, r.applicants_other));
+        // One statement each: the operands of + are unsequenced (g++ and clang differ).
+        const auto from_engaged = binomial(s, engaged, r.applicants_engaged);
+        const auto from_others = binomial(s, school_total_[index(p)] - engaged, r.applicants_other);
+        applicants_[index(p)] = static_cast<std::uint32_t>(from_engaged + from_others);
     }
 }
 

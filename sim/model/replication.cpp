@@ -70,7 +70,6 @@ class Replication {
                 bool parallel_hubs)
         : sc_(sc),
           cal_(sc.start),
-          rep_(rep),
           slot_(slot),
           results_(results),
           parallel_(parallel_hubs),
@@ -182,7 +181,6 @@ class Replication {
 
     const Scenario& sc_;
     Calendar cal_;
-    std::uint32_t rep_;
     std::size_t slot_;
     Results& results_;
     bool parallel_;

@@ -6,13 +6,16 @@ with default parameters written into a temporary folder.
 
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 import xarray as xr
+import yaml
 
 from conftest import (
+    REPO,
     MULTI_DATES,
     MULTI_HUBS,
     MULTI_PHASES,
@@ -369,3 +372,63 @@ def test_large_seed_kept_exactly(seed, tmp_path):
     run_ok("run", TINY, "-o", out, "--seed", seed, "-q")
     with h5py.File(out, "r") as f:
         assert int(f.attrs["seed"]) == seed
+
+
+class _UniqueKeys(yaml.SafeLoader):
+    """A YAML loader that refuses a mapping with a key twice."""
+
+    def construct_mapping(self, node, deep=False):
+        keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+        assert len(keys) == len(set(keys)), f"duplicate keys in {keys}"
+        return super().construct_mapping(node, deep)
+
+
+def test_the_resolved_scenario_runs_anywhere_and_reproduces_the_run(tmp_path):
+    """/scenario names its data by absolute path and SHA-256, holds each key once, and run
+    from another folder reproduces the run bit for bit (with a posterior, a --set value and a
+    --set into a timeline event)."""
+    first = tmp_path / "first.h5"
+    run_ok("run", REPO / "scenarios" / "england_projection.yaml", "-o", first, "-r", 3, "-q",
+           "--set", "llme.primary.training_places=150",
+           "--set", "timeline[3].set.capacity.factor=0.7")
+    with h5py.File(first, "r") as f:
+        resolved = text_of(f["scenario"][()])
+    doc = yaml.load(resolved, Loader=_UniqueKeys)
+    schools, posterior = doc["schools"], doc["posterior"]
+    assert Path(schools["file"]).is_absolute() and len(schools["sha256"]) == 64
+    assert Path(posterior["file"]).is_absolute() and len(posterior["sha256"]) == 64
+    assert doc["set"] == {"llme.primary.training_places": 150}
+    assert [e["set"] for e in doc["timeline"] if "capacity.factor" in e.get("set", {})] == \
+        [{"capacity.factor": 0.7}]
+    elsewhere = tmp_path / "somewhere" / "else"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "resolved.yaml").write_text(resolved)
+    again = tmp_path / "again.h5"
+    run_ok("run", "resolved.yaml", "-o", again, "-r", 3, "-q", cwd=elsewhere)
+    with h5py.File(first, "r") as a, h5py.File(again, "r") as b:
+        for group in ("trajectories", "summary"):
+            for name, x in all_datasets(a[group]).items():
+                np.testing.assert_array_equal(x, b[group][name][()], err_msg=f"{group}/{name}")
+        assert text_of(b["scenario"][()]) == resolved  # resolving it again changes nothing
+
+
+def test_a_resolved_scenario_finds_its_data_beside_it_and_checks_the_digest(tmp_path):
+    first = tmp_path / "first.h5"
+    run_ok("run", REPO / "scenarios" / "england.yaml", "-o", first, "-r", 1, "-q")
+    with h5py.File(first, "r") as f:
+        resolved = text_of(f["scenario"][()])
+    original = Path(yaml.safe_load(resolved)["schools"]["file"])
+    # Moved to another machine: the absolute path is gone, the file lies beside it.
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (moved / "resolved.yaml").write_text(resolved.replace(str(original), "/nowhere/schools.csv"))
+    (moved / "schools.csv").write_bytes(original.read_bytes())
+    assert run_hubsim("validate", moved / "resolved.yaml").returncode == 0
+    # A changed file is refused, naming both digests.
+    rows = original.read_text().splitlines()
+    rows[1] = rows[1].rsplit(",", 1)[0] + ",0.99"
+    (moved / "schools.csv").write_text("\n".join(rows) + "\n")
+    proc = run_hubsim("run", moved / "resolved.yaml", "-o", tmp_path / "never.h5", "-q")
+    assert proc.returncode == 2, proc.stderr
+    assert "schools.file" in proc.stderr and "SHA-256" in proc.stderr, proc.stderr
+    assert not (tmp_path / "never.h5").exists()

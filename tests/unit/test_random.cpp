@@ -8,12 +8,25 @@
 using namespace hubsim;
 
 TEST(Random, DrawsArePinned) {
-    // Pinned values: a change here changes every result hubsim produces (see CHANGELOG).
-    const auto b = random_block(StreamKey{1, 2, 3, 4, 5}, 6);
-    const auto again = random_block(StreamKey{1, 2, 3, 4, 5}, 6);
-    EXPECT_EQ(b, again);
-    const auto other = random_block(StreamKey{1, 2, 3, 4, 6}, 6);
-    EXPECT_NE(b[0], other[0]);
+    // Pinned by value: a change here changes every result hubsim produces (see CHANGELOG).
+    // The same values under g++ and clang (tools/build_clang.sh).
+    const std::array<std::uint64_t, 4> block = {0x35ca5161f80c5e67ULL, 0x83b0fb734bad52cfULL,
+                                                0x95364dc7472ebbbfULL, 0x3ec3675d39ac00dcULL};
+    EXPECT_EQ(random_block(StreamKey{1, 2, 3, 4, 5}, 6), block);
+    const auto u = uniforms(StreamKey{20140901, 0, 7, 123, 3}, 2016);
+    EXPECT_EQ(u[0], 0.74024643679387869);
+    EXPECT_EQ(u[1], 0.23833179772695845);
+    EXPECT_EQ(u[2], 0.60421454129202057);
+    EXPECT_EQ(u[3], 0.93519242767321464);
+    EXPECT_EQ(standard_normal(u[0], u[1]), 0.12027024033757404);
+    RandomStream s(StreamKey{5, 0, 0, 0, 0});
+    // One draw a statement: the order of a call's arguments is unspecified.
+    const auto small = binomial(s, 500, 0.03);     // by inversion
+    const auto large = binomial(s, 100000, 0.02);  // by the normal approximation
+    const auto half = binomial(s, 20, 0.5);
+    EXPECT_EQ(small, 22u);
+    EXPECT_EQ(large, 1967u);
+    EXPECT_EQ(half, 8u);
     EXPECT_EQ(to_unit(0), 0.0);
     EXPECT_LT(to_unit(~0ULL), 1.0);
 }
