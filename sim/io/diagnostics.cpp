@@ -50,7 +50,17 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
             best = c;
         }
     }
-    return best;
+    if (!best.empty() || word.empty()) return best;
+    // No near spelling: a word the user lengthened or shortened ("peer" for p, "rej" for
+    // rejoin), when exactly one candidate is its prefix or starts with it.
+    std::string only;
+    for (const auto& c : candidates) {
+        const bool related = word.starts_with(c) || std::string_view(c).starts_with(word);
+        if (!related) continue;
+        if (!only.empty()) return {};
+        only = c;
+    }
+    return only;
 }
 
 }  // namespace hubsim

@@ -67,7 +67,7 @@ void target_statistics(const SweepFile& f, std::vector<std::int32_t>& quantiles,
             std::vector<double> days;
             std::size_t on_time = 0;
             for (std::size_t r = 0; r < R; ++r) {
-                const std::int32_t d = p.run.target_day[r * nt + k];
+                const std::int32_t d = p.run.target_day[r * nt + k];  // [replication][target]
                 days.push_back(d < 0 ? INFINITY : static_cast<double>(d));
                 if (d >= 0 && d <= f.targets.by_day[k]) ++on_time;
             }

@@ -63,6 +63,8 @@ TEST(ScenarioErrors, UnknownKeySuggestsTheNearest) {
     const auto nested = errors(std::string(kGood) + "demand: {peer: 0.1}\n");
     ASSERT_EQ(nested.size(), 1u);
     EXPECT_EQ(nested[0].path, "demand.peer");
+    EXPECT_NE(nested[0].message.find("did you mean 'p'"), std::string::npos)
+        << "docs/scenario.md promises this suggestion: " << nested[0].message;
 }
 
 TEST(ScenarioErrors, ProbabilityOutOfRange) {

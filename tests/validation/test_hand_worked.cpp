@@ -69,7 +69,7 @@ TEST(HandWorked, TwelveSchoolsOneLeaderSustainFirst) {
                     {6, 0, 0, 6, 0, 6, 6}});
     for (std::size_t t = 1; t < r.times(); ++t) {
         std::uint32_t groups = 0;
-        for (Stage s : kStages) groups += r.work_groups[(r.at(0, t, 0)) * kStageCount + index(s)];
+        for (Stage s : kStages) groups += r.work_groups[r.stage_cell(0, t, 0, 0, s)];
         EXPECT_EQ(groups, 1u) << "one leader with load 1 leads exactly one group a year";
     }
 }
@@ -120,7 +120,7 @@ TEST(HandWorked, LeaderPipeline) {
         EXPECT_EQ(llme_count(r, 0, t, 0, LlmeStatus::Left), 0u);
         EXPECT_EQ(per_phase(r.trainees, r, 0, t, 0, 0), 2u);
         // Every leader here was trained: all of them are Mastery Specialists.
-        EXPECT_EQ(r.specialists[r.at(0, t, 0) * kLlmeStatusCount + 1], 2 * t);
+        EXPECT_EQ(r.specialists[r.status_cell(0, t, 0, LlmeStatus::Active)], 2 * t);
     }
     // 2015/16: 2 leaders -> 2 development groups -> all 12 in; then they embed and sustain.
     EXPECT_EQ(per_phase(r.engaged, r, 0, 1, 0, 0), 12u);

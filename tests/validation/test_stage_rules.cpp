@@ -109,8 +109,7 @@ TEST(StageRules, PrimarySchoolsNeedingReadinessStartThere) {
     const Results r = run_six({"schools.generate.per_hub.secondary=0",
                                "schools.generate.per_hub.primary=6", "demand.readiness_share=1"});
     EXPECT_EQ(series(r, Stage::Development, Phase::Primary), (V{0, 6, 0, 0, 0}));
-    const std::size_t cell = r.at(0, 1, 0) * r.phases.size() + column(r, Phase::Primary);
-    EXPECT_EQ(r.work_groups[cell * kStageCount + index(Stage::Readiness)], 1u);
+    EXPECT_EQ(r.work_groups[r.stage_cell(0, 1, 0, r.column(Phase::Primary), Stage::Readiness)], 1u);
 }
 
 TEST(StageRules, PrimarySchoolsNotNeedingReadinessStartAtDevelopment) {
@@ -147,9 +146,8 @@ TEST(Costs, GroupsAndReleaseDaysArePricedPerYear) {
                                      "phases.secondary.stages.development.release_days=12"});
     const Results r = run(ls.scenario);
     // 2015/16: one development group: 1000 + 12 * 100.
-    const double* y1 = &r.cost[1 * kCostItemCount];
-    EXPECT_DOUBLE_EQ(y1[static_cast<std::size_t>(CostItem::WorkGroups)], 1000);
-    EXPECT_DOUBLE_EQ(y1[static_cast<std::size_t>(CostItem::ReleaseDays)], 1200);
+    EXPECT_DOUBLE_EQ(r.cost[r.cost_cell(0, 1, CostItem::WorkGroups)], 1000);
+    EXPECT_DOUBLE_EQ(r.cost[r.cost_cell(0, 1, CostItem::ReleaseDays)], 1200);
 }
 
 TEST(Costs, AnnualBudgetLimitsTheGroupsThatRun) {
