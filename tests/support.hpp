@@ -52,7 +52,7 @@ inline std::uint32_t per_phase(const std::vector<std::uint32_t>& v, const Result
 }
 inline std::uint32_t llme_count(const Results& r, std::size_t rep, std::size_t t, std::size_t hub,
                                 LlmeStatus s) {
-    return r.llme[r.status_cell(rep, t, hub, s)];
+    return r.leaders(rep, t, hub, s);
 }
 
 inline std::string source_dir() {

@@ -7,6 +7,8 @@ Writes, into --out-dir (default scenarios/england):
   hub_map.csv   la,la_name,region,hub - every local authority with such a school, in
                 exactly one hub
   hubs.csv      name,region,opens - the 40 Maths Hubs and the day each opened
+  colleges.csv  urn,la,hub,phase,pupils,disadvantage - the post-16 strand's colleges, which
+                the census does not hold: generated (see COLLEGES below)
 
 Run:  /usr/bin/python3 tools/build_england.py --census <census.csv> --regions <la_regions.csv>
 
@@ -45,6 +47,18 @@ OPENED_2014 = "2014-07-01"  # the first 32 hubs
 OPENED_2015 = "2015-09-01"  # 35 by late 2015
 OPENED_2019 = "2019-09-01"  # 37: the two new North West hubs start work
 OPENED_2020 = "2020-09-01"  # 40: the three hubs whose lead schools were sought in 2019
+
+# The post-16 strand's institutions (domain.md): general FE and sixth-form colleges. The
+# census holds no colleges, so they are generated: 168 general FE + 51 sixth-form colleges,
+# the Association of Colleges' count of February 2020 (the one nearest the census and the
+# first FE Mastery Specialist cohorts); land-based, art and design colleges and institutes of
+# adult learning left out; 11-18 schools stay secondary schools (counted once). They are
+# spread over hubs in proportion to each hub's secondary schools (largest remainder), with
+# the mean disadvantage of the hub's secondary schools (a guess: colleges draw on the same
+# area) and no pupil count (not published per college; the model does not use it). URNs
+# 9000001 upward are made up, outside the DfE's range.
+COLLEGES = 168 + 51
+COLLEGE_URN = 9000001
 
 # How many hubs are open on each date (published): checked against HUBS.
 OPEN_BY = {OPENED_2014: 32, OPENED_2015: 35, OPENED_2019: 37, OPENED_2020: 40}
@@ -298,6 +312,8 @@ def main(argv=None):
         for name, opens, _, _ in HUBS:
             w.writerow([name, region_of[name], opens])
 
+    write_colleges(out / "colleges.csv", schools, hub_of, names)
+
     print(f"{'hub':34} {'region':25} {'opens':10} {'basis':11} {'LAs':>3} {'prim':>5} "
           f"{'sec':>4} {'all':>5}")
     for name, opens, basis, _ in HUBS:
@@ -310,6 +326,35 @@ def main(argv=None):
           f"secondary, in {len(hub_of.keys() & set(s['la'] for s in schools))} LAs")
     print("skipped rows: " + ", ".join(f"{k} {v}" for k, v in sorted(skipped.items())))
     print("imputed: " + (", ".join(f"{k} {v}" for k, v in sorted(imputed.items())) or "none"))
+
+
+def college_counts(secondary_per_hub, total):
+    """`total` colleges over hubs in proportion to their secondary schools (largest
+    remainder; ties to the hub listed first)."""
+    n = sum(secondary_per_hub.values())
+    exact = {h: total * k / n for h, k in secondary_per_hub.items()}
+    counts = {h: int(x) for h, x in exact.items()}
+    order = sorted(exact, key=lambda h: -(exact[h] - counts[h]))
+    for h in order[:total - sum(counts.values())]:
+        counts[h] += 1
+    return counts
+
+
+def write_colleges(path, schools, hub_of, names):
+    secondary = collections.defaultdict(list)
+    for s in schools:
+        if s["phase"] == "secondary":
+            secondary[hub_of[s["la"]]].append(min(1.0, max(0.0, s["disadvantage"] / 100)))
+    counts = college_counts({h: len(secondary[h]) for h in names}, COLLEGES)
+    urn = COLLEGE_URN
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["urn", "la", "hub", "phase", "pupils", "disadvantage"])
+        for hub in names:
+            dis = sum(secondary[hub]) / len(secondary[hub])
+            for _ in range(counts[hub]):
+                w.writerow([urn, "", hub, "post16", 0, f"{dis:.4f}".rstrip("0").rstrip(".")])
+                urn += 1
 
 
 if __name__ == "__main__":

@@ -72,16 +72,22 @@ class Target:
     it must reach and when."""
 
     label: str
-    phase: str
-    measure: str  # engaged_share: the share of the phase's schools ever engaged
-    value: float
+    phase: str  # for a share target ("" otherwise)
+    measure: str  # engaged_share (of the phase's schools ever engaged) or active_leaders
+    value: float  # a share, or a number of leaders
     by: dt.date
     by_day: int  # days since the run's start
+    role: str = ""  # for a leader target: the role counted ("" every role)
+    per_hub: bool = False  # a leader target every hub must reach
 
     @property
     def share(self):
         """The share a share target must reach (its value)."""
         return self.value
+
+    @property
+    def is_share(self):
+        return self.measure == "engaged_share"
 
 
 def read_targets(f):
@@ -92,9 +98,11 @@ def read_targets(f):
     if not labels:
         return []
     phases, measures, by = texts(f["target_phase"]), texts(f["target_measure"]), texts(f["target_by"])
+    roles = texts(f["target_role"]) if "target_role" in f else [""] * len(labels)
+    per_hub = f["target_per_hub"][()] if "target_per_hub" in f else np.zeros(len(labels), int)
     values, days = f["target_value"][()], f["target_by_day"][()]
     return [Target(labels[k], phases[k], measures[k], float(values[k]), iso_date(by[k], "/target_by"),
-                   int(days[k])) for k in range(len(labels))]
+                   int(days[k]), roles[k], bool(per_hub[k])) for k in range(len(labels))]
 
 
 def parse_yaml(source):
@@ -105,6 +113,11 @@ def parse_yaml(source):
         return yaml.safe_load(source)
     except yaml.YAMLError:
         return None
+
+
+def is_scale(dataset):
+    """Whether a dataset is a dimension scale (an axis), not data."""
+    return text(dataset.attrs.get("CLASS", b"")) == "DIMENSION_SCALE"
 
 
 def _axes_of(dataset):
@@ -137,6 +150,8 @@ class RunFile:
     statuses: list = None
     years: list = None
     cost_items: list = None
+    roles: list = None  # the LLME roles (the llme series' role axis)
+    bands: list = None  # disadvantage quintiles, q1 least disadvantaged
     targets: list = None
     series: dict = field(default_factory=dict)  # "trajectories/engaged" -> array, every one
 
@@ -242,11 +257,11 @@ def _read_run(path, f):
     run.cost_items = texts(f["cost_item"]) if "cost_item" in f else []
     run.targets = read_targets(f)
     run.schools = f["hub_schools"][()].astype(np.int64)
+    run.roles = texts(f["role"]) if "role" in f else []
+    run.bands = texts(f["disadvantage_band"]) if "disadvantage_band" in f else []
     for group in ("trajectories", "summary"):
         for name, obj in f[group].items():
-            if isinstance(obj, h5py.Dataset) and name not in run.__dataclass_fields__ and obj.ndim >= 1 \
-                    and name not in ("time", "replication", "hub", "phase", "stage", "status", "year",
-                                     "cost_item", "target"):
+            if isinstance(obj, h5py.Dataset) and not is_scale(obj):
                 data = obj[()]
                 run.series[f"{group}/{name}"] = data.astype(np.float64 if data.dtype.kind == "f"
                                                             else np.int64)

@@ -73,8 +73,7 @@ void print_summary(std::ostream& out, const Scenario& sc, const Results& r) {
                                                  r.years.begin());
         for (std::size_t k = 0; k < R; ++k) {
             double a = 0;
-            for (std::size_t h = 0; h < r.hubs; ++h)
-                a += r.llme[r.status_cell(k, t, h, LlmeStatus::Active)];
+            for (std::size_t h = 0; h < r.hubs; ++h) a += r.leaders(k, t, h, LlmeStatus::Active);
             llme.push_back(a);
             double c = 0;
             for (std::size_t i = 0; i < kCostItemCount; ++i)
@@ -85,6 +84,51 @@ void print_summary(std::ostream& out, const Scenario& sc, const Results& r) {
                       band(cost, "%.1f").c_str());
         out << row << line << "\n";
     }
+    const std::size_t last = r.times() - 1;
+    const std::string last_date = format_date(cal.date_of(r.sample_days[last]));
+    // The community by role, and reach by disadvantage, at the last sample.
+    out << "\nactive LLME by role on " << last_date << ":\n";
+    for (LlmeRole role : kRoles) {
+        std::vector<double> v;
+        for (std::size_t k = 0; k < R; ++k) {
+            double a = 0;
+            for (std::size_t h = 0; h < r.hubs; ++h)
+                a += r.llme[r.status_cell(k, last, h, role, LlmeStatus::Active)];
+            v.push_back(a);
+        }
+        if (*std::max_element(v.begin(), v.end()) == 0) continue;
+        std::snprintf(line, sizeof line, "  %-30s %s\n", std::string(name(role)).c_str(),
+                      band(v, "%.0f").c_str());
+        out << line;
+    }
+    out << "engaged by disadvantage quintile on " << last_date
+        << " (share of each quintile's schools; q1 least, q5 most disadvantaged):\n";
+    for (std::size_t c = 0; c < np; ++c) {
+        std::array<double, kBandCount> schools{};
+        for (const auto& s : sc.schools)
+            if (s.phase == r.phases[c]) schools[s.band] += 1;
+        std::string row = "  " + std::string(name(r.phases[c]));
+        row.resize(12, ' ');
+        for (std::size_t b = 0; b < kBandCount; ++b) {
+            if (schools[b] == 0) {  // equal disadvantages share a band; others stay empty
+                std::snprintf(line, sizeof line, "  q%zu %-20s", b + 1, "-");
+                row += line;
+                continue;
+            }
+            std::vector<double> v;
+            for (std::size_t k = 0; k < R; ++k) {
+                double e = 0;
+                for (std::size_t h = 0; h < r.hubs; ++h)
+                    e += r.engaged_by_band[r.band_cell(k, last, h, c, b)];
+                v.push_back(100.0 * e / std::max(1.0, schools[b]));
+            }
+            std::snprintf(line, sizeof line, "  q%zu %-20s", b + 1,
+                          (band(v, "%.1f") + "%").c_str());
+            row += line;
+        }
+        out << row << "\n";
+    }
+    out << "\n";
     for (std::size_t k = 0; k < sc.targets.size(); ++k) {
         const Target& tg = sc.targets[k];
         std::vector<double> days;

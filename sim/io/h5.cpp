@@ -54,11 +54,15 @@ void write_target_table(hid_t loc, const Scales& root, const TargetTable& t,
         check(H5DSattach_scale(ds, root["target"], 0), "attach a dimension scale");
         attr_string(ds, "long_name", long_name);
     };
-    strings("target_phase", t.phase, "the phase each target is for");
     strings("target_measure", t.measure,
-            "what each target counts (engaged_share: share of the phase's schools ever engaged)");
+            "what each target counts: engaged_share (the share of the phase's schools ever "
+            "engaged) or active_leaders (active LLME, of the role or of every role)");
+    strings("target_phase", t.phase, "the phase a share target is for (\"\" otherwise)");
+    strings("target_role", t.role, "the role a leader target counts (\"\": every role)");
     put(loc, "target_value", {"target"}, root, nullptr, t.value.data(),
-        "the value each target's measure must reach");
+        "the value each target's measure must reach: a share, or a number of leaders");
+    put(loc, "target_per_hub", {"target"}, root, nullptr, t.per_hub.data(),
+        "1: met when every hub reaches the value (for leader targets)");
     strings("target_by", t.by, "the date by which each target is due");
     put(loc, "target_by_day", {"target"}, root, nullptr, t.by_day.data(),
         "the day each target is due", day_units);
@@ -68,7 +72,9 @@ TargetTable read_target_table(hid_t loc) {
     TargetTable t;
     t.label = read_strings(loc, "target");
     t.phase = read_strings(loc, "target_phase");
+    t.role = read_strings(loc, "target_role");
     t.measure = read_strings(loc, "target_measure");
+    read(loc, "target_per_hub", t.per_hub);
     t.by = read_strings(loc, "target_by");
     read(loc, "target_value", t.value);
     read(loc, "target_by_day", t.by_day);

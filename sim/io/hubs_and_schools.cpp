@@ -28,19 +28,21 @@ void read_hub_fields(const YAML::Node& node, const std::string& path, HubSpec& h
     if (auto n = node["initial_llme"]) {
         if (!n.IsMap()) {
             diags.error(n, path + ".initial_llme",
-                        "expected a mapping of phase: count, found " + input::found(n));
+                        "expected a mapping of role: count, found " + input::found(n));
             return;
         }
+        std::vector<std::string> roles;
+        for (LlmeRole r : kRoles) roles.emplace_back(name(r));
         for (const auto& kv : n) {
-            const std::string ph = kv.first.Scalar();
-            const auto phase = parse_phase(ph);
-            if (!phase) {
-                diags.error(kv.first, path + ".initial_llme." + ph,
-                            "unknown phase '" + ph + "' (expected primary, secondary or post16)");
+            const std::string key = kv.first.Scalar();
+            const auto role = parse_role(key);
+            if (!role) {
+                diags.error(kv.first, path + ".initial_llme." + key,
+                            input::unknown("role", key, roles));
                 continue;
             }
-            if (auto v = input::whole(kv.second, path + ".initial_llme." + ph, 0, 1e6, diags))
-                hub.initial_llme[index(*phase)] = static_cast<double>(*v);
+            if (auto v = input::whole(kv.second, path + ".initial_llme." + key, 0, 1e6, diags))
+                hub.initial_llme[index(*role)] = static_cast<double>(*v);
         }
     }
 }
@@ -225,9 +227,13 @@ void generate_schools(const YAML::Node& g, Scenario& sc, Diagnostics& diags) {
                 // Disadvantage spread evenly across the hub's schools of a phase.
                 const double n = per_hub[index(p)];
                 const double d = n > 1 ? dis + spread * (k / (n - 1) - 0.5) : dis;
-                sc.schools.push_back(SchoolProfile{urn++, static_cast<std::uint16_t>(h), p,
-                                                   static_cast<std::uint32_t>(pupils),
-                                                   static_cast<float>(std::clamp(d, 0.0, 1.0))});
+                SchoolProfile s;
+                s.urn = urn++;
+                s.hub = static_cast<std::uint16_t>(h);
+                s.phase = p;
+                s.pupils = static_cast<std::uint32_t>(pupils);
+                s.disadvantage = static_cast<float>(std::clamp(d, 0.0, 1.0));
+                sc.schools.push_back(s);
             }
 }
 
@@ -311,28 +317,40 @@ void read_hubs(const YAML::Node& node, const fs::path& scenario, Date start, Sce
     if (sc.hubs.size() > 65535) diags.error(node, "hubs", "at most 65535 hubs");
 }
 
-DataFile read_schools(const YAML::Node& node, const fs::path& scenario, Scenario& sc,
-                      Diagnostics& diags) {
+std::vector<DataFile> read_schools(const YAML::Node& node, const fs::path& scenario, Scenario& sc,
+                                   Diagnostics& diags) {
     if (!node.IsDefined()) {
         diags.missing("schools", "missing: a scenario needs schools (a file or generate)");
         return {};
     }
-    if (!node.IsMap()) {
-        diags.error(node, "schools",
-                    "expected a mapping with 'file' or 'generate', found " + input::found(node));
-        return {};
+    // One source, or a list of them read one after the other (the census's schools, then
+    // generated colleges, say).
+    std::vector<DataFile> files;
+    const bool list = node.IsSequence();
+    for (std::size_t i = 0; i < (list ? node.size() : 1); ++i) {
+        const YAML::Node source = list ? node[i] : node;
+        const std::string where = list ? "schools[" + std::to_string(i) + "]" : "schools";
+        if (!source.IsMap()) {
+            diags.error(
+                source, where,
+                "expected a mapping with 'file' or 'generate', found " + input::found(source));
+            files.emplace_back();
+            continue;
+        }
+        input::check_keys(source, where, {"file", "sha256", "generate"}, diags);
+        if (source["file"]) {
+            const DataFile f = data_file(source, where, scenario, diags);
+            if (!f.path.empty()) read_schools_csv(f.path, sc, diags);
+            files.push_back(f);
+        } else if (auto g = source["generate"]) {
+            generate_schools(g, sc, diags);
+            files.emplace_back();
+        } else {
+            diags.error(source, where, "expected 'file' or 'generate'");
+            files.emplace_back();
+        }
     }
-    input::check_keys(node, "schools", {"file", "sha256", "generate"}, diags);
-    if (node["file"]) {
-        const DataFile f = data_file(node, "schools", scenario, diags);
-        if (!f.path.empty()) read_schools_csv(f.path, sc, diags);
-        return f;
-    }
-    if (auto g = node["generate"])
-        generate_schools(g, sc, diags);
-    else
-        diags.error(node, "schools", "expected 'file' or 'generate'");
-    return {};
+    return files;
 }
 
 }  // namespace hubsim::scenario_io

@@ -27,9 +27,15 @@ std::vector<std::string> labels(Axis axis, const Scenario& sc, const Results& r)
         case Axis::Stage:
             for (Stage s : kStages) out.emplace_back(name(s));
             break;
+        case Axis::Role:
+            for (LlmeRole role : kRoles) out.emplace_back(name(role));
+            break;
         case Axis::Status:
             for (std::size_t k = 0; k < kLlmeStatusCount; ++k)
                 out.emplace_back(name(static_cast<LlmeStatus>(k)));
+            break;
+        case Axis::DisadvantageBand:
+            out = band_labels();
             break;
         case Axis::CostItem:
             for (std::size_t k = 0; k < kCostItemCount; ++k)
@@ -100,6 +106,13 @@ void write_descriptions(hid_t file, const Scales& root, const Scenario& sc, cons
     for (const auto& s : sc.schools) ++schools[s.hub * r.phases.size() + r.column(s.phase)];
     put(file, "hub_schools", {"hub", "phase"}, root, nullptr, schools.data(),
         "schools in each hub and phase", "schools");
+    std::vector<double> upper;
+    for (Phase p : r.phases)
+        for (float u : sc.band_upper[index(p)]) upper.push_back(u);
+    put(file, "disadvantage_band_upper", {"phase", "disadvantage_band"}, root, nullptr,
+        upper.data(),
+        "the highest disadvantage (share of pupils eligible for free school meals in six years) "
+        "in each quintile band of the phase's schools: q1 least, q5 most disadvantaged");
     write_target_table(file, root, TargetTable::of(sc), "days since " + format_date(sc.start));
 }
 
@@ -164,7 +177,7 @@ void write_file(hid_t file, const LoadedScenario& ls, const Results& r, const Pr
         for_each_series(r, [&](const SeriesSpec& spec, const auto& data) {
             if (spec.group != group) return;
             put(g, std::string(spec.name), axis_names(spec), local, &root, data.data(),
-                spec.long_name, spec.units == "days" ? std::string_view(since) : spec.units);
+                spec.long_name, spec.units == "day" ? std::string_view(since) : spec.units);
         });
     }
     if (observed) write_observed(file, root, *observed, r.replications);
@@ -172,14 +185,21 @@ void write_file(hid_t file, const LoadedScenario& ls, const Results& r, const Pr
 
 }  // namespace
 
+std::vector<std::string> band_labels() {
+    return {"q1", "q2", "q3", "q4", "q5"};
+}
+
 TargetTable TargetTable::of(const Scenario& sc) {
     const Calendar cal(sc.start);
     TargetTable t;
     for (const auto& target : sc.targets) {
+        const bool share = target.measure == Target::Measure::EngagedShare;
         t.label.push_back(target.label());
-        t.phase.emplace_back(name(target.phase));
-        t.measure.emplace_back("engaged_share");
-        t.value.push_back(target.share);
+        t.measure.emplace_back(target.measure_name());
+        t.phase.emplace_back(share ? name(target.phase) : "");
+        t.role.emplace_back(!share && target.role ? name(*target.role) : "");
+        t.per_hub.push_back(target.per_hub ? 1 : 0);
+        t.value.push_back(target.value);
         t.by.push_back(format_date(target.by));
         t.by_day.push_back(cal.day_of(target.by).value);
     }

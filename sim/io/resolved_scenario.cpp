@@ -22,9 +22,9 @@ void emit_hub(YAML::Emitter& out, const HubSpec& h) {
     for (double v : h.initial_llme) any |= v >= 0;
     if (any) {
         out << YAML::Key << "initial_llme" << YAML::Value << YAML::BeginMap;
-        for (Phase p : kPhases)
-            if (h.initial_llme[index(p)] >= 0)
-                out << YAML::Key << std::string(name(p)) << YAML::Value << h.initial_llme[index(p)];
+        for (LlmeRole r : kRoles)
+            if (h.initial_llme[index(r)] >= 0)
+                out << YAML::Key << std::string(name(r)) << YAML::Value << h.initial_llme[index(r)];
         out << YAML::EndMap;
     }
     out << YAML::EndMap;
@@ -53,7 +53,7 @@ void emit_event(YAML::Emitter& out, const TimelineEvent& e) {
 }  // namespace
 
 std::string resolved_yaml(const Scenario& sc, const YAML::Node& schools_node,
-                          const DataFile& schools, const DataFile& posterior) {
+                          const std::vector<DataFile>& schools, const DataFile& posterior) {
     YAML::Emitter out;
     out.SetIndent(2);
     out.SetDoublePrecision(15);  // shares as written (0.6, not 0.59999999999999998)
@@ -87,12 +87,22 @@ std::string resolved_yaml(const Scenario& sc, const YAML::Node& schools_node,
     for (const auto& h : sc.hubs) emit_hub(out, h);
     out << YAML::EndSeq;
     out << YAML::Key << "schools" << YAML::Value;
-    if (!schools.path.empty()) {
+    auto source = [&](const YAML::Node& node, const DataFile& file) {
+        if (file.path.empty()) {
+            out << node;  // generated: the block itself says everything
+            return;
+        }
         out << YAML::BeginMap;
-        emit_data_file(out, schools);
+        emit_data_file(out, file);
         out << YAML::EndMap;
+    };
+    if (schools_node.IsSequence()) {
+        out << YAML::BeginSeq;
+        for (std::size_t i = 0; i < schools_node.size() && i < schools.size(); ++i)
+            source(schools_node[i], schools[i]);
+        out << YAML::EndSeq;
     } else {
-        out << schools_node;
+        source(schools_node, schools.empty() ? DataFile{} : schools[0]);
     }
     out << YAML::Comment(std::to_string(sc.schools.size()) + " schools");
     out << YAML::Key << "timeline" << YAML::Value << YAML::BeginSeq;
@@ -106,10 +116,18 @@ std::string resolved_yaml(const Scenario& sc, const YAML::Node& schools_node,
                              " weighted parameter sets");
     }
     out << YAML::Key << "targets" << YAML::Value << YAML::BeginSeq;
-    for (const auto& t : sc.targets)
-        out << YAML::Flow << YAML::BeginMap << YAML::Key << "phase" << YAML::Value
-            << std::string(name(t.phase)) << YAML::Key << "share" << YAML::Value << t.share
-            << YAML::Key << "by" << YAML::Value << format_date(t.by) << YAML::EndMap;
+    for (const auto& t : sc.targets) {
+        out << YAML::Flow << YAML::BeginMap;
+        if (t.measure == Target::Measure::EngagedShare) {
+            out << YAML::Key << "phase" << YAML::Value << std::string(name(t.phase)) << YAML::Key
+                << "share" << YAML::Value << t.value;
+        } else {
+            out << YAML::Key << "count" << YAML::Value << t.value;
+            if (t.role) out << YAML::Key << "role" << YAML::Value << std::string(name(*t.role));
+            if (t.per_hub) out << YAML::Key << "per_hub" << YAML::Value << true;
+        }
+        out << YAML::Key << "by" << YAML::Value << format_date(t.by) << YAML::EndMap;
+    }
     out << YAML::EndSeq;
     out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";

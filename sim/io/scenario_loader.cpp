@@ -30,9 +30,9 @@ const std::vector<SettingDoc>& scenario_settings() {
          "when the state is recorded: each 31 August, or each term end"},
         {"hubs", "list or {file, overrides} or {count, opens}", "(required)",
          "the Maths Hubs: name, opens, region, capacity_factor, initial_llme.{phase}"},
-        {"schools", "{file, sha256} or {generate}", "(required)",
-         "a CSV of schools (urn,hub,phase,pupils,disadvantage) or counts per hub to generate; "
-         "`sha256`, if given, must match the file's"},
+        {"schools", "{file, sha256} or {generate}, or a list of them", "(required)",
+         "a CSV of schools (urn,hub,phase,pupils,disadvantage) or counts per hub to generate "
+         "(a list: read one after another); `sha256`, if given, must match the file's"},
         {"timeline", "list of {date, until, set, scale, add, note}", "[]",
          "dated changes to any parameter: set a value, or scale or add to the value that "
          "holds (a posterior draw, say)"},
@@ -40,8 +40,9 @@ const std::vector<SettingDoc>& scenario_settings() {
          "a calibration's output: each replication draws its parameters from the posterior sample"},
         {"set", "{parameter: value}", "none",
          "explicit values: they take precedence over posterior draws (what --set records)"},
-        {"targets", "list of {phase, share, by}", "[]",
-         "strategic goals: a share of a phase's schools engaged by a date"},
+        {"targets", "list of {phase, share, by} or {count, role, per_hub, by}", "[]",
+         "strategic goals: a share of a phase's schools engaged by a date, or a number of "
+         "active leaders (of a role, or all; nationally, or in every hub with per_hub: true)"},
         {"phases.{phase}.pipeline", "list of stages",
          "primary: readiness, development, embedding, sustaining; "
          "secondary: development, embedding, sustaining; post16: []",
@@ -117,12 +118,18 @@ YAML::Node with_base(YAML::Node root, const fs::path& path, std::vector<fs::path
     YAML::Node base_root =
         with_base(input::load_yaml(base_path, "scenario file").root, base_path, chain);
     // Every file a base names is taken from the base's folder, not the variant's.
-    for (const char* section : {"hubs", "schools", "posterior"}) {
-        YAML::Node sec = base_root[section];
+    auto pin = [&](YAML::Node sec) {
         if (sec.IsMap() && sec["file"].IsScalar())
             sec["file"] = fs::absolute(input::beside(base_path, sec["file"].Scalar()))
                               .lexically_normal()
                               .string();
+    };
+    for (const char* section : {"hubs", "schools", "posterior"}) {
+        YAML::Node sec = base_root[section];
+        if (sec.IsSequence())
+            for (YAML::Node item : sec) pin(item);
+        else
+            pin(sec);
     }
     YAML::Node own(YAML::NodeType::Map);  // not Clone: that would lose the file positions
     for (const auto& kv : root)

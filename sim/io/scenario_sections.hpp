@@ -49,9 +49,10 @@ DataFile data_file(const YAML::Node& node, const std::string& where, const fs::p
                    Diagnostics& diags);
 void read_hubs(const YAML::Node& node, const fs::path& scenario, Date start, Scenario& sc,
                Diagnostics& diags);
-/// Returns the school file read (empty for generated schools).
-DataFile read_schools(const YAML::Node& node, const fs::path& scenario, Scenario& sc,
-                      Diagnostics& diags);
+/// One source of schools, or a list of them; returns the file each read (empty for
+/// generated schools).
+std::vector<DataFile> read_schools(const YAML::Node& node, const fs::path& scenario,
+                                   Scenario& sc, Diagnostics& diags);
 
 // posterior_file.cpp
 /// Returns the posterior file read (empty if none).
@@ -69,6 +70,6 @@ void apply_overrides(YAML::Node root, const std::vector<std::string>& sets, Diag
 /// The resolved scenario: every key with its value, defaults filled in, data files named
 /// by absolute path and SHA-256, so that it runs anywhere and reproduces the run.
 std::string resolved_yaml(const Scenario& sc, const YAML::Node& schools_node,
-                          const DataFile& schools, const DataFile& posterior);
+                          const std::vector<DataFile>& schools, const DataFile& posterior);
 
 }  // namespace hubsim::scenario_io

@@ -23,8 +23,9 @@ constexpr double kQuantiles[] = {0.05, 0.5, 0.95};
 void add_sweep_scales(Scales& scales, hid_t loc, const SweepFile& f) {
     std::vector<std::int32_t> reps;
     for (std::uint32_t i = 0; i < f.replications; ++i) reps.push_back(static_cast<std::int32_t>(i));
-    std::vector<std::string> stages, statuses, items;
+    std::vector<std::string> stages, statuses, items, roles;
     for (Stage s : kStages) stages.emplace_back(name(s));
+    for (LlmeRole r : kRoles) roles.emplace_back(name(r));
     for (std::size_t k = 0; k < kLlmeStatusCount; ++k)
         statuses.emplace_back(name(static_cast<LlmeStatus>(k)));
     for (std::size_t k = 0; k < kCostItemCount; ++k)
@@ -39,7 +40,9 @@ void add_sweep_scales(Scales& scales, hid_t loc, const SweepFile& f) {
     scales.add("hub", string_vector(loc, "hub", f.hubs));
     scales.add("phase", string_vector(loc, "phase", f.phases));
     scales.add("stage", string_vector(loc, "stage", stages));
+    scales.add("role", string_vector(loc, "role", roles));
     scales.add("status", string_vector(loc, "status", statuses));
+    scales.add("disadvantage_band", string_vector(loc, "disadvantage_band", band_labels()));
     scales.add("cost_item", string_vector(loc, "cost_item", items));
     scales.add("target", string_vector(loc, "target", f.targets.label));
     const std::vector<double> q(std::begin(kQuantiles), std::end(kQuantiles));
@@ -124,7 +127,7 @@ void write_groups(hid_t file, const SweepFile& f, const Scales& root) {
             const auto all = gather<T>(
                 f, [&](const PointResults& p) -> const std::vector<T>& { return p.run.*member; });
             put(g, std::string(spec.name), with_point(spec), local, &root, all.data(),
-                spec.long_name, spec.units == "days" ? std::string_view(since) : spec.units);
+                spec.long_name, spec.units == "day" ? std::string_view(since) : spec.units);
         });
         if (std::string_view(group) != "summary") continue;
         const auto engaged = gather<std::uint32_t>(

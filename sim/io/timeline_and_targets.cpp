@@ -113,7 +113,8 @@ void read_targets(const YAML::Node& node, Scenario& sc, Diagnostics& diags) {
     if (!node.IsDefined()) return;
     if (!node.IsSequence()) {
         diags.error(node, "targets",
-                    "expected a list of {phase, share, by}, found " + input::found(node));
+                    "expected a list of {phase, share, by} or {count, role, per_hub, by}, found " +
+                        input::found(node));
         return;
     }
     for (std::size_t i = 0; i < node.size(); ++i) {
@@ -121,24 +122,45 @@ void read_targets(const YAML::Node& node, Scenario& sc, Diagnostics& diags) {
         const std::string path = "targets[" + std::to_string(i) + "]";
         if (!t.IsMap()) {
             diags.error(t, path,
-                        "expected a mapping with phase, share and by, found " + input::found(t));
+                        "expected a mapping with phase, share and by (or count, role, per_hub and "
+                        "by), found " +
+                            input::found(t));
             continue;
         }
-        input::check_keys(t, path, {"phase", "share", "by"}, diags);
-        Target target{Phase::Primary, 0, sc.end};
-        if (auto p = t["phase"]; p && p.IsScalar() && parse_phase(p.Scalar())) {
-            target.phase = *parse_phase(p.Scalar());
-            if (!sc.params.of(target.phase).modelled())
-                diags.error(p, path + ".phase",
-                            "phase '" + p.Scalar() + "' has no pipeline in this scenario");
+        Target target;
+        target.by = sc.end;
+        if (t["count"]) {
+            // A number of active leaders: of one role, or of every role; nationally, or in
+            // every hub.
+            input::check_keys(t, path, {"count", "role", "per_hub", "by"}, diags);
+            target.measure = Target::Measure::ActiveLeaders;
+            target.value = input::real(t["count"], path + ".count", 0, 1e9, diags).value_or(0);
+            if (auto r = t["role"]) {
+                std::vector<std::string_view> roles;
+                for (LlmeRole role : kRoles) roles.push_back(name(role));
+                if (auto k = input::choice(r, path + ".role", roles, diags))
+                    target.role = kRoles[*k];
+            }
+            if (auto h = t["per_hub"]) {
+                constexpr std::array<std::string_view, 2> flags = {"false", "true"};
+                target.per_hub = input::choice(h, path + ".per_hub", flags, diags).value_or(0) == 1;
+            }
         } else {
-            diags.error(p.IsDefined() ? p : t, path + ".phase",
-                        "expected primary, secondary or post16, found " + input::found(p));
+            input::check_keys(t, path, {"phase", "share", "by"}, diags);
+            if (auto p = t["phase"]; p && p.IsScalar() && parse_phase(p.Scalar())) {
+                target.phase = *parse_phase(p.Scalar());
+                if (!sc.params.of(target.phase).modelled())
+                    diags.error(p, path + ".phase",
+                                "phase '" + p.Scalar() + "' has no pipeline in this scenario");
+            } else {
+                diags.error(p.IsDefined() ? p : t, path + ".phase",
+                            "expected primary, secondary or post16, found " + input::found(p));
+            }
+            if (auto s = t["share"])
+                target.value = input::real(s, path + ".share", 0, 1, diags).value_or(0);
+            else
+                diags.error(t, path, "missing key 'share' (or 'count', for a number of leaders)");
         }
-        if (auto s = t["share"])
-            target.share = input::real(s, path + ".share", 0, 1, diags).value_or(0);
-        else
-            diags.error(t, path, "missing key 'share'");
         if (auto b = t["by"]) target.by = input::date(b, path + ".by", diags).value_or(sc.end);
         sc.targets.push_back(target);
     }

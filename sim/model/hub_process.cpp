@@ -23,7 +23,41 @@ enum Purpose : std::uint32_t {
 constexpr std::uint64_t kLlmeEntity = 1ULL << 40;
 constexpr std::uint64_t kHubEntity = 2ULL << 40;
 
-constexpr double kSlack = 1e-9;  // loads are sums of a few short binary fractions
+constexpr double kSlack = 1e-9;  // leader days are sums of a few products of short decimals
+
+/// The roles whose time can go to a group of `stage` in `phase`, in the order their days are
+/// taken: roles that can lead fewer stages first, so the time of the most versatile
+/// (the Mastery Specialists) is kept for the stages only they can lead.
+std::array<LlmeRole, kRoleCount> lead_order(Phase phase, Stage stage, std::size_t& count) {
+    std::array<LlmeRole, kRoleCount> out{};
+    count = 0;
+    for (LlmeRole r : kRoles)
+        if (can_lead(r, phase, stage)) out[count++] = r;
+    auto breadth = [](LlmeRole r) {
+        int n = 0;
+        for (bool b : info(r).leads) n += b;
+        return n;
+    };
+    std::stable_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(count),
+                     [&](LlmeRole a, LlmeRole b) { return breadth(a) < breadth(b); });
+    return out;
+}
+
+/// The phases a role recruits from: its own, or every phase modelled.
+std::vector<Phase> recruiting_phases(LlmeRole r, const Parameters& params) {
+    std::vector<Phase> out;
+    for (Phase p : kPhases)
+        if (params.of(p).modelled() && (!info(r).phase || *info(r).phase == p)) out.push_back(p);
+    return out;
+}
+
+/// The probability of completing a stage for a school `excess` above its phase's mean
+/// disadvantage: the log-odds move by `effect` per unit.
+double completion(double p, double effect, double excess) {
+    if (effect == 0 || p <= 0 || p >= 1) return p;
+    const double logit = std::log(p / (1 - p)) + effect * excess;
+    return 1 / (1 + std::exp(-logit));
+}
 
 }  // namespace
 
@@ -41,14 +75,17 @@ HubProcess::HubProcess(const Scenario& scenario, const Parameters& params, const
       results_(results),
       state_(profiles_.size()) {
     const double sigma = params.demand.heterogeneity;
+    const double equity = params.equity.demand;
     for (std::uint32_t i = 0; i < state_.size(); ++i) {
         // A school asks to join once its accumulated interest hazard passes a unit
         // exponential threshold; dividing by its propensity folds its own rate in.
         const auto u = uniforms(key(i, kFixed), 0);
-        const double propensity =
-            std::exp(sigma * standard_normal(u[0], u[1]) - 0.5 * sigma * sigma);
-        state_[i].hazard_left = static_cast<float>(-std::log1p(-u[3]) / propensity);
         const Phase p = profiles_[i].phase;
+        double propensity = std::exp(sigma * standard_normal(u[0], u[1]) - 0.5 * sigma * sigma);
+        if (equity != 0)
+            propensity *= std::exp(
+                equity * (profiles_[i].disadvantage - scenario.disadvantage_mean[index(p)]));
+        state_[i].hazard_left = static_cast<float>(-std::log1p(-u[3]) / propensity);
         ++school_total_[index(p)];
         ++stage_count_[index(p)][index(Stage::NotEngaged)];
     }
@@ -64,7 +101,7 @@ void HubProcess::begin_year(int year, const Parameters& params,
     tabulate_pipelines(params);
     year_cost_.fill(0);
     trainees_.fill(0);
-    applicants_.fill(0);
+    for (auto& a : applicants_) a.fill(0);
     const Day start = calendar_.year_start(year);
     if (!open_ && calendar_.day_of(spec_.opens) <= start) open(params);
     if (open_) {
@@ -91,13 +128,52 @@ void HubProcess::tabulate_pipelines(const Parameters& params) {
 
 void HubProcess::open(const Parameters& params) {
     open_ = true;
-    for (Phase p : kPhases) {
-        if (!params.of(p).modelled()) continue;
-        const double n = spec_.initial_llme[index(p)] >= 0 ? spec_.initial_llme[index(p)]
-                                                           : params.of(p).llme.initial_per_hub;
-        for (int k = 0; k < static_cast<int>(n); ++k)
-            llme_.push_back(Llme{static_cast<std::uint32_t>(llme_.size()), p, LlmeRole::Founding,
-                                 LlmeStatus::Active, 0, 0});
+    for (LlmeRole r : kRoles) {
+        const double n = spec_.initial_llme[index(r)] >= 0 ? spec_.initial_llme[index(r)]
+                                                           : params.of(r).initial_per_hub;
+        add_initial_leaders(r, static_cast<std::uint32_t>(n), params);
+    }
+    bring_head_start(params);
+}
+
+void HubProcess::add_initial_leaders(LlmeRole r, std::uint32_t count, const Parameters& params) {
+    const auto phases = recruiting_phases(r, params);
+    if (phases.empty()) return;
+    double schools = 0;
+    for (Phase p : phases) schools += school_total_[index(p)];
+    for (std::uint32_t k = 0; k < count; ++k) {
+        // Leader k of n takes the phase at (k + 1/2) / n along the hub's schools by phase:
+        // a role without a phase comes from the hub's schools in proportion.
+        Phase phase = phases.back();
+        double cumulative = 0;
+        const double at = (k + 0.5) / count * schools;
+        for (Phase p : phases) {
+            cumulative += school_total_[index(p)];
+            if (at < cumulative) {
+                phase = p;
+                break;
+            }
+        }
+        llme_.push_back(Llme{static_cast<std::uint32_t>(llme_.size()), r, phase, LlmeStatus::Active,
+                             0, static_cast<float>(params.of(r).outreach)});
+    }
+}
+
+void HubProcess::bring_head_start(const Parameters& params) {
+    const int first_year = calendar_.academic_year_of(calendar_.day_of(scenario_.start));
+    const double years = params.demand.head_start + (year_ - first_year);
+    if (years <= 0 || params.demand.p <= 0) return;
+    const double hazard = params.demand.p * years;
+    const Day day = calendar_.year_start(year_);
+    for (std::uint32_t i = 0; i < state_.size(); ++i) {
+        SchoolState& s = state_[i];
+        if (s.stage != Stage::NotEngaged || !params.of(profiles_[i].phase).modelled()) continue;
+        if (s.hazard_left > hazard) {
+            s.hazard_left = static_cast<float>(s.hazard_left - hazard);
+        } else {
+            s.hazard_left = 0;
+            on_school_asks(i, day, params);
+        }
     }
 }
 
@@ -107,22 +183,26 @@ void HubProcess::qualify_trainees(const Parameters& params, bool new_year) {
         if (new_year && l.years_to_active > 0) --l.years_to_active;
         if (l.years_to_active > 0) continue;
         const double u = uniforms(key(kLlmeEntity | l.id, kDropout), 0)[0];
-        l.status = u < params.of(l.phase).llme.dropout ? LlmeStatus::Left : LlmeStatus::Active;
+        l.status = u < params.of(l.role).dropout ? LlmeStatus::Left : LlmeStatus::Active;
     }
 }
 
 void HubProcess::count_applicants(const Parameters& params) {
-    for (Phase p : kPhases) {
-        const LlmeRules& r = params.of(p).llme;
-        if (!params.of(p).modelled() || r.training_places <= 0) continue;
-        // One stream per (hub, phase); each year reads its own stretch of it.
-        RandomStream s(key(kHubEntity | index(p), kApplicants), static_cast<std::uint64_t>(year_)
-                                                                    << 32);
-        const std::uint32_t engaged = engaged_[index(p)];
-        // One statement each: the operands of + are unsequenced (g++ and clang differ).
-        const auto from_engaged = binomial(s, engaged, r.applicants_engaged);
-        const auto from_others = binomial(s, school_total_[index(p)] - engaged, r.applicants_other);
-        applicants_[index(p)] = static_cast<std::uint32_t>(from_engaged + from_others);
+    for (LlmeRole r : kRoles) {
+        const RoleRules& rules = params.of(r);
+        if (rules.training_places <= 0) continue;
+        for (Phase p : recruiting_phases(r, params)) {
+            // One stream per (hub, role, phase); each year reads its own stretch of it.
+            const std::uint64_t entity = kHubEntity | (index(r) * kPhaseCount + index(p));
+            RandomStream s(key(entity, kApplicants), static_cast<std::uint64_t>(year_) << 32);
+            const std::uint32_t engaged = engaged_[index(p)];
+            // One draw a statement: the operands of + are unsequenced (g++ and clang differ).
+            const auto from_engaged = binomial(s, engaged, rules.applicants_engaged);
+            const auto from_others =
+                binomial(s, school_total_[index(p)] - engaged, rules.applicants_other);
+            applicants_[index(r)][index(p)] =
+                static_cast<std::uint32_t>(from_engaged + from_others);
+        }
     }
 }
 
@@ -162,22 +242,19 @@ void HubProcess::draw_interest(const Parameters& params) {
     }
 }
 
-void HubProcess::start_training(const std::array<std::uint32_t, kPhaseCount>& trainees,
-                                const Parameters& params) {
-    for (Phase p : kPhases) {
-        const auto n = trainees[index(p)];
-        const auto years = static_cast<std::uint8_t>(params.of(p).llme.training_years);
-        for (std::uint32_t k = 0; k < n; ++k) {
-            Llme l{static_cast<std::uint32_t>(llme_.size()),
-                   p,
-                   LlmeRole::Specialist,
-                   LlmeStatus::InTraining,
-                   years,
-                   0};
-            llme_.push_back(l);
+void HubProcess::start_training(const ByRolePhase& trainees, const Parameters& params) {
+    for (LlmeRole r : kRoles) {
+        const RoleRules& rules = params.of(r);
+        const auto years = static_cast<std::uint8_t>(rules.training_years);
+        for (Phase p : kPhases) {
+            const auto n = trainees[index(r)][index(p)];
+            for (std::uint32_t k = 0; k < n; ++k)
+                llme_.push_back(Llme{static_cast<std::uint32_t>(llme_.size()), r, p,
+                                     LlmeStatus::InTraining, years,
+                                     static_cast<float>(rules.outreach)});
+            trainees_[index(r)] += n;
+            year_cost_[static_cast<std::size_t>(CostItem::Training)] += n * params.cost.trainee;
         }
-        trainees_[index(p)] = n;
-        year_cost_[static_cast<std::size_t>(CostItem::Training)] += n * params.cost.trainee;
     }
     // A route with no training year gives leaders at once.
     qualify_trainees(params, false);
@@ -186,8 +263,13 @@ void HubProcess::start_training(const std::array<std::uint32_t, kPhaseCount>& tr
 void HubProcess::allocate(const Parameters& params, double budget) {
     groups_.clear();
     for (auto& row : group_count_) row.fill(0);
+    for (auto& row : in_groups_) row.fill(0);
+    for (auto& row : participating_band_) row.fill(0);
     participating_.fill(0);
     unplaced_continuing_.fill(0);
+    tfm_days_.fill(0);
+    tfm_used_.fill(0);
+    other_days_.fill(0);
     budget_left_ = budget;
     if (!open_) return;
     // Candidate lists live only while the hub allocates: with thousands of hubs, holding
@@ -232,15 +314,27 @@ HubProcess::Candidates HubProcess::gather_candidates(const Parameters& params) c
 
 void HubProcess::allocate_phase(Phase phase, const Candidates& candidates,
                                 const Parameters& params) {
-    double capacity = 0;
-    const double per_llme =
-        params.of(phase).llme.load * params.policy.capacity_factor * spec_.capacity_factor;
-    for (Llme& l : llme_) {
-        l.free_load = (l.phase == phase && l.status == LlmeStatus::Active) ? per_llme : 0.0;
-        capacity += l.free_load;
+    // The phase's leaders' days for the year: a pool per role that groups draw on, so a
+    // group's days may be split between leaders and capacity moves with leader time.
+    const double factor = params.policy.capacity_factor * spec_.capacity_factor;
+    free_days_.fill(0);
+    leading_.fill(0);
+    for (const Llme& l : llme_) {
+        if (l.phase != phase || l.status != LlmeStatus::Active) continue;
+        const RoleRules& r = params.of(l.role);
+        const double days = r.days * l.outreach * factor;
+        free_days_[index(l.role)] += days * r.tfm_share;
+        other_days_[index(phase)] += days * (1 - r.tfm_share);
+        ++leading_[index(l.role)];
     }
+    double capacity = 0;
+    for (LlmeRole r : kRoles) {
+        bool leads_here = false;
+        for (Stage s : params.of(phase).pipeline) leads_here |= can_lead(r, phase, s);
+        if (leads_here) capacity += free_days_[index(r)];
+    }
+    tfm_days_[index(phase)] = capacity;
     open_group_.fill(-1);
-    first_free_ = 0;
     const auto& cont = candidates.continuing[index(phase)];
     const auto& fresh = candidates.fresh[index(phase)];
     const double new_limit = params.policy.new_share * capacity;
@@ -262,6 +356,7 @@ void HubProcess::allocate_phase(Phase phase, const Candidates& candidates,
         const double free = capacity - used_cont - used_new;
         pass(used_cont + free, used_new + free);
     }
+    tfm_used_[index(phase)] = used_cont + used_new;
     for (const Candidate& c : cont)
         if (!state_[c.school].has(SchoolState::Placed)) ++unplaced_continuing_[index(phase)];
     auto& waiting = waiting_[index(phase)];
@@ -274,48 +369,86 @@ void HubProcess::place(const std::vector<Candidate>& list, Phase phase, double l
         if (!state_[c.school].has(SchoolState::Placed)) seat(c.school, phase, limit, used, params);
 }
 
+Stage HubProcess::joining_stage(const SchoolState& s, Phase phase, const Parameters& params) const {
+    if (s.has(SchoolState::Continuing)) return s.stage;
+    const auto& pipeline = params.of(phase).pipeline;
+    auto has = [&](Stage st) {
+        return std::find(pipeline.begin(), pipeline.end(), st) != pipeline.end();
+    };
+    if (s.stage == Stage::Lapsed && params.demand.rejoin_stage == RejoinStage::Furthest) {
+        // Seed 003: a school re-joining takes part in Embedding or Sustaining.
+        if (s.has(SchoolState::ReachedSustaining) && has(Stage::Sustaining))
+            return Stage::Sustaining;
+        if (has(Stage::Embedding)) return Stage::Embedding;
+    }
+    return entry_[index(phase)][s.stage == Stage::NotEngaged && s.has(SchoolState::NeedsReadiness)];
+}
+
+std::optional<LlmeRole> HubProcess::take_days(Phase phase, Stage stage, double days) {
+    std::size_t n = 0;
+    const auto order = lead_order(phase, stage, n);
+    double available = 0;
+    std::uint32_t leaders = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+        available += free_days_[index(order[k])];
+        leaders += leading_[index(order[k])];
+    }
+    if (leaders == 0 || available + kSlack < days) return std::nullopt;
+    LlmeRole lead = order[0];
+    double most = -1;
+    for (std::size_t k = 0; k < n && days > kSlack; ++k) {
+        double& pool = free_days_[index(order[k])];
+        const double given = std::min(pool, days);
+        pool -= given;
+        days -= given;
+        if (given > most) {
+            most = given;
+            lead = order[k];
+        }
+    }
+    return lead;
+}
+
 bool HubProcess::seat(std::uint32_t i, Phase phase, double limit, double& used,
                       const Parameters& params) {
     SchoolState& s = state_[i];
-    const PhaseRules& rules = params.of(phase);
     const bool is_new = !s.has(SchoolState::Continuing);
-    const Stage stage = is_new ? entry_[index(phase)][s.stage == Stage::NotEngaged &&
-                                                      s.has(SchoolState::NeedsReadiness)]
-                               : s.stage;
-    const StageRules& sr = rules.rules(stage);
+    const Stage stage = joining_stage(s, phase, params);
+    const StageRules& sr = params.of(phase).rules(stage);
     std::int32_t& g = open_group_[index(stage)];
     if (g < 0 || groups_[static_cast<std::size_t>(g)].members >= sr.group_size) {
-        // A new group needs a leader with enough free load, room in the pool, and money.
+        // A new group needs its leader days from leaders who can lead it, room in the
+        // pool, and money.
         const double cost = params.cost.work_group + sr.release_days * params.cost.release_day;
-        if (used + sr.load > limit + kSlack || cost > budget_left_ + kSlack) return false;
-        // Loads only fall during an allocation, so leaders with none left stay behind
-        // the cursor and the first fit is found from there.
-        while (first_free_ < llme_.size() && llme_[first_free_].free_load <= 0) ++first_free_;
-        auto lead = std::find_if(
-            llme_.begin() + static_cast<std::ptrdiff_t>(first_free_), llme_.end(),
-            [&](const Llme& l) { return l.free_load + kSlack >= sr.load && l.free_load > 0; });
-        if (lead == llme_.end()) return false;
-        lead->free_load -= sr.load;
-        used += sr.load;
+        if (used + sr.release_days > limit + kSlack || cost > budget_left_ + kSlack) return false;
+        const auto lead = take_days(phase, stage, sr.release_days);
+        if (!lead) return false;
+        used += sr.release_days;
         budget_left_ -= cost;
         year_cost_[static_cast<std::size_t>(CostItem::WorkGroups)] += params.cost.work_group;
         year_cost_[static_cast<std::size_t>(CostItem::ReleaseDays)] +=
             sr.release_days * params.cost.release_day;
-        groups_.push_back(WorkGroup{phase, stage, lead->id, 0});
+        groups_.push_back(WorkGroup{phase, stage, *lead, 0});
         g = static_cast<std::int32_t>(groups_.size() - 1);
         ++group_count_[index(phase)][index(stage)];
     }
     ++groups_[static_cast<std::size_t>(g)].members;
+    const std::uint8_t band = profiles_[i].band;
     if (is_new) {
         s.clear(SchoolState::Waiting);
         s.set(SchoolState::Continuing);
-        if (!s.has(SchoolState::Engaged)) ++engaged_[index(phase)];
+        if (!s.has(SchoolState::Engaged)) {
+            ++engaged_[index(phase)];
+            ++engaged_band_[index(phase)][band];
+        }
         s.set(SchoolState::Engaged);
         move(i, stage);
     }
     s.set(SchoolState::Placed);
     s.years_waited = 0;
     ++participating_[index(phase)];
+    ++participating_band_[index(phase)][band];
+    ++in_groups_[index(phase)][index(stage)];
     return true;
 }
 
@@ -324,7 +457,7 @@ void HubProcess::run_until(Day day, const Parameters& params) {
         const auto ev = queue_.pop_ready();
         switch (ev.cls) {
             case HubEventClass::SchoolAsks:
-                on_school_asks(ev.payload.target, params);
+                on_school_asks(ev.payload.target, queue_.now(), params);
                 break;
             case HubEventClass::YearEnd:
                 on_year_end(params);
@@ -336,10 +469,10 @@ void HubProcess::run_until(Day day, const Parameters& params) {
     }
 }
 
-void HubProcess::on_school_asks(std::uint32_t i, const Parameters& params) {
+void HubProcess::on_school_asks(std::uint32_t i, Day day, const Parameters& params) {
     SchoolState& s = state_[i];
     s.set(SchoolState::Waiting);
-    s.asked_day = queue_.now().value;
+    s.asked_day = day.value;
     const double u = uniforms(key(i, kFixed), 0)[2];
     if (u < params.demand.readiness_share)
         s.set(SchoolState::NeedsReadiness);
@@ -364,22 +497,25 @@ void HubProcess::on_year_end(const Parameters& params) {
         if (l.status != LlmeStatus::Active) continue;
         const double u =
             uniforms(key(kLlmeEntity | l.id, kAttrition), static_cast<std::uint64_t>(year_))[0];
-        if (u < params.of(l.phase).llme.attrition) l.status = LlmeStatus::Left;
+        if (u < params.of(l.role).attrition) l.status = LlmeStatus::Left;
     }
 }
 
 void HubProcess::progress(std::uint32_t i, const Parameters& params) {
     SchoolState& s = state_[i];
     s.clear(SchoolState::Placed);
-    const PhaseRules& rules = params.of(profiles_[i].phase);
-    const StageRules& sr = rules.rules(s.stage);
+    const Phase phase = profiles_[i].phase;
+    const StageRules& sr = params.of(phase).rules(s.stage);
     const auto u = uniforms(key(i, kProgress), static_cast<std::uint64_t>(year_));
-    const Stage next = next_[index(profiles_[i].phase)][index(s.stage)];
+    const Stage next = next_[index(phase)][index(s.stage)];
     if (next == Stage::NotEngaged) {  // the last stage
         if (u[0] < sr.lapse) lapse(i);
         return;
     }
-    if (u[0] < sr.complete) {
+    const double complete =
+        completion(sr.complete, params.equity.completion,
+                   profiles_[i].disadvantage - scenario_.disadvantage_mean[index(phase)]);
+    if (u[0] < complete) {
         if (u[1] < sr.advance)
             move(i, next);
         else
@@ -396,6 +532,7 @@ void HubProcess::move(std::uint32_t i, Stage to) {
     ++stage_count_[p][index(to)];
     s.stage = to;
     s.years_in_stage = 0;
+    if (to == Stage::Sustaining) s.set(SchoolState::ReachedSustaining);
 }
 
 void HubProcess::lapse(std::uint32_t i) {
@@ -413,25 +550,26 @@ void HubProcess::on_sample(std::size_t t) {
     for (std::size_t c = 0; c < r.phases.size(); ++c) {
         const auto p = index(r.phases[c]);
         for (Stage s : kStages) {
-            r.stage_counts[r.stage_cell(slot_, t, hub_, c, s)] = stage_count_[p][index(s)];
-            r.work_groups[r.stage_cell(slot_, t, hub_, c, s)] = group_count_[p][index(s)];
+            const std::size_t cell = r.stage_cell(slot_, t, hub_, c, s);
+            r.stage_counts[cell] = stage_count_[p][index(s)];
+            r.work_groups[cell] = group_count_[p][index(s)];
+            r.in_work_groups[cell] = in_groups_[p][index(s)];
+        }
+        for (std::size_t b = 0; b < kBandCount; ++b) {
+            r.engaged_by_band[r.band_cell(slot_, t, hub_, c, b)] = engaged_band_[p][b];
+            r.participating_by_band[r.band_cell(slot_, t, hub_, c, b)] = participating_band_[p][b];
         }
         const std::size_t cell = r.phase_cell(slot_, t, hub_, c);
         r.engaged[cell] = engaged_[p];
         r.waiting[cell] = static_cast<std::uint32_t>(waiting_[p].size()) + unplaced_continuing_[p];
         r.participating[cell] = participating_[p];
-        r.trainees[cell] = trainees_[p];
+        r.tfm_days[cell] = tfm_days_[p];
+        r.tfm_days_used[cell] = tfm_used_[p];
+        r.other_days[cell] = other_days_[p];
     }
-    std::array<std::uint32_t, kLlmeStatusCount> by_status{}, specialists{};
-    for (const Llme& l : llme_) {
-        ++by_status[static_cast<std::size_t>(l.status)];
-        if (l.role == LlmeRole::Specialist) ++specialists[static_cast<std::size_t>(l.status)];
-    }
-    for (std::size_t k = 0; k < kLlmeStatusCount; ++k) {
-        const auto status = static_cast<LlmeStatus>(k);
-        r.llme[r.status_cell(slot_, t, hub_, status)] = by_status[k];
-        r.specialists[r.status_cell(slot_, t, hub_, status)] = specialists[k];
-    }
+    for (LlmeRole role : kRoles)
+        r.trainees[r.role_cell(slot_, t, hub_, role)] = trainees_[index(role)];
+    for (const Llme& l : llme_) ++r.llme[r.status_cell(slot_, t, hub_, l.role, l.status)];
 }
 
 }  // namespace hubsim

@@ -54,7 +54,19 @@ std::vector<double> measure_values(const Scenario& sc, const Results& r, Measure
                     if (col[c]) x += a[r.phase_cell(k, t, h, c)];
                 return x;
             };
-            const std::size_t active = r.status_cell(k, t, h, LlmeStatus::Active);
+            // Leaders of the roles the measure counts: with a phase, the roles of that
+            // phase (a role without one, like PD Leads, only under "all").
+            auto leaders = [&](bool specialists, bool starting) {
+                double x = 0;
+                for (LlmeRole role : kRoles) {
+                    const RoleInfo ri = info(role);
+                    if (specialists && !ri.mastery_specialist) continue;
+                    if (phase && ri.phase != phase) continue;
+                    x += starting ? r.trainees[r.role_cell(k, t, h, role)]
+                                  : r.llme[r.status_cell(k, t, h, role, LlmeStatus::Active)];
+                }
+                return x;
+            };
             switch (m) {
                 case Measure::Participating:
                     v += phased(r.participating);
@@ -64,14 +76,13 @@ std::vector<double> measure_values(const Scenario& sc, const Results& r, Measure
                     v += phased(r.engaged);
                     break;
                 case Measure::TraineesStarting:
-                    v += phased(r.trainees);
+                    v += leaders(true, true);
                     break;
-                // Leaders are not counted by phase in the output: all phases.
                 case Measure::SpecialistsActive:
-                    v += r.specialists[active];
+                    v += leaders(true, false);
                     break;
                 case Measure::LlmeActive:
-                    v += r.llme[active];
+                    v += leaders(false, false);
                     break;
             }
         }

@@ -13,6 +13,12 @@ std::optional<Phase> parse_phase(std::string_view text) {
     return std::nullopt;
 }
 
+std::optional<LlmeRole> parse_role(std::string_view text) {
+    for (LlmeRole r : kRoles)
+        if (name(r) == text) return r;
+    return std::nullopt;
+}
+
 std::optional<Stage> parse_stage(std::string_view text) {
     for (Stage s : kStages)
         if (name(s) == text) return s;
@@ -113,17 +119,19 @@ ParamSpec number(std::string key, ParamKind kind, double fallback, double min, d
     return s;
 }
 
-/// A parameter that takes one of `choices`, held in an enum field; its range is derived
-/// from the choices.
-template <class Enum>
+/// A parameter that takes one of `choices`, held in an enum field that `field(Parameters&)`
+/// reaches; its range is derived from the choices.
+template <class Enum, class Field>
 ParamSpec choice(std::string key, Enum fallback, std::vector<std::string> choices, std::string help,
-                 Enum Policy::*member) {
+                 Field field) {
     const double last = static_cast<double>(choices.size() - 1);
     ParamSpec s = declare(std::move(key), ParamKind::Choice, static_cast<double>(fallback), 0, last,
                           "", std::move(help));
     s.choices = std::move(choices);
-    s.get = [member](const Parameters& p) { return static_cast<double>(p.policy.*member); };
-    s.set = [member](Parameters& p, double v) { p.policy.*member = static_cast<Enum>(v); };
+    s.get = [field](const Parameters& p) {
+        return static_cast<double>(field(const_cast<Parameters&>(p)));
+    };
+    s.set = [field](Parameters& p, double v) { field(p) = static_cast<Enum>(v); };
     return s;
 }
 
@@ -146,7 +154,7 @@ struct StageField {
 };
 
 // Defaults are the programme's rules of thumb (docs/model.md); scenarios set their own.
-const std::array<StageField, 7> kStageFields = {{
+const std::array<StageField, 6> kStageFields = {{
     {"group_size",
      ParamKind::Count,
      1000,
@@ -155,14 +163,6 @@ const std::array<StageField, 7> kStageFields = {{
      &StageRules::group_size,
      {8, 6, 6, 10},
      {8, 6, 6, 10}},
-    {"load",
-     ParamKind::Real,
-     100,
-     "groups",
-     "share of one LLME's yearly capacity a {} group takes",
-     &StageRules::load,
-     {0.5, 1.0, 0.5, 0.25},
-     {0.5, 1.0, 0.5, 0.25}},
     {"complete",
      ParamKind::Probability,
      1,
@@ -199,81 +199,99 @@ const std::array<StageField, 7> kStageFields = {{
      ParamKind::Real,
      365,
      "days",
-     "LLME release days one {} group takes a year",
+     "leader days one {} group takes a year: its leaders' time, and what is paid for",
      &StageRules::release_days,
      {8, 12, 8, 4},
      {8, 12, 8, 4}},
 }};
 
-/// One field of the leaders of every phase, with its default by phase.
-struct LlmeField {
+/// One field of every role of the LLME community, with its default by role (in LlmeRole
+/// order: the three Mastery Specialists, readiness leads, the two Work Group Leads, PD
+/// Leads, School Development Leads). By default only the Mastery Specialists exist.
+struct RoleField {
     std::string_view name;
     ParamKind kind;
     double max;
     std::string_view unit, help;
-    double LlmeRules::*member;
-    std::array<double, kPhaseCount> fallback;
+    double RoleRules::*member;
+    std::array<double, kRoleCount> fallback;
     bool national = false;
 };
 
-const std::array<LlmeField, 8> kLlmeFields = {{
+const std::array<RoleField, 10> kRoleFields = {{
     {"initial_per_hub",
      ParamKind::Count,
      1e6,
      "LLME",
-     "active {} LLME a hub has when it opens",
-     &LlmeRules::initial_per_hub,
-     {2, 1, 0}},
-    {"load",
-     ParamKind::Real,
-     100,
-     "groups",
-     "Work Group load one active {} LLME leads a year (a development group takes 1 by default)",
-     &LlmeRules::load,
-     {1.5, 1.5, 1.5}},
+     "active {} a hub has when it opens",
+     &RoleRules::initial_per_hub,
+     {2, 1, 0, 0, 0, 0, 0, 0}},
     {"training_places",
      ParamKind::Count,
      1e7,
      "per year",
-     "national {} Mastery Specialist training places a year",
-     &LlmeRules::training_places,
-     {140, 40, 0},
+     "national {} training places a year",
+     &RoleRules::training_places,
+     {140, 40, 0, 0, 0, 0, 0, 0},
      true},
-    {"training_years",
-     ParamKind::Count,
-     10,
-     "years",
-     "years from starting training to leading Work Groups ({})",
-     &LlmeRules::training_years,
-     {1, 2, 1}},
-    {"attrition",
-     ParamKind::Probability,
-     1,
-     "per year",
-     "yearly probability an active {} LLME leaves",
-     &LlmeRules::attrition,
-     {0.1, 0.1, 0.1}},
-    {"dropout",
-     ParamKind::Probability,
-     1,
-     "",
-     "probability a {} trainee does not become an active LLME",
-     &LlmeRules::dropout,
-     {0.05, 0.05, 0.05}},
     {"applicants_engaged",
      ParamKind::Probability,
      1,
      "per year",
-     "yearly probability an engaged {} school puts a teacher forward for training",
-     &LlmeRules::applicants_engaged,
-     {0.04, 0.04, 0.04}},
+     "yearly probability an engaged school puts a teacher forward as a {}",
+     &RoleRules::applicants_engaged,
+     {0.04, 0.04, 0.04, 0.04, 0.04, 0.04, 0.04, 0.04}},
     {"applicants_other",
      ParamKind::Probability,
      1,
      "per year",
-     "yearly probability a not yet engaged {} school puts a teacher forward for training",
-     &LlmeRules::applicants_other,
-     {0.01, 0.01, 0.01}},
+     "yearly probability a school not yet engaged puts a teacher forward as a {}",
+     &RoleRules::applicants_other,
+     {0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01}},
+    {"training_years",
+     ParamKind::Count,
+     10,
+     "years",
+     "years of a {}'s route (training, and any years in their own school) before they lead",
+     &RoleRules::training_years,
+     {1, 2, 1, 1, 1, 1, 1, 1}},
+    {"dropout",
+     ParamKind::Probability,
+     1,
+     "",
+     "probability a {} trainee does not qualify",
+     &RoleRules::dropout,
+     {0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05}},
+    {"attrition",
+     ParamKind::Probability,
+     1,
+     "per year",
+     "yearly probability an active {} leaves",
+     &RoleRules::attrition,
+     {0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}},
+    {"days",
+     ParamKind::Real,
+     365,
+     "days per year",
+     "days a year an active {} gives to leading Work Groups",
+     &RoleRules::days,
+     {18, 18, 18, 18, 18, 18, 18, 18}},
+    {"tfm_share",
+     ParamKind::Probability,
+     1,
+     "",
+     "share of a {}'s Work Group days on Teaching for Mastery (the rest go to the hub's other "
+     "programmes)",
+     &RoleRules::tfm_share,
+     {1, 1, 1, 1, 0.5, 0.5, 0.3, 0.3}},
+    {"outreach",
+     ParamKind::Probability,
+     1,
+     "",
+     "share of a {}'s Work Group days given to other schools rather than their own; each "
+     "leader keeps the value of the year their training started",
+     &RoleRules::outreach,
+     {1, 1, 1, 1, 1, 1, 1, 1}},
 }};
 
 void add_stage_specs(std::vector<ParamSpec>& specs, Phase p, std::size_t w) {
@@ -292,15 +310,15 @@ void add_stage_specs(std::vector<ParamSpec>& specs, Phase p, std::size_t w) {
     }
 }
 
-void add_llme_specs(std::vector<ParamSpec>& specs, Phase p) {
-    const std::string base = "llme." + std::string(name(p)) + ".";
-    const std::size_t pi = index(p);
-    for (const LlmeField& f : kLlmeFields) {
+void add_role_specs(std::vector<ParamSpec>& specs, LlmeRole r) {
+    const std::string base = "llme." + std::string(name(r)) + ".";
+    const std::size_t ri = index(r);
+    for (const RoleField& f : kRoleFields) {
         auto member = f.member;
         ParamSpec spec =
-            number(base + std::string(f.name), f.kind, f.fallback[pi], 0, f.max,
-                   std::string(f.unit), fill(f.help, std::string(name(p))),
-                   [pi, member](Parameters& q) -> double& { return q.phase[pi].llme.*member; });
+            number(base + std::string(f.name), f.kind, f.fallback[ri], 0, f.max,
+                   std::string(f.unit), fill(f.help, std::string(name(r))),
+                   [ri, member](Parameters& q) -> double& { return q.role[ri].*member; });
         spec.national = f.national;
         specs.push_back(std::move(spec));
     }
@@ -327,18 +345,37 @@ std::vector<ParamSpec> build_specs() {
     s.push_back(number("demand.rejoin", K::Real, 0.1, 0, 100, "per year",
                        "rate at which a lapsed school asks to rejoin",
                        [](Parameters& q) -> double& { return q.demand.rejoin; }));
+    s.push_back(choice("demand.rejoin_stage", RejoinStage::Furthest, {"furthest", "entry"},
+                       "where a rejoining school re-enters: furthest (sustaining if it had "
+                       "reached it, otherwise embedding: seed 003) or entry (where new schools "
+                       "start)",
+                       [](Parameters& q) -> RejoinStage& { return q.demand.rejoin_stage; }));
+    s.push_back(number("demand.head_start", K::Real, 0, 0, 100, "years",
+                       "years of external interest (demand.p) a hub's schools bring to its first "
+                       "working year, besides the years since the start it was not yet open; "
+                       "those whose interest passed their threshold are waiting on its first day",
+                       [](Parameters& q) -> double& { return q.demand.head_start; }));
+    s.push_back(number("equity.demand", K::Real, 0, -20, 20, "per unit of disadvantage",
+                       "a school's interest rate is multiplied by exp(equity.demand x (its "
+                       "disadvantage - its phase's mean)); 0: disadvantage does not matter",
+                       [](Parameters& q) -> double& { return q.equity.demand; }));
+    s.back().use = ParamUse::WholeRun;
+    s.push_back(number("equity.completion", K::Real, 0, -20, 20, "per unit of disadvantage",
+                       "the log-odds of completing a stage change by equity.completion x (the "
+                       "school's disadvantage - its phase's mean); 0: no effect",
+                       [](Parameters& q) -> double& { return q.equity.completion; }));
     s.push_back(choice("policy.priority", PriorityRule::WaitingTime,
                        {"waiting_time", "disadvantage", "lottery"},
                        "who gets an oversubscribed place: waiting_time (longest wait first), "
                        "disadvantage (highest disadvantage share first) or lottery",
-                       &Policy::priority));
+                       [](Parameters& q) -> PriorityRule& { return q.policy.priority; }));
     s.push_back(choice("policy.order", AllocationOrder::SustainFirst,
                        {"sustain_first", "expand_first"},
                        "who is served first: sustain_first (schools already in the programme) or "
                        "expand_first (schools new to it)",
-                       &Policy::order));
+                       [](Parameters& q) -> AllocationOrder& { return q.policy.order; }));
     s.push_back(number("policy.new_share", K::Probability, 0.5, 0, 1, "",
-                       "share of each hub's LLME capacity kept for schools new to TfM",
+                       "share of each hub's TfM leader days kept for schools new to TfM",
                        [](Parameters& q) -> double& { return q.policy.new_share; }));
     ParamSpec spill = declare("policy.spill", K::Flag, 1, 0, 1, "",
                               "capacity one kind of school leaves unused goes to the other");
@@ -349,22 +386,23 @@ std::vector<ParamSpec> build_specs() {
                        "years a school already in the programme waits for a place before it lapses",
                        [](Parameters& q) -> double& { return q.policy.max_wait_years; }));
     s.push_back(number("capacity.factor", K::Real, 1, 0, 100, "",
-                       "national multiplier on every LLME's load (0.5: a lockdown halves capacity)",
+                       "national multiplier on every leader's TfM days (0.5: a lockdown halves "
+                       "capacity)",
                        [](Parameters& q) -> double& { return q.policy.capacity_factor; }));
     s.push_back(number("cost.work_group", K::Real, 2000, 0, kInf, "GBP",
                        "cost of one Work Group for a year",
                        [](Parameters& q) -> double& { return q.cost.work_group; }));
     s.push_back(number("cost.trainee", K::Real, 6000, 0, kInf, "GBP",
-                       "cost of training one Mastery Specialist",
+                       "cost of training one leader, of any role",
                        [](Parameters& q) -> double& { return q.cost.trainee; }));
     s.push_back(number("cost.release_day", K::Real, 250, 0, kInf, "GBP",
-                       "cost of one LLME release day",
+                       "cost of one leader day (release from their school)",
                        [](Parameters& q) -> double& { return q.cost.release_day; }));
     s.push_back(number("budget.annual", K::Real, 0, 0, kInf, "GBP per year",
                        "national yearly budget for training and Work Groups; 0 means no limit",
                        [](Parameters& q) -> double& { return q.cost.annual_budget; }));
     s.back().national = true;
-    for (Phase p : kPhases) add_llme_specs(s, p);
+    for (LlmeRole r : kRoles) add_role_specs(s, r);
     for (Phase p : kPhases)
         for (std::size_t w = 0; w < kWorkGroupStages.size(); ++w) add_stage_specs(s, p, w);
     return s;

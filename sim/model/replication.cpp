@@ -136,21 +136,24 @@ class Replication {
         const double trainee_cost = params_.cost.trainee;
         double budget = params_.cost.annual_budget > 0 ? params_.cost.annual_budget
                                                        : std::numeric_limits<double>::infinity();
-        std::vector<std::array<std::uint32_t, kPhaseCount>> trainees(hubs_.size());
-        for (Phase p : kPhases) {
-            auto places = static_cast<std::uint64_t>(params_.of(p).llme.training_places);
-            if (places == 0 || !params_.of(p).modelled()) continue;
+        std::vector<ByRolePhase> trainees(hubs_.size(), ByRolePhase{});
+        for (LlmeRole r : kRoles) {
+            auto places = static_cast<std::uint64_t>(params_.of(r).training_places);
+            if (places == 0) continue;
             if (trainee_cost > 0 && std::isfinite(budget))
                 places = std::min<std::uint64_t>(places,
                                                  static_cast<std::uint64_t>(budget / trainee_cost));
-            std::vector<std::uint32_t> applicants(hubs_.size());
-            for (std::size_t h = 0; h < hubs_.size(); ++h)
-                applicants[h] = hubs_[h].applicants()[index(p)];
+            // Places go round the hubs (and, for a role without a phase, each hub's phases).
+            std::vector<std::uint32_t> applicants;
+            for (const auto& h : hubs_)
+                for (Phase p : kPhases) applicants.push_back(h.applicants()[index(r)][index(p)]);
             const auto given = share_places(places, applicants, year);
-            for (std::size_t h = 0; h < hubs_.size(); ++h) {
-                trainees[h][index(p)] = given[h];
-                budget -= given[h] * trainee_cost;
-            }
+            for (std::size_t h = 0; h < hubs_.size(); ++h)
+                for (Phase p : kPhases) {
+                    const auto n = given[h * kPhaseCount + index(p)];
+                    trainees[h][index(r)][index(p)] = n;
+                    budget -= n * trainee_cost;
+                }
         }
         // What is left of the budget goes to open hubs in proportion to their schools.
         double open_schools = 0;
@@ -191,30 +194,58 @@ class Replication {
     std::size_t next_step_ = 0;
 };
 
-/// The first sample at which each target is met, nationally and per hub.
+/// The value a target's measure has in one hub at one sample, and the hub's share of the
+/// national total it is compared with (a share target compares shares of schools).
+struct TargetCounter {
+    const Target& target;
+    const Results& r;
+    std::size_t rep, col;
+    std::vector<double> schools;  ///< per hub, for a share target
+
+    TargetCounter(const Target& t, const Results& results, std::size_t replication)
+        : target(t), r(results), rep(replication), col(results.column(t.phase)) {
+        if (t.measure != Target::Measure::EngagedShare) return;
+        schools.assign(r.hubs, 0);
+        for (std::size_t h = 0; h < r.hubs; ++h)
+            for (Stage s : kStages) schools[h] += r.stage_counts[r.stage_cell(rep, 0, h, col, s)];
+    }
+    double value(std::size_t t, std::size_t h) const {
+        if (target.measure == Target::Measure::EngagedShare)
+            return r.engaged[r.phase_cell(rep, t, h, col)];
+        if (target.role) return r.llme[r.status_cell(rep, t, h, *target.role, LlmeStatus::Active)];
+        return r.leaders(rep, t, h, LlmeStatus::Active);
+    }
+    /// Whether `v` meets the target for a unit of `schools` schools (a share target).
+    bool met(double v, double units) const {
+        return target.measure == Target::Measure::EngagedShare
+                   ? units > 0 && v >= target.value * units
+                   : v >= target.value;
+    }
+};
+
+/// The first sample at which each target is met, nationally and (where it applies) per hub.
 void find_target_days(const Scenario& sc, std::uint32_t rep, Results& r) {
-    const std::size_t nh = r.hubs, nt = sc.targets.size();
-    for (std::size_t k = 0; k < nt; ++k) {
+    const std::size_t nh = r.hubs;
+    for (std::size_t k = 0; k < sc.targets.size(); ++k) {
         const Target& target = sc.targets[k];
-        const std::size_t col = r.column(target.phase);
-        std::vector<double> hub_total(nh, 0);
-        double total = 0;
-        for (std::size_t h = 0; h < nh; ++h) {
-            for (Stage s : kStages) hub_total[h] += r.stage_counts[r.stage_cell(rep, 0, h, col, s)];
-            total += hub_total[h];
-        }
+        const TargetCounter count(target, r, rep);
+        double total_schools = 0;
+        for (double x : count.schools) total_schools += x;
         std::int32_t& national = r.target_day[r.target_cell(rep, k)];
         for (std::size_t t = 0; t < r.times(); ++t) {
-            double engaged = 0;
+            double sum = 0;
+            bool every_hub = nh > 0;
             for (std::size_t h = 0; h < nh; ++h) {
-                const double e = r.engaged[r.phase_cell(rep, t, h, col)];
-                engaged += e;
+                const double v = count.value(t, h);
+                sum += v;
+                const bool hub_met = count.met(v, count.schools.empty() ? 1 : count.schools[h]);
+                every_hub = every_hub && hub_met;
                 std::int32_t& hub_day = r.hub_target_day[r.hub_target_cell(rep, h, k)];
-                if (hub_day < 0 && hub_total[h] > 0 && e >= target.share * hub_total[h])
+                if (target.has_hub_days() && hub_day < 0 && hub_met)
                     hub_day = r.sample_days[t].value;
             }
-            if (national < 0 && total > 0 && engaged >= target.share * total)
-                national = r.sample_days[t].value;
+            const bool met = target.per_hub ? every_hub : count.met(sum, total_schools);
+            if (national < 0 && met) national = r.sample_days[t].value;
         }
     }
 }

@@ -11,7 +11,8 @@ const OutputSchema& output_schema() {
             {{"trajectories",
               "stage_counts",
               {A::Replication, A::Time, A::Hub, A::Phase, A::Stage},
-              "schools in each stage",
+              "schools in each stage on the sample day, after the year end's moves (a school "
+              "that completed embedding on 31 August counts in sustaining)",
               "schools"},
              &Results::stage_counts},
             {{"trajectories",
@@ -22,22 +23,23 @@ const OutputSchema& output_schema() {
              &Results::engaged},
             {{"trajectories",
               "llme",
-              {A::Replication, A::Time, A::Hub, A::Status},
-              "local leaders by status (left: cumulative)",
+              {A::Replication, A::Time, A::Hub, A::Role, A::Status},
+              "local leaders by role and status (left: cumulative)",
               "LLME"},
              &Results::llme},
-            {{"trajectories",
-              "specialists",
-              {A::Replication, A::Time, A::Hub, A::Status},
-              "Mastery Specialists (trained leaders) by status",
-              "LLME"},
-             &Results::specialists},
             {{"trajectories",
               "work_groups",
               {A::Replication, A::Time, A::Hub, A::Phase, A::Stage},
               "Work Groups running in the academic year of the sample",
               "groups"},
              &Results::work_groups},
+            {{"trajectories",
+              "in_work_groups",
+              {A::Replication, A::Time, A::Hub, A::Phase, A::Stage},
+              "schools in Work Groups of each stage in the academic year of the sample (the "
+              "year's groups, before its end moved anyone on)",
+              "schools"},
+             &Results::in_work_groups},
             {{"trajectories",
               "waiting",
               {A::Replication, A::Time, A::Hub, A::Phase},
@@ -51,13 +53,45 @@ const OutputSchema& output_schema() {
               "schools"},
              &Results::participating},
             {{"trajectories",
+              "engaged_by_band",
+              {A::Replication, A::Time, A::Hub, A::Phase, A::DisadvantageBand},
+              "engaged, by the school's disadvantage quintile within its phase",
+              "schools"},
+             &Results::engaged_by_band},
+            {{"trajectories",
+              "participating_by_band",
+              {A::Replication, A::Time, A::Hub, A::Phase, A::DisadvantageBand},
+              "participating, by the school's disadvantage quintile within its phase",
+              "schools"},
+             &Results::participating_by_band},
+            {{"trajectories",
               "trainees",
-              {A::Replication, A::Time, A::Hub, A::Phase},
-              "Mastery Specialists who started training in the academic year of the sample",
+              {A::Replication, A::Time, A::Hub, A::Role},
+              "leaders of each role who started their route in the academic year of the sample",
               "LLME"},
              &Results::trainees},
         },
         {
+            {{"trajectories",
+              "tfm_days",
+              {A::Replication, A::Time, A::Hub, A::Phase},
+              "leader days for TfM Work Groups in the academic year of the sample (after "
+              "capacity factors)",
+              "days"},
+             &Results::tfm_days},
+            {{"trajectories",
+              "tfm_days_used",
+              {A::Replication, A::Time, A::Hub, A::Phase},
+              "leader days the year's TfM Work Groups took",
+              "days"},
+             &Results::tfm_days_used},
+            {{"trajectories",
+              "other_days",
+              {A::Replication, A::Time, A::Hub, A::Phase},
+              "leader days given to the hub's other Work Group programmes in the academic year "
+              "of the sample",
+              "days"},
+             &Results::other_days},
             {{"summary",
               "cost",
               {A::Replication, A::Year, A::CostItem},
@@ -70,7 +104,7 @@ const OutputSchema& output_schema() {
               "target_day",
               {A::Replication, A::Target},
               "first sample day at which each national target is met (-1: not met)",
-              "days",
+              "day",
               -1},
              &Results::target_day},
             {{"summary",
@@ -83,8 +117,9 @@ const OutputSchema& output_schema() {
             {{"summary",
               "hub_target_day",
               {A::Replication, A::Hub, A::Target},
-              "first sample day at which each hub meets each target (-1: not met)",
-              "days",
+              "first sample day at which each hub meets each target (-1: not met, or a "
+              "national-only target)",
+              "day",
               -1},
              &Results::hub_target_day},
         },
@@ -104,8 +139,12 @@ std::size_t Results::extent(Axis axis) const {
             return phases.size();
         case Axis::Stage:
             return kStageCount;
+        case Axis::Role:
+            return kRoleCount;
         case Axis::Status:
             return kLlmeStatusCount;
+        case Axis::DisadvantageBand:
+            return kBandCount;
         case Axis::Year:
             return years.size();
         case Axis::CostItem:
@@ -130,6 +169,15 @@ void Results::allocate(std::size_t replications_, std::size_t hubs_, std::size_t
         using T = typename std::decay_t<decltype(data)>::value_type;
         data.assign(replications * per_replication(spec), static_cast<T>(spec.fill));
     });
+}
+
+std::uint32_t Results::leaders(std::size_t rep, std::size_t t, std::size_t hub, LlmeStatus s,
+                               bool specialists_only) const {
+    std::uint32_t n = 0;
+    for (LlmeRole r : kRoles)
+        if (!specialists_only || info(r).mastery_specialist)
+            n += llme[status_cell(rep, t, hub, r, s)];
+    return n;
 }
 
 std::size_t Results::column(Phase phase) const {

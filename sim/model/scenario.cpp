@@ -2,14 +2,23 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "hubsim/engine/random.hpp"
 
 namespace hubsim {
 
 std::string Target::label() const {
-    return std::string(name(phase)) + " " +
-           std::to_string(static_cast<int>(std::lround(share * 100))) + "% by " + format_date(by);
+    if (measure == Measure::EngagedShare)
+        return std::string(name(phase)) + " " +
+               std::to_string(static_cast<int>(std::lround(value * 100))) + "% by " +
+               format_date(by);
+    return format_number(value) + " active " + (role ? std::string(name(*role)) : "LLME") +
+           (per_hub ? " per hub" : "") + " by " + format_date(by);
+}
+
+std::string_view Target::measure_name() const {
+    return measure == Measure::EngagedShare ? "engaged_share" : "active_leaders";
 }
 
 std::size_t ParameterDraws::pick(std::uint64_t seed, std::uint32_t replication) const {
@@ -73,6 +82,39 @@ Parameters Scenario::parameters_of(std::uint32_t replication, std::int32_t& part
     return p;
 }
 
+namespace {
+
+/// Quintile bands of each phase's schools by disadvantage. The cut between bands k and k+1
+/// is the disadvantage of the school at rank ceil((k+1) n / 5) in order; a school at or
+/// below a cut is in the lower band, so equal values share a band.
+void assign_bands(Scenario& sc) {
+    for (Phase p : kPhases) {
+        std::vector<float> d;
+        for (const auto& s : sc.schools)
+            if (s.phase == p) d.push_back(s.disadvantage);
+        auto& upper = sc.band_upper[index(p)];
+        upper.fill(1.0F);
+        sc.disadvantage_mean[index(p)] = 0;
+        if (d.empty()) continue;
+        double sum = 0;
+        for (float x : d) sum += x;
+        sc.disadvantage_mean[index(p)] = sum / static_cast<double>(d.size());
+        std::sort(d.begin(), d.end());
+        const std::size_t n = d.size();
+        for (std::size_t k = 0; k + 1 < kBandCount; ++k)
+            upper[k] = d[((k + 1) * n + kBandCount - 1) / kBandCount - 1];
+        upper[kBandCount - 1] = d.back();
+    }
+    for (auto& s : sc.schools) {
+        const auto& upper = sc.band_upper[index(s.phase)];
+        std::size_t b = 0;
+        while (b + 1 < kBandCount && s.disadvantage > upper[b]) ++b;
+        s.band = static_cast<std::uint8_t>(b);
+    }
+}
+
+}  // namespace
+
 std::vector<Phase> Scenario::modelled_phases() const {
     std::vector<Phase> out;
     for (Phase p : kPhases)
@@ -87,6 +129,7 @@ void Scenario::index_schools() {
     // Usually in hub order already; a stable sort would still take a copy of every school.
     if (!std::is_sorted(schools.begin(), schools.end(), by_hub))
         std::stable_sort(schools.begin(), schools.end(), by_hub);
+    assign_bands(*this);
     for (auto& h : hubs) h.first_school = h.last_school = 0;
     std::uint32_t i = 0;
     for (std::size_t h = 0; h < hubs.size(); ++h) {

@@ -19,7 +19,7 @@ hubs:
 schools: {generate: {per_hub: {primary: 150, secondary: 30}}}
 demand: {p: 0.25, q: 0.5}
 llme:
-  primary: {load: 1.5, training_places: 12}
+  primary_mastery_specialist: {days: 18, training_places: 12}
 """
 
 CALIBRATION = """\
@@ -27,12 +27,12 @@ scenario: truth.yaml
 observations: observed.csv
 parameters:
   demand.p: {uniform: [0.005, 0.3]}
-  llme.primary.load: {uniform: [0.5, 4]}
+  llme.primary_mastery_specialist.days: {uniform: [0.5, 4]}
 method: {kind: abc_smc, particles: 150, generations: 8}
 seed: 11
 """
-TRUE = {"demand.p": 0.25, "llme.primary.load": 1.5}
-PRIOR = {"demand.p": (0.005, 0.3), "llme.primary.load": (0.5, 4)}
+TRUE = {"demand.p": 0.25, "llme.primary_mastery_specialist.days": 1.5}
+PRIOR = {"demand.p": (0.005, 0.3), "llme.primary_mastery_specialist.days": (0.5, 4)}
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_posterior_as_csv(fitted, tmp_path):
                       timeout=600)
     assert proc.returncode == 0, proc.stderr
     lines = csv_path.read_text().splitlines()
-    assert lines[0] == "weight,demand.p,llme.primary.load"
+    assert lines[0] == "weight,demand.p,llme.primary_mastery_specialist.days"
     assert len(lines) == 151
     (dir_ / "proj.yaml").write_text("base: truth.yaml\nname: proj\nposterior: {file: posterior.csv}\n")
     out = dir_ / "proj.h5"

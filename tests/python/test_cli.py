@@ -99,7 +99,7 @@ start: 2014-09-01
 end: 2019-08-31
 hubs:
   - {name: Alpha, opens: 2014-07-01}
-  - {name: Beta, opens: 2014-07-01, initial_llme: {secondary: -3}}
+  - {name: Beta, opens: 2014-07-01, initial_llme: {secondary_mastery_specialist: -3}}
 schools:
   generate: {per_hub: {secondary: 12}}
 demnad: {p: 0.1}
@@ -119,7 +119,7 @@ EXPECTED_ERRORS = [
     ("embeding", "embeding", "phases.secondary.pipeline[1]", ["'embeding'", "did you mean 'embedding'"]),
     ("complete: 1.5", "1.5", "phases.secondary.stages.development.complete", ["'1.5'", "[0, 1]"]),
     ("by: 2018-02-30", "2018-02-30", "targets[0].by", ["'2018-02-30'", "YYYY-MM-DD"]),
-    ("secondary: -3", "-3", "hubs[1].initial_llme.secondary", ["'-3'"]),
+    ("secondary: -3", "-3", "hubs[1].initial_llme.secondary_mastery_specialist", ["'-3'"]),
 ]
 
 

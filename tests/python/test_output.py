@@ -389,7 +389,7 @@ def test_the_resolved_scenario_runs_anywhere_and_reproduces_the_run(tmp_path):
     --set into a timeline event)."""
     first = tmp_path / "first.h5"
     run_ok("run", REPO / "scenarios" / "england_projection.yaml", "-o", first, "-r", 3, "-q",
-           "--set", "llme.primary.training_places=150",
+           "--set", "llme.primary_mastery_specialist.training_places=150",
            "--set", "timeline[3].set.capacity.factor=0.7")
     with h5py.File(first, "r") as f:
         resolved = text_of(f["scenario"][()])
@@ -397,7 +397,7 @@ def test_the_resolved_scenario_runs_anywhere_and_reproduces_the_run(tmp_path):
     schools, posterior = doc["schools"], doc["posterior"]
     assert Path(schools["file"]).is_absolute() and len(schools["sha256"]) == 64
     assert Path(posterior["file"]).is_absolute() and len(posterior["sha256"]) == 64
-    assert doc["set"] == {"llme.primary.training_places": 150}
+    assert doc["set"] == {"llme.primary_mastery_specialist.training_places": 150}
     assert [e["set"] for e in doc["timeline"] if "capacity.factor" in e.get("set", {})] == \
         [{"capacity.factor": 0.7}]
     elsewhere = tmp_path / "somewhere" / "else"

@@ -299,7 +299,7 @@ def test_provenance_and_scenario(one_report, multi_h5):
     yaml = pytest.importorskip("yaml")
     sc = yaml.safe_load(scenario)
     assert params["demand.p"] == str(sc["demand"]["p"])
-    assert params["llme.primary.training_places"] == str(sc["llme"]["primary"]["training_places"])
+    assert params["llme.primary_mastery_specialist.training_places"] == str(sc["llme"]["primary"]["training_places"])
     page = page_of(one_report)
     assert "lockdown" in page  # the timeline's note
     assert "capacity.factor = 0.5" in page

@@ -32,15 +32,15 @@ seed: 5
 hubs:
   - {name: North, opens: 2014-07-01}
   - {name: South, opens: 2014-07-01, capacity_factor: 1.5}
-  - {name: East, opens: 2016-09-01, initial_llme: {primary: 1, secondary: 2}}
+  - {name: East, opens: 2016-09-01, initial_llme: {primary_mastery_specialist: 1, secondary_mastery_specialist: 2}}
 schools:
   generate: {per_hub: {primary: 150, secondary: 40}, disadvantage: 0.3, disadvantage_spread: 0.4}
 demand: {p: 0.08, q: 1.0, heterogeneity: 0.8, rejoin: 0.2}
 llme:
-  primary: {training_places: 6, applicants_engaged: 0.05, applicants_other: 0.02}
-  secondary: {training_places: 2, training_years: 2}
+  primary_mastery_specialist: {training_places: 6, applicants_engaged: 0.05, applicants_other: 0.02}
+  secondary_mastery_specialist: {training_places: 2, training_years: 2}
 timeline:
-  - {date: 2014-09-01, until: 2015-08-31, set: {llme.primary.training_places: 0}}
+  - {date: 2014-09-01, until: 2015-08-31, set: {llme.primary_mastery_specialist.training_places: 0}}
   - {date: 2018-03-23, until: 2018-08-31, set: {phases.primary.stages.development.complete: 0.6}}
   - {date: 2019-09-01, until: 2020-08-31, set: {capacity.factor: 0.5}}
 """
@@ -51,7 +51,7 @@ VARIANTS = {
         "policy.priority=disadvantage", "policy.order=expand_first", "budget.annual=150000"],
     "lottery_no_spill_termly": [
         "policy.priority=lottery", "policy.spill=false", "policy.new_share=0.3",
-        "output.sample=termly", "llme.primary.training_years=0", "policy.max_wait_years=0"],
+        "output.sample=termly", "llme.primary_mastery_specialist.training_years=0", "policy.max_wait_years=0"],
 }
 
 
@@ -105,14 +105,14 @@ def drawn_yaml(check_yaml):
     explicit value above the draw."""
     folder = check_yaml.parent
     (folder / "posterior.csv").write_text(
-        "weight,demand.heterogeneity,demand.q,llme.primary.load\n"
+        "weight,demand.heterogeneity,demand.q,llme.primary_mastery_specialist.days\n"
         "0.5,2.0,0.4,1.2\n0.3,1.6,1.8,2.0\n0.2,0.1,1.0,1.5\n")
     path = folder / "drawn.yaml"
     path.write_text(
         "base: check.yaml\nname: simpy_drawn\nposterior: {file: posterior.csv}\n"
-        "set: {llme.primary.load: 1.7}\n"
+        "set: {llme.primary_mastery_specialist.days: 1.7}\n"
         "timeline:\n  - {date: 2017-09-01, until: 2019-08-31, scale: {demand.q: 2}, "
-        "add: {llme.primary.training_places: 3}}\n")
+        "add: {llme.primary_mastery_specialist.training_places: 3}}\n")
     return path
 
 

@@ -31,7 +31,7 @@ name: grid
 replications: 3
 design: {kind: grid}
 parameters:
-  llme.primary.load: {values: [1, 2.5]}
+  llme.primary_mastery_specialist.days: {values: [1, 2.5]}
   policy.priority: {values: [waiting_time, lottery]}
 keep: trajectories
 """
@@ -42,7 +42,7 @@ name: sobol
 replications: 4
 design: {kind: sobol, points: 24}
 parameters:
-  llme.primary.load: {uniform: [1, 3]}
+  llme.primary_mastery_specialist.days: {uniform: [1, 3]}
   demand.p: {uniform: [0.02, 0.1]}
   policy.priority: {values: [waiting_time, disadvantage, lottery]}
 """
@@ -88,7 +88,7 @@ def sweep(d, name, *extra, out=None):
 def test_grid_points_equal_separate_runs(sweep_dir):
     out = sweep(sweep_dir, "grid")
     with h5py.File(out, "r") as f:
-        loads = f["points/llme.primary.load"][()]
+        loads = f["points/llme.primary_mastery_specialist.days"][()]
         rules = labels(f["points/policy.priority"])
         stage_counts = f["trajectories/stage_counts"][()]
         cost = f["summary/cost"][()]
@@ -99,7 +99,7 @@ def test_grid_points_equal_separate_runs(sweep_dir):
     for p, (load, rule) in enumerate(zip(loads, rules)):
         single = sweep_dir / f"p{p}.h5"
         proc = run_hubsim("run", sweep_dir / "base.yaml", "-o", single, "-q", "--replications", 3,
-                          "--set", f"llme.primary.load={load}", "--set", f"policy.priority={rule}")
+                          "--set", f"llme.primary_mastery_specialist.days={load}", "--set", f"policy.priority={rule}")
         assert proc.returncode == 0, proc.stderr
         with h5py.File(single, "r") as f:
             assert np.array_equal(f["trajectories/stage_counts"][()], stage_counts[p]), p
@@ -114,7 +114,7 @@ def test_xarray_opens_a_sweep_with_named_dimensions(sweep_dir):
     assert ds.sizes["point"] == 24
     assert list(ds["phase"].values) == ["primary", "secondary"]
     pts = xr.open_dataset(out, group="points", engine="h5netcdf")
-    load = pts["llme.primary.load"].values
+    load = pts["llme.primary_mastery_specialist.days"].values
     assert ((1 <= load) & (load <= 3)).all()
     # Sobol: the 24 points of one dimension fall in distinct 1/24 strata more evenly than chance.
     assert len(set(np.floor((load - 1) / 2 * 8).astype(int))) == 8

@@ -89,7 +89,7 @@ Pins pins_of(const Scenario& sc, const Results& r) {
     double active = 0, cost = 0;
     for (std::size_t k = 0; k < r.replications; ++k) {
         for (std::size_t h = 0; h < r.hubs; ++h)
-            active += r.llme[r.status_cell(k, r.times() - 1, h, LlmeStatus::Active)];
+            active += r.leaders(k, r.times() - 1, h, LlmeStatus::Active);
         for (std::size_t y = 0; y < r.years.size(); ++y)
             for (std::size_t i = 0; i < kCostItemCount; ++i)
                 cost += r.cost[r.cost_cell(k, y, static_cast<CostItem>(i))];

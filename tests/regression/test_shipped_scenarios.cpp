@@ -14,8 +14,8 @@ TEST(ShippedScenarios, EnglandConservesSchoolsAtEverySample) {
     const auto ls = load_scenario(source_dir() + "/scenarios/england.yaml");
     const Scenario& sc = ls.scenario;
     EXPECT_EQ(sc.hubs.size(), 40u);
-    EXPECT_EQ(sc.schools.size(),
-              16769u + 3448u);  // the census rows; the published totals add the national rows
+    // The census rows (the published totals add the national rows) and the generated colleges.
+    EXPECT_EQ(sc.schools.size(), 16769u + 3448u + 219u);
     const Results r = run(sc, 4, 2);
     for (std::size_t k = 0; k < r.replications; ++k)
         for (std::size_t t = 0; t < r.times(); ++t) {

@@ -22,7 +22,7 @@ name: ten
 start: 2014-09-01
 end: 2016-08-31
 hubs:
-  - {name: Alpha, initial_llme: {secondary: 1}}
+  - {name: Alpha, initial_llme: {secondary_mastery_specialist: 1}}
 schools:
   generate: {per_hub: {secondary: 10}, disadvantage: 0.2, disadvantage_spread: 0.2}
 demand: {p: 100, q: 0, heterogeneity: 0}
@@ -30,9 +30,9 @@ phases:
   primary: {pipeline: []}
   secondary:
     stages:
-      development: {group_size: 3, load: 1}
+      development: {group_size: 3, release_days: 12}
 llme:
-  secondary: {load: 1, training_places: 0}
+  secondary_mastery_specialist: {days: 12, training_places: 0}
 )";
 
 /// Indices of the schools placed in 2015/16.
@@ -90,10 +90,10 @@ TEST(Allocation, LotteryIsFairlyDrawnAndReproducible) {
     for (int w : wins) EXPECT_NEAR(w, 90, 30);  // 300 * 3/10 = 90; sd about 8
 }
 
-TEST(Allocation, GroupsNeverExceedTheirSizeAndLeadersNeverExceedTheirLoad) {
-    const auto sc =
-        load_yaml(kTen, {"llme.secondary.load=2.5", "phases.secondary.stages.development.load=1"})
-            .scenario;
+TEST(Allocation, GroupsNeverExceedTheirSizeNorTheLeadersDays) {
+    const auto sc = load_yaml(kTen, {"llme.secondary_mastery_specialist.days=30",
+                                     "phases.secondary.stages.development.release_days=12"})
+                        .scenario;
     Results r;
     prepare_results(sc, 1, r);
     const Calendar cal(sc.start);
@@ -104,21 +104,20 @@ TEST(Allocation, GroupsNeverExceedTheirSizeAndLeadersNeverExceedTheirLoad) {
         hub.start_training({}, sc.params);
         hub.allocate(sc.params, std::numeric_limits<double>::infinity());
     }
-    // Load 2.5 with groups of load 1: two groups of 3, six schools placed.
+    // 30 leader days, groups of 12 days: two groups of 3 (24 days), six schools placed.
     ASSERT_EQ(hub.groups().size(), 2u);
     for (const auto& g : hub.groups()) {
         EXPECT_LE(g.members, 3u);
-        EXPECT_EQ(g.lead, 0u);
+        EXPECT_EQ(g.lead, LlmeRole::SecondaryMasterySpecialist);
     }
-    EXPECT_GE(hub.leaders()[0].free_load, 0.0);
 }
 
 TEST(Allocation, NewShareReservesCapacityForNewSchools) {
     // Two leaders; half the capacity kept for new schools, nothing spills: in 2016/17 the
     // three continuing schools get one group and three new schools the other.
     const auto sc = load_yaml(std::string(kTen) + "policy: {new_share: 0.5, spill: false}\n",
-                              {"hubs[0].initial_llme.secondary=2", "end=2017-08-31",
-                               "phases.secondary.stages.development.complete=1",
+                              {"hubs[0].initial_llme.secondary_mastery_specialist=2",
+                               "end=2017-08-31", "phases.secondary.stages.development.complete=1",
                                "phases.secondary.stages.development.advance=1"})
                         .scenario;
     const Results r = run(sc);

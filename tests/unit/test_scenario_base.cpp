@@ -27,7 +27,7 @@ timeline:
 name: variant
 demand: {q: 0.9}
 timeline:
-  - {date: 2018-09-01, set: {llme.primary.training_places: 200}}
+  - {date: 2018-09-01, set: {llme.primary_mastery_specialist.training_places: 200}}
 )");
     const auto ls = load_scenario(variant);
     const Scenario& sc = ls.scenario;
@@ -36,7 +36,8 @@ timeline:
     EXPECT_EQ(sc.params.demand.q, 0.9);  // from the variant
     EXPECT_EQ(sc.hubs.size(), 2u);       // the base's hub file, found beside the base
     ASSERT_EQ(sc.timeline.size(), 2u);   // events add up
-    EXPECT_EQ(sc.timeline[1].changes[0].spec->key, "llme.primary.training_places");
+    EXPECT_EQ(sc.timeline[1].changes[0].spec->key,
+              "llme.primary_mastery_specialist.training_places");
 
     const auto bad =
         write_file(dir / "variants" / "bad.yaml", "base: ../base.yaml\ndemand: {q: -1}\n");

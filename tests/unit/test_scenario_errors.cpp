@@ -78,18 +78,18 @@ TEST(ScenarioErrors, ProbabilityOutOfRange) {
 }
 
 TEST(ScenarioErrors, WrongTypeAndBadChoice) {
-    const auto d =
-        errors(std::string(kGood) +
-               "llme:\n  primary:\n    training_places: lots\npolicy: {priority: lotery}\n");
+    const auto d = errors(std::string(kGood) +
+                          "llme:\n  primary_mastery_specialist:\n    training_places: "
+                          "lots\npolicy: {priority: lotery}\n");
     ASSERT_EQ(d.size(), 2u) << all(d);
-    EXPECT_EQ(d[0].path, "llme.primary.training_places");
+    EXPECT_EQ(d[0].path, "llme.primary_mastery_specialist.training_places");
     EXPECT_NE(d[0].message.find("whole number"), std::string::npos);
     EXPECT_EQ(d[1].path, "policy.priority");
     EXPECT_NE(d[1].message.find("did you mean 'lottery'"), std::string::npos);
 }
 
 TEST(ScenarioErrors, CountsMustBeWhole) {
-    const auto d = errors(kGood, {"llme.primary.training_places=2.5"});
+    const auto d = errors(kGood, {"llme.primary_mastery_specialist.training_places=2.5"});
     ASSERT_EQ(d.size(), 1u);
     EXPECT_EQ(d[0].file, "command line");
     EXPECT_NE(d[0].message.find("(from --set)"), std::string::npos);

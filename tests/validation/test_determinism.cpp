@@ -27,8 +27,8 @@ schools:
   generate: {per_hub: {primary: 120, secondary: 30}, disadvantage: 0.2, disadvantage_spread: 0.3}
 policy: {priority: lottery}
 llme:
-  primary: {training_places: 100000}
-  secondary: {training_places: 100000}
+  primary_mastery_specialist: {training_places: 100000}
+  secondary_mastery_specialist: {training_places: 100000}
 timeline:
   - {date: 2020-03-23, until: 2021-08-31, set: {capacity.factor: 0.5}}
 output: {sample: termly}

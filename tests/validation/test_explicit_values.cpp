@@ -72,8 +72,8 @@ TEST(ExplicitValues, SetBeatsThePosteriorDraw) {
     EXPECT_EQ(set.stage_counts, want.stage_counts);
     EXPECT_EQ(set.particle, want.particle);
     // The file's own value stays below the draw.
-    const Results in_file =
-        run(drawn(std::string(kTwoHubs) + "llme: {primary: {load: 1.5}}\n"), 6, 2);
+    const Results in_file = run(
+        drawn(std::string(kTwoHubs) + "llme: {primary_mastery_specialist: {days: 18}}\n"), 6, 2);
     EXPECT_EQ(in_file.stage_counts, plain.stage_counts);
 }
 
@@ -182,17 +182,19 @@ TEST(ExplicitValues, TimelineChangesAreChecked) {
     const auto negative = one("{date: 2016-09-01, scale: {demand.p: -1}}");
     ASSERT_EQ(negative.size(), 1u);
     EXPECT_EQ(negative[0].path, "timeline[0].scale.demand.p");
-    EXPECT_TRUE(one("{date: 2016-09-01, add: {llme.primary.training_places: -20}}").empty());
+    EXPECT_TRUE(
+        one("{date: 2016-09-01, add: {llme.primary_mastery_specialist.training_places: -20}}")
+            .empty());
 }
 
 TEST(ExplicitValues, AScaledValueStaysInItsRange) {
     const ParameterChange scale{find_parameter("phases.primary.stages.development.complete"),
                                 ParameterChange::Op::Scale, 1.5};
     EXPECT_EQ(scale.applied_to(0.9), 1.0);
-    const ParameterChange add{find_parameter("llme.primary.training_places"),
+    const ParameterChange add{find_parameter("llme.primary_mastery_specialist.training_places"),
                               ParameterChange::Op::Add, -200};
     EXPECT_EQ(add.applied_to(140), 0.0);
-    const ParameterChange round{find_parameter("llme.primary.training_places"),
+    const ParameterChange round{find_parameter("llme.primary_mastery_specialist.training_places"),
                                 ParameterChange::Op::Scale, 1.2};
     EXPECT_EQ(round.applied_to(141), 169.0);  // 169.2, a whole number of places
 }

@@ -19,7 +19,7 @@ start: 2014-09-01
 end: 2019-08-31
 seed: 7
 hubs:
-  - {name: Alpha, opens: 2014-07-01, initial_llme: {secondary: 1}}
+  - {name: Alpha, opens: 2014-07-01, initial_llme: {secondary_mastery_specialist: 1}}
 schools:
   generate: {per_hub: {secondary: 12}}
 demand: {p: 100, q: 0, heterogeneity: 0}
@@ -29,11 +29,11 @@ phases:
   secondary:
     pipeline: [development, embedding, sustaining]
     stages:
-      development: {group_size: 6, load: 1, complete: 1, advance: 1}
-      embedding: {group_size: 6, load: 1, complete: 1, advance: 1}
-      sustaining: {group_size: 6, load: 1, lapse: 0}
+      development: {group_size: 6, release_days: 12, complete: 1, advance: 1}
+      embedding: {group_size: 6, release_days: 12, complete: 1, advance: 1}
+      sustaining: {group_size: 6, release_days: 12, lapse: 0}
 llme:
-  secondary: {load: 1, training_places: 0, attrition: 0}
+  secondary_mastery_specialist: {days: 12, training_places: 0, attrition: 0}
 )";
 
 struct Row {
@@ -108,19 +108,21 @@ TEST(HandWorked, TwelveSchoolsNoWaitingLapses) {
 // year, a year's training, nobody drops out: active leaders grow by two a year.
 TEST(HandWorked, LeaderPipeline) {
     const auto ls =
-        load_yaml(kTwelveSchools,
-                  {"hubs[0].initial_llme.secondary=0", "llme.secondary.training_places=2",
-                   "llme.secondary.training_years=1", "llme.secondary.dropout=0",
-                   "llme.secondary.applicants_other=1", "llme.secondary.applicants_engaged=1"});
+        load_yaml(kTwelveSchools, {"hubs[0].initial_llme.secondary_mastery_specialist=0",
+                                   "llme.secondary_mastery_specialist.training_places=2",
+                                   "llme.secondary_mastery_specialist.training_years=1",
+                                   "llme.secondary_mastery_specialist.dropout=0",
+                                   "llme.secondary_mastery_specialist.applicants_other=1",
+                                   "llme.secondary_mastery_specialist.applicants_engaged=1"});
     const Results r = run(ls.scenario);
     for (std::size_t t = 0; t < r.times(); ++t) {
         SCOPED_TRACE("sample " + std::to_string(t));
         EXPECT_EQ(llme_count(r, 0, t, 0, LlmeStatus::InTraining), 2u);
         EXPECT_EQ(llme_count(r, 0, t, 0, LlmeStatus::Active), 2 * t);
         EXPECT_EQ(llme_count(r, 0, t, 0, LlmeStatus::Left), 0u);
-        EXPECT_EQ(per_phase(r.trainees, r, 0, t, 0, 0), 2u);
+        EXPECT_EQ(r.trainees[r.role_cell(0, t, 0, LlmeRole::SecondaryMasterySpecialist)], 2u);
         // Every leader here was trained: all of them are Mastery Specialists.
-        EXPECT_EQ(r.specialists[r.status_cell(0, t, 0, LlmeStatus::Active)], 2 * t);
+        EXPECT_EQ(r.leaders(0, t, 0, LlmeStatus::Active, true), 2 * t);
     }
     // 2015/16: 2 leaders -> 2 development groups -> all 12 in; then they embed and sustain.
     EXPECT_EQ(per_phase(r.engaged, r, 0, 1, 0, 0), 12u);
@@ -131,11 +133,14 @@ TEST(HandWorked, LeaderPipeline) {
 
 // With certain attrition every active leader leaves at the year end.
 TEST(HandWorked, LeaderAttrition) {
-    const auto ls = load_yaml(
-        kTwelveSchools, {"hubs[0].initial_llme.secondary=0", "llme.secondary.training_places=2",
-                         "llme.secondary.training_years=1", "llme.secondary.dropout=0",
-                         "llme.secondary.attrition=1", "llme.secondary.applicants_other=1",
-                         "llme.secondary.applicants_engaged=1"});
+    const auto ls =
+        load_yaml(kTwelveSchools, {"hubs[0].initial_llme.secondary_mastery_specialist=0",
+                                   "llme.secondary_mastery_specialist.training_places=2",
+                                   "llme.secondary_mastery_specialist.training_years=1",
+                                   "llme.secondary_mastery_specialist.dropout=0",
+                                   "llme.secondary_mastery_specialist.attrition=1",
+                                   "llme.secondary_mastery_specialist.applicants_other=1",
+                                   "llme.secondary_mastery_specialist.applicants_engaged=1"});
     const Results r = run(ls.scenario);
     for (std::size_t t = 0; t < r.times(); ++t) {
         EXPECT_EQ(llme_count(r, 0, t, 0, LlmeStatus::Active), 0u);

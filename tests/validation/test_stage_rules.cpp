@@ -17,7 +17,7 @@ name: six
 start: 2014-09-01
 end: 2019-08-31
 hubs:
-  - {name: Alpha, initial_llme: {primary: 1, secondary: 1}}
+  - {name: Alpha, initial_llme: {primary_mastery_specialist: 1, secondary_mastery_specialist: 1}}
 schools:
   generate: {per_hub: {secondary: 6}}
 demand: {p: 100, q: 0, heterogeneity: 0, rejoin: 0}
@@ -26,18 +26,18 @@ phases:
   secondary:
     pipeline: [development, embedding, sustaining]
     stages:
-      development: {group_size: 6, load: 1, complete: 1, advance: 1}
-      embedding: {group_size: 6, load: 1, complete: 1, advance: 1}
-      sustaining: {group_size: 6, load: 1, lapse: 0}
+      development: {group_size: 6, release_days: 12, complete: 1, advance: 1}
+      embedding: {group_size: 6, release_days: 12, complete: 1, advance: 1}
+      sustaining: {group_size: 6, release_days: 12, lapse: 0}
   primary:
     stages:
-      readiness: {group_size: 8, load: 1, complete: 1, advance: 1}
-      development: {group_size: 6, load: 1, complete: 1, advance: 1}
-      embedding: {group_size: 6, load: 1, complete: 1, advance: 1}
-      sustaining: {group_size: 6, load: 1, lapse: 0}
+      readiness: {group_size: 8, release_days: 12, complete: 1, advance: 1}
+      development: {group_size: 6, release_days: 12, complete: 1, advance: 1}
+      embedding: {group_size: 6, release_days: 12, complete: 1, advance: 1}
+      sustaining: {group_size: 6, release_days: 12, lapse: 0}
 llme:
-  primary: {load: 1, training_places: 0, attrition: 0}
-  secondary: {load: 1, training_places: 0, attrition: 0}
+  primary_mastery_specialist: {days: 12, training_places: 0, attrition: 0}
+  secondary_mastery_specialist: {days: 12, training_places: 0, attrition: 0}
 )";
 
 std::size_t column(const Results& r, Phase p) {
@@ -93,16 +93,59 @@ TEST(StageRules, SustainingLapsesWithItsHazard) {
     EXPECT_EQ(series(r, Stage::Lapsed), (V{0, 0, 0, 6, 6}));
 }
 
-TEST(StageRules, LapsedSchoolsRejoinAtDevelopment) {
-    // Lapse after development every time; rejoin at once: ask in 2016/17, back in 2017/18.
+/// Schools in Work Groups of stage `s` in each academic year (secondary).
+std::vector<std::uint32_t> in_groups(const Results& r, Stage s) {
+    std::vector<std::uint32_t> v;
+    for (std::size_t t = 0; t < r.times(); ++t)
+        v.push_back(r.in_work_groups[r.stage_cell(0, t, 0, column(r, Phase::Secondary), s)]);
+    return v;
+}
+
+// Seed 003: schools re-joining take part in Embedding or Sustaining. Lapse after
+// development (completed, not advanced); rejoin at once: ask in 2016/17, back in 2017/18 in
+// an Embedding group, on to Sustaining at its end.
+TEST(StageRules, LapsedSchoolsRejoinAtEmbedding) {
     const Results r =
         run_six({"phases.secondary.stages.development.advance=0", "demand.rejoin=100"});
+    EXPECT_EQ(series(r, Stage::Lapsed), (V{0, 6, 6, 0, 0}));
+    EXPECT_EQ(in_groups(r, Stage::Development), (V{0, 6, 0, 0, 0}));
+    EXPECT_EQ(in_groups(r, Stage::Embedding), (V{0, 0, 0, 6, 0}));
+    EXPECT_EQ(in_groups(r, Stage::Sustaining), (V{0, 0, 0, 0, 6}));
+}
+
+// A school that had reached Sustaining rejoins there.
+TEST(StageRules, SchoolsThatSustainedRejoinAtSustaining) {
+    const Results r = run_six(
+        {"phases.secondary.stages.sustaining.lapse=1", "demand.rejoin=100", "end=2020-08-31"});
+    // Lapsed at the end of 2017/18, asking in 2018/19, sustaining again in 2019/20 (and,
+    // with lapse = 1, lapsed again at its end).
+    EXPECT_EQ(series(r, Stage::Lapsed), (V{0, 0, 0, 6, 6, 6}));
+    EXPECT_EQ(in_groups(r, Stage::Sustaining), (V{0, 0, 0, 6, 0, 6}));
+    EXPECT_EQ(in_groups(r, Stage::Embedding), (V{0, 0, 6, 0, 0, 0}));
+}
+
+// demand.rejoin_stage: entry keeps the old rule, where new schools start.
+TEST(StageRules, RejoinAtEntryWhenAsked) {
+    const Results r = run_six({"phases.secondary.stages.development.advance=0", "demand.rejoin=100",
+                               "demand.rejoin_stage=entry"});
+    EXPECT_EQ(in_groups(r, Stage::Development), (V{0, 6, 0, 6, 0}));
     EXPECT_EQ(series(r, Stage::Lapsed), (V{0, 6, 6, 6, 6}));
-    std::vector<std::uint32_t> participating;
-    for (std::size_t t = 0; t < r.times(); ++t)
-        participating.push_back(
-            per_phase(r.participating, r, 0, t, 0, column(r, Phase::Secondary)));
-    EXPECT_EQ(participating, (V{0, 6, 0, 6, 0}));
+}
+
+// Stage counts are taken after the year end's moves; in_work_groups is the year's groups:
+// they add up to participating.
+TEST(StageRules, InWorkGroupsAddsUpToParticipating) {
+    const Results r = run_six({});
+    for (std::size_t t = 0; t < r.times(); ++t) {
+        std::uint32_t sum = 0;
+        for (Stage s : kStages)
+            sum += r.in_work_groups[r.stage_cell(0, t, 0, column(r, Phase::Secondary), s)];
+        EXPECT_EQ(sum, per_phase(r.participating, r, 0, t, 0, column(r, Phase::Secondary)));
+    }
+    // In 2016/17 the six are in an Embedding group; the 2017 sample, after the year end,
+    // counts them in Sustaining, and the 2016 one already counted them in Embedding.
+    EXPECT_EQ(in_groups(r, Stage::Embedding), (V{0, 0, 6, 0, 0}));
+    EXPECT_EQ(series(r, Stage::Embedding), (V{0, 6, 0, 0, 0}));
 }
 
 TEST(StageRules, PrimarySchoolsNeedingReadinessStartThere) {

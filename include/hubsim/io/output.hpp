@@ -22,9 +22,10 @@ struct Provenance {
 /// A scenario's targets as the output stores them: as data (phase, measure, value, due
 /// date), beside the labels of the `target` axis.
 struct TargetTable {
-    std::vector<std::string> label, phase, measure, by;
+    std::vector<std::string> label, measure, phase, role, by;  ///< phase, role: "" if none
     std::vector<double> value;
-    std::vector<std::int32_t> by_day;  ///< days since the run's start
+    std::vector<std::int32_t> per_hub;  ///< 1: met when every hub reaches the value
+    std::vector<std::int32_t> by_day;   ///< days since the run's start
 
     static TargetTable of(const Scenario& scenario);
     std::size_t size() const { return label.size(); }
@@ -43,6 +44,9 @@ struct ObservedValues {
 void write_results(const std::filesystem::path& path, const LoadedScenario& scenario,
                    const Results& results, const Provenance& provenance,
                    const ObservedValues* observed = nullptr);
+
+/// The labels of the disadvantage_band axis: q1 (least disadvantaged) to q5.
+std::vector<std::string> band_labels();
 
 /// "2026-11-22T13:45:48Z".
 std::string utc_now_iso8601();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "hubsim/engine/calendar.hpp"
+#include "hubsim/model/llme.hpp"
 #include "hubsim/model/stage.hpp"
 
 namespace hubsim {
@@ -15,9 +16,13 @@ struct HubSpec {
     std::string name;
     std::string region;
     Date opens;                  ///< a hub opening mid-year starts work the next 1 September
-    double capacity_factor = 1;  ///< multiplier on this hub's LLME load
-    /// Active LLME at opening per phase; negative: the phase's llme.*.initial_per_hub.
-    std::array<double, kPhaseCount> initial_llme{-1, -1, -1};
+    double capacity_factor = 1;  ///< multiplier on this hub's leaders' TfM days
+    /// Active leaders at opening per role; negative: the role's llme.<role>.initial_per_hub.
+    std::array<double, kRoleCount> initial_llme = [] {
+        std::array<double, kRoleCount> a{};
+        a.fill(-1);
+        return a;
+    }();
     std::uint32_t first_school = 0;  ///< this hub's schools in Scenario::schools
     std::uint32_t last_school = 0;
 };

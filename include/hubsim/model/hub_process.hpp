@@ -8,16 +8,19 @@
 /// of the results, so hubs can run in parallel and the outcome does not depend on it.
 ///
 /// The year of a hub, in order:
-///  1. begin_year (1 September): the hub opens if due; trainees who finish qualify; it
-///     counts its training applicants and draws which schools become interested this year.
+///  1. begin_year (1 September): the hub opens if due (its leaders start, and schools whose
+///     interest built up before it opened are waiting); trainees at the end of their route
+///     qualify; it counts its applicants for each role and draws which schools become
+///     interested this year.
 ///  2. (national) training places and budget are shared out among hubs.
 ///  3. start_training and allocate: trainees start; Work Groups are formed by the
-///     priority rule within the LLME capacity.
+///     priority rule within the leader days the hub's community gives to TfM.
 ///  4. run_until: events through the year: schools asking to join, the year end
-///     (stage completion, lapses, LLME attrition), samples of the state.
+///     (stage completion, lapses, leaders leaving), samples of the state.
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -43,6 +46,9 @@ struct HubEvent {
     std::uint32_t target;  ///< a school's index within the hub, or a sample index
 };
 
+/// Applicants or trainees of each role, by phase (a role with a phase has only that one).
+using ByRolePhase = std::array<std::array<std::uint32_t, kPhaseCount>, kRoleCount>;
+
 class HubProcess {
   public:
     /// `replication` keys the random streams; results go to replication slot `slot`.
@@ -53,14 +59,13 @@ class HubProcess {
 
     /// Step 1 of the year. `samples` are the indices of the samples taken in this year.
     void begin_year(int year, const Parameters& params, std::span<const std::size_t> samples);
-    /// Training applicants this year per phase (valid after begin_year).
-    const std::array<std::uint32_t, kPhaseCount>& applicants() const { return applicants_; }
+    /// Training applicants this year by role and phase (valid after begin_year).
+    const ByRolePhase& applicants() const { return applicants_; }
     bool is_open() const { return open_; }
     std::uint32_t school_count() const { return static_cast<std::uint32_t>(state_.size()); }
 
-    /// Step 3: `trainees` per phase start training; Work Groups form within `budget` (GBP).
-    void start_training(const std::array<std::uint32_t, kPhaseCount>& trainees,
-                        const Parameters& params);
+    /// Step 3: trainees start their route; Work Groups form within `budget` (GBP).
+    void start_training(const ByRolePhase& trainees, const Parameters& params);
     void allocate(const Parameters& params, double budget);
 
     /// Step 4: processes every event before `day`.
@@ -87,7 +92,11 @@ class HubProcess {
     /// Each stage's successor (NotEngaged after the last) and where new schools enter.
     void tabulate_pipelines(const Parameters& params);
     void open(const Parameters& params);
-    /// Trainees whose training is over become active (or drop out); `new_year` counts a year.
+    /// The leaders a hub starts with; a role without a phase spreads over the hub's phases.
+    void add_initial_leaders(LlmeRole role, std::uint32_t count, const Parameters& params);
+    /// Interest built up before the hub's first working year (demand.head_start).
+    void bring_head_start(const Parameters& params);
+    /// Trainees whose route is over become active (or drop out); `new_year` counts a year.
     void qualify_trainees(const Parameters& params, bool new_year);
     void count_applicants(const Parameters& params);
     void draw_interest(const Parameters& params);
@@ -95,13 +104,18 @@ class HubProcess {
     double priority_key(std::uint32_t school, bool continuing, const Parameters& params) const;
     /// This year's candidates of every phase, each list in priority order.
     Candidates gather_candidates(const Parameters& params) const;
-    /// Places candidates in Work Groups while the pool's load stays within `limit`.
+    /// Places candidates in Work Groups while the days used stay within `limit`.
     void place(const std::vector<Candidate>& list, Phase phase, double limit, double& used,
                const Parameters& params);
     bool seat(std::uint32_t school, Phase phase, double limit, double& used,
               const Parameters& params);
+    /// The stage a school joining now enters (new, rejoining or continuing).
+    Stage joining_stage(const SchoolState& s, Phase phase, const Parameters& params) const;
+    /// Takes `days` for a new group of `stage` from the leaders who can lead it; the role that
+    /// gave most, or nullopt (nothing taken) if they have too few days left.
+    std::optional<LlmeRole> take_days(Phase phase, Stage stage, double days);
 
-    void on_school_asks(std::uint32_t school, const Parameters& params);
+    void on_school_asks(std::uint32_t school, Day day, const Parameters& params);
     void on_year_end(const Parameters& params);
     void on_sample(std::size_t sample);
     void progress(std::uint32_t school, const Parameters& params);
@@ -124,16 +138,22 @@ class HubProcess {
     std::vector<WorkGroup> groups_;  ///< this year's
     std::array<std::vector<std::uint32_t>, kPhaseCount>
         waiting_;  ///< new schools, in order of asking
-    std::array<std::array<std::uint32_t, kStageCount>, kPhaseCount> stage_count_{};
-    std::array<std::array<std::uint32_t, kStageCount>, kPhaseCount> group_count_{};
+    using PerStage = std::array<std::array<std::uint32_t, kStageCount>, kPhaseCount>;
+    using PerBand = std::array<std::array<std::uint32_t, kBandCount>, kPhaseCount>;
+    PerStage stage_count_{}, group_count_{}, in_groups_{};
+    PerBand engaged_band_{}, participating_band_{};
     std::array<std::int32_t, kStageCount>
         open_group_{};  ///< per stage: a group with free seats, or -1
     std::array<std::uint32_t, kPhaseCount> engaged_{}, school_total_{}, participating_{},
-        unplaced_continuing_{}, trainees_{}, applicants_{};
+        unplaced_continuing_{};
+    std::array<std::uint32_t, kRoleCount> trainees_{};
+    ByRolePhase applicants_{};
+    std::array<double, kRoleCount> free_days_{};       ///< this allocation's TfM days left, by role
+    std::array<std::uint32_t, kRoleCount> leading_{};  ///< active leaders of the phase, by role
+    std::array<double, kPhaseCount> tfm_days_{}, tfm_used_{}, other_days_{};
     std::array<double, kCostItemCount> year_cost_{};
     std::array<std::array<Stage, kStageCount>, kPhaseCount> next_{};
     std::array<std::array<Stage, 2>, kPhaseCount> entry_{};  ///< [phase][needs readiness]
-    std::size_t first_free_ = 0;  ///< leaders before it have no load left this allocation
     double budget_left_ = 0;
 
     EventQueue<HubEvent, HubEventClass> queue_;

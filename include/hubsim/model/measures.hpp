@@ -18,9 +18,9 @@ enum class Measure : std::uint8_t {
     Participating,      ///< schools in a TfM Work Group in the academic year of the date
     Engaged,            ///< schools that have ever taken part, at the year's end
     EngagedShare,       ///< the same as a share of all schools
-    TraineesStarting,   ///< Mastery Specialists starting training in that academic year
+    TraineesStarting,   ///< Mastery Specialists starting their route in that academic year
     SpecialistsActive,  ///< active Mastery Specialists at the year's end
-    LlmeActive,         ///< every active local leader at the year's end
+    LlmeActive,         ///< active local leaders of every role at the year's end
 };
 std::optional<Measure> parse_measure(std::string_view text);
 std::string_view name(Measure m);

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hubsim/model/llme.hpp"
 #include "hubsim/model/stage.hpp"
 
 namespace hubsim {
@@ -26,30 +27,30 @@ namespace hubsim {
 /// How one stage of one phase behaves.
 struct StageRules {
     double group_size{};    ///< schools per Work Group
-    double load{};          ///< share of an LLME's yearly capacity one group takes
     double complete{};      ///< P(a school completes the stage in its year)
     double advance{};       ///< P(a school that completed goes on to the next stage)
     double repeat{};        ///< P(a school that did not complete tries again)
     double lapse{};         ///< yearly P(a school in the last stage lapses)
-    double release_days{};  ///< LLME release days one group costs a year
+    double release_days{};  ///< leader days one group takes a year (and is paid for)
 };
 
-/// Local leaders of one phase.
-struct LlmeRules {
-    double initial_per_hub{};     ///< active LLME a hub has when it opens
-    double load{};                ///< groups' worth of Work Group load one LLME leads a year
-    double training_places{};     ///< national Mastery Specialist places a year
-    double training_years{};      ///< years from starting training to leading groups
-    double attrition{};           ///< yearly P(an active LLME leaves)
-    double dropout{};             ///< P(a trainee does not become active)
+/// Local leaders of one role.
+struct RoleRules {
+    double initial_per_hub{};     ///< active leaders a hub has when it opens
+    double training_places{};     ///< national places a year
     double applicants_engaged{};  ///< yearly P(an engaged school puts forward a trainee)
     double applicants_other{};    ///< yearly P(any other school does)
+    double training_years{};      ///< years of the route before leading groups
+    double dropout{};             ///< P(a trainee does not become active)
+    double attrition{};           ///< yearly P(an active leader leaves)
+    double days{};                ///< days a year an active leader gives to leading Work Groups
+    double tfm_share{};           ///< share of those days on TfM (the rest: other programmes)
+    double outreach{};            ///< share given to other schools, fixed by the route trained on
 };
 
 struct PhaseRules {
     std::vector<Stage> pipeline;  ///< Work Group stages in order; empty: phase not modelled
     std::array<StageRules, kStageCount> stage{};
-    LlmeRules llme{};
 
     bool modelled() const { return !pipeline.empty(); }
     const StageRules& rules(Stage s) const { return stage[index(s)]; }
@@ -60,12 +61,26 @@ struct PhaseRules {
     Stage entry(bool needs_readiness) const;
 };
 
+/// Where a lapsed school re-enters when it rejoins.
+enum class RejoinStage : std::uint8_t {
+    Furthest,  ///< sustaining if it had reached it, otherwise embedding (seed 003)
+    Entry,     ///< where a school new to the programme starts
+};
+
 struct Demand {
     double p{};                ///< external rate of interest a year (Bass p)
     double q{};                ///< peer influence: extra rate per unit engaged share (Bass q)
     double heterogeneity{};    ///< sd of a school's log propensity
     double readiness_share{};  ///< share of new primary schools that need readiness first
     double rejoin{};           ///< yearly rate at which lapsed schools ask to rejoin
+    RejoinStage rejoin_stage{};
+    double head_start{};  ///< years of external interest a hub's schools bring to its opening
+};
+
+/// How disadvantage shapes demand and progress (0: not at all).
+struct Equity {
+    double demand{};      ///< log-rate per unit of disadvantage above the phase's mean
+    double completion{};  ///< log-odds of completing a stage, per unit above the mean
 };
 
 enum class PriorityRule : std::uint8_t { WaitingTime, Disadvantage, Lottery };
@@ -82,18 +97,21 @@ struct Policy {
 
 struct Costs {
     double work_group{};     ///< £ per Work Group a year
-    double trainee{};        ///< £ per Mastery Specialist trainee
+    double trainee{};        ///< £ per trainee of any role
     double release_day{};    ///< £ per LLME release day
     double annual_budget{};  ///< £ a year for groups and training; 0: no limit
 };
 
 struct Parameters {
     Demand demand;
+    Equity equity;
     Policy policy;
     Costs cost;
     std::array<PhaseRules, kPhaseCount> phase{};
+    std::array<RoleRules, kRoleCount> role{};
 
     const PhaseRules& of(Phase p) const { return phase[index(p)]; }
+    const RoleRules& of(LlmeRole r) const { return role[index(r)]; }
     /// The declared default of every parameter (parameter_specs()), with the standard
     /// pipelines. A Parameters made any other way holds zeros.
     static Parameters defaults();

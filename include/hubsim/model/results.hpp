@@ -18,6 +18,7 @@
 
 #include "hubsim/engine/day.hpp"
 #include "hubsim/model/llme.hpp"
+#include "hubsim/model/school.hpp"
 #include "hubsim/model/stage.hpp"
 
 namespace hubsim {
@@ -38,15 +39,18 @@ enum class Axis : std::uint8_t {
     Hub,
     Phase,
     Stage,
+    Role,
     Status,
+    DisadvantageBand,
     Year,
     CostItem,
     Target
 };
-inline constexpr std::size_t kAxisCount = 9;
+inline constexpr std::size_t kAxisCount = 11;
 constexpr std::string_view name(Axis a) {
     constexpr std::array<std::string_view, kAxisCount> names = {
-        "replication", "time", "hub", "phase", "stage", "status", "year", "cost_item", "target"};
+        "replication",       "time", "hub",       "phase", "stage", "role", "status",
+        "disadvantage_band", "year", "cost_item", "target"};
     return names[static_cast<std::size_t>(a)];
 }
 
@@ -57,7 +61,7 @@ struct SeriesSpec {
     std::string_view name;
     std::vector<Axis> axes;
     std::string_view long_name;
-    std::string_view units;  ///< "days" means days since the run's start
+    std::string_view units;  ///< "day": a day of the run (written as days since its start)
     double fill = 0;
 };
 
@@ -70,10 +74,12 @@ struct Results {
     std::size_t targets = 0;
 
     // Trajectories, [replication][time][hub]...
-    std::vector<std::uint32_t> stage_counts;                               ///< ...[phase][stage]
-    std::vector<std::uint32_t> engaged, waiting, participating, trainees;  ///< ...[phase]
-    std::vector<std::uint32_t> llme, specialists;                          ///< ...[status]
-    std::vector<std::uint32_t> work_groups;                                ///< ...[phase][stage]
+    std::vector<std::uint32_t> stage_counts, in_work_groups, work_groups;  ///< ...[phase][stage]
+    std::vector<std::uint32_t> engaged, waiting, participating;            ///< ...[phase]
+    std::vector<std::uint32_t> engaged_by_band, participating_by_band;     ///< ...[phase][band]
+    std::vector<std::uint32_t> llme;                                       ///< ...[role][status]
+    std::vector<std::uint32_t> trainees;                                   ///< ...[role]
+    std::vector<double> tfm_days, tfm_days_used, other_days;               ///< ...[phase]
     // Summaries
     std::vector<double> cost;                  ///< [replication][year][cost item], GBP
     std::vector<std::int32_t> target_day;      ///< [replication][target]: first day met, -1
@@ -103,10 +109,23 @@ struct Results {
                            Stage s) const {
         return phase_cell(rep, t, hub, col) * kStageCount + index(s);
     }
-    /// [replication][time][hub][status]
-    std::size_t status_cell(std::size_t rep, std::size_t t, std::size_t hub, LlmeStatus s) const {
-        return at(rep, t, hub) * kLlmeStatusCount + static_cast<std::size_t>(s);
+    /// [replication][time][hub][phase column][disadvantage band]
+    std::size_t band_cell(std::size_t rep, std::size_t t, std::size_t hub, std::size_t col,
+                          std::size_t band) const {
+        return phase_cell(rep, t, hub, col) * kBandCount + band;
     }
+    /// [replication][time][hub][role]
+    std::size_t role_cell(std::size_t rep, std::size_t t, std::size_t hub, LlmeRole r) const {
+        return at(rep, t, hub) * kRoleCount + index(r);
+    }
+    /// [replication][time][hub][role][status]
+    std::size_t status_cell(std::size_t rep, std::size_t t, std::size_t hub, LlmeRole r,
+                            LlmeStatus s) const {
+        return role_cell(rep, t, hub, r) * kLlmeStatusCount + static_cast<std::size_t>(s);
+    }
+    /// Leaders of `status` (of every role, or only Mastery Specialists) at one sample of a hub.
+    std::uint32_t leaders(std::size_t rep, std::size_t t, std::size_t hub, LlmeStatus s,
+                          bool specialists_only = false) const;
     /// [replication][year][cost item]
     std::size_t cost_cell(std::size_t rep, std::size_t year, CostItem item) const {
         return (rep * years.size() + year) * kCostItemCount + static_cast<std::size_t>(item);

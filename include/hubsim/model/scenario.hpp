@@ -39,12 +39,24 @@ struct TimelineEvent {
     bool active_on(Date day) const { return date <= day && (!until || day <= *until); }
 };
 
-/// A strategic goal: a share of a phase's schools engaged by a date.
+/// A strategic goal: a share of a phase's schools engaged by a date, or a number of active
+/// leaders (of one role, or all) nationally or in every hub.
 struct Target {
-    Phase phase;
-    double share;
+    enum class Measure : std::uint8_t {
+        EngagedShare,   ///< the share of the phase's schools ever engaged
+        ActiveLeaders,  ///< active leaders (of `role`, or of every role)
+    };
+    Measure measure = Measure::EngagedShare;
+    Phase phase = Phase::Primary;  ///< for EngagedShare
+    std::optional<LlmeRole> role;  ///< for ActiveLeaders; none: every role
+    bool per_hub = false;          ///< ActiveLeaders in every hub, not the national total
+    double value = 0;              ///< a share, or a count
     Date by;
+
     std::string label() const;
+    std::string_view measure_name() const;  ///< "engaged_share" or "active_leaders"
+    /// Whether each hub has its own day for it (shares, and per-hub counts).
+    bool has_hub_days() const { return measure == Measure::EngagedShare || per_hub; }
 };
 
 enum class Sampling : std::uint8_t { Yearly, Termly };
@@ -98,9 +110,15 @@ struct Scenario {
     /// `particle` receives the particle drawn, or -1.
     Parameters parameters_of(std::uint32_t replication, std::int32_t& particle) const;
 
+    /// Per phase: the mean disadvantage of its schools, and the upper disadvantage of each
+    /// quintile band (set by index_schools).
+    std::array<double, kPhaseCount> disadvantage_mean{};
+    std::array<std::array<float, kBandCount>, kPhaseCount> band_upper{};
+
     /// The phases this scenario models (those with a pipeline), in order.
     std::vector<Phase> modelled_phases() const;
-    /// Sorts schools by hub (stable) and sets each hub's range. Call after filling both.
+    /// Sorts schools by hub (stable), sets each hub's range, and each school's disadvantage
+    /// band within its phase (quintiles; equal values share a band). Call after filling both.
     void index_schools();
 };
 
