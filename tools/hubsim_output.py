@@ -145,6 +145,8 @@ class RunFile:
     regions: list = None
     opens: list = None  # hub opening dates
     schools: np.ndarray = None  # [hub, phase]
+    band_schools: np.ndarray = None  # [hub, phase, disadvantage band]
+    band_upper: np.ndarray = None  # [phase, band]: the highest disadvantage in each band
     phases: list = None
     stages: list = None
     statuses: list = None
@@ -257,6 +259,9 @@ def _read_run(path, f):
     run.cost_items = texts(f["cost_item"]) if "cost_item" in f else []
     run.targets = read_targets(f)
     run.schools = f["hub_schools"][()].astype(np.int64)
+    if "hub_band_schools" in f:
+        run.band_schools = f["hub_band_schools"][()].astype(np.int64)  # [hub, phase, band]
+        run.band_upper = f["disadvantage_band_upper"][()]  # [phase, band]
     run.roles = texts(f["role"]) if "role" in f else []
     run.bands = texts(f["disadvantage_band"]) if "disadvantage_band" in f else []
     for group in ("trajectories", "summary"):

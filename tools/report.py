@@ -140,6 +140,14 @@ def national_share(run):
         return run.engaged.sum(axis=2) / run.schools.sum(axis=0)
 
 
+def equity_shares(run):
+    """Share of each disadvantage quintile's schools ever engaged, per phase:
+    [replication, time, phase, band] (NaN for a band without schools)."""
+    schools = run.band_schools.sum(axis=0).astype(float)  # [phase, band]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return run.engaged_by_band.sum(axis=2) / schools
+
+
 def hubs_open(run):
     """Number of hubs open at each sample date."""
     return np.array([sum(o <= d for o in run.opens) for d in run.dates], dtype=np.int64)
@@ -160,20 +168,30 @@ def stage_order(stages):
     return [s for s in preferred if s in stages] + [s for s in stages if s not in preferred]
 
 
-def target_summary(days, by_day, share_at_deadline, target_share):
-    """Date quantiles, probability of meeting a target on time, and the gap at its deadline."""
+def target_summary(days, by_day, value_at_deadline, target):
+    """Date quantiles, probability of meeting a target on time, and the gap at its deadline:
+    in percentage points for a share target, in leaders for a count."""
     q = day_quantiles(days)
     out = {k: float(v) for k, v in q.items()}
     out["p_on_time"] = float(np.mean(never_as_inf(days) <= by_day))
-    if share_at_deadline is None:
-        out["share_at_deadline"] = None
-        out["gap_pp"] = None
+    out["gap_unit"] = "pp" if target.is_share else "leaders"
+    if value_at_deadline is None:
+        out["value_at_deadline"] = None
+        out["gap"] = None
     else:
-        med = float(np.median(share_at_deadline))
-        out["share_at_deadline"] = med
-        out["gap_pp"] = 100 * (med - target_share)
+        med = float(np.median(value_at_deadline))
+        out["value_at_deadline"] = med
+        out["gap"] = 100 * (med - target.value) if target.is_share else med - target.value
     out["delay_days"] = out["p50"] - by_day
     return out
+
+
+def leaders_active(run, role=""):
+    """Active leaders of a role (every role for ""): [replication, time, hub]."""
+    a = run.statuses.index("active")
+    if role:
+        return run.llme[:, :, :, run.roles.index(role), a]
+    return run.llme[:, :, :, :, a].sum(axis=3)
 
 
 def national_targets(run):
@@ -182,10 +200,14 @@ def national_targets(run):
     rows = []
     for k, t in enumerate(run.targets):
         ti = sample_by(run, t.by_day)
-        p = run.phases.index(t.phase) if t.phase in run.phases else None
-        at = share[:, ti, p] if ti is not None and p is not None else None
-        rows.append(dict(target=t.label, by=t.by.isoformat(), share=t.share,
-                         **target_summary(run.target_day[:, k], t.by_day, at, t.share)))
+        at = None
+        if ti is not None and t.is_share and t.phase in run.phases:
+            at = share[:, ti, run.phases.index(t.phase)]
+        elif ti is not None and not t.is_share:
+            leaders = leaders_active(run, t.role)[:, ti]  # [replication, hub]
+            at = leaders.min(axis=1) if t.per_hub else leaders.sum(axis=1)
+        rows.append(dict(target=t.label, by=t.by.isoformat(), value=t.value,
+                         **target_summary(run.target_day[:, k], t.by_day, at, t)))
     return rows
 
 
@@ -193,19 +215,27 @@ def hub_targets(run):
     """Per target, per hub: the same as national_targets, from /summary/hub_target_day."""
     out = []
     for k, t in enumerate(run.targets):
+        if not t.is_share and not t.per_hub:
+            continue  # a national count: no hub has its own share of it
         ti = sample_by(run, t.by_day)
         p = run.phases.index(t.phase) if t.phase in run.phases else None
+        leaders = leaders_active(run, t.role) if not t.is_share else None
         rows = []
         for h, hub in enumerate(run.hubs):
-            n = int(run.schools[h, p]) if p is not None else 0
+            n = int(run.schools[h, p]) if p is not None else int(run.schools[h].sum())
             row = dict(hub=hub, region=run.regions[h], opens=run.opens[h].isoformat(), schools=n)
             if n == 0:
                 row["no_schools"] = True
             else:
-                at = run.engaged[:, ti, h, p] / n if ti is not None else None
-                row.update(target_summary(run.hub_target_day[:, h, k], t.by_day, at, t.share))
+                if ti is None:
+                    at = None
+                elif t.is_share:
+                    at = run.engaged[:, ti, h, p] / n
+                else:
+                    at = leaders[:, ti, h]
+                row.update(target_summary(run.hub_target_day[:, h, k], t.by_day, at, t))
             rows.append(row)
-        out.append(dict(target=t.label, phase=t.phase, share=t.share, by=t.by.isoformat(),
+        out.append(dict(target=t.label, phase=t.phase, value=t.value, by=t.by.isoformat(),
                         hubs=rows))
     return out
 
@@ -217,7 +247,9 @@ def series(run, ambition_per_hub):
 
     share = national_share(run)
     waiting = run.waiting.sum(axis=2)
-    llme = run.llme.sum(axis=2)
+    llme = run.llme.sum(axis=(2, 3))  # [replication, time, status]: every role
+    active = run.llme[:, :, :, :, run.statuses.index("active")].sum(axis=2)  # [rep, time, role]
+    band_share = equity_shares(run)
     stages = np.median(run.stage_counts.sum(axis=2), axis=0)  # [time, phase, stage]
     annual = run.cost.sum(axis=2)  # [replication, year]
     return {
@@ -225,6 +257,15 @@ def series(run, ambition_per_hub):
         "stage_median": {ph: {st: stages[:, p, s].tolist() for s, st in enumerate(run.stages)}
                          for p, ph in enumerate(run.phases)},
         "llme": {st: ql(llme[:, :, u]) for u, st in enumerate(run.statuses)},
+        "active_by_role": {role: np.median(active[:, :, k], axis=0).tolist()
+                           for k, role in enumerate(run.roles) if active[:, :, k].any()},
+        "engaged_by_band": {ph: {b: ql(band_share[:, :, p, j]) for j, b in enumerate(run.bands)}
+                            for p, ph in enumerate(run.phases)},
+        # Leader targets: the national count (of the role, or all), or for a per-hub target
+        # the count of the hub with fewest, which is what has to reach it.
+        "leader_targets": {t.label: ql(leaders_active(run, t.role).min(axis=2) if t.per_hub
+                                       else leaders_active(run, t.role).sum(axis=2))
+                           for t in run.targets if not t.is_share},
         "llme_ambition": (ambition_per_hub * hubs_open(run)).tolist(),
         "hubs_open": hubs_open(run).tolist(),
         "waiting": {ph: ql(waiting[:, :, p]) for p, ph in enumerate(run.phases)},
@@ -260,8 +301,7 @@ def measures(run):
     if len(run.phases) > 1:
         add("engaged:all", f"schools engaged by {last}, all phases", engaged.sum(axis=1),
             "higher", "schools")
-    u = run.statuses.index("active")
-    add("llme:active", f"active LLME at {last}", run.llme[:, -1, :, u].sum(axis=1), "higher",
+    add("llme:active", f"active LLME at {last}", leaders_active(run)[:, -1].sum(axis=1), "higher",
         "leaders")
     add("cost:total", f"total cost {academic_years(run.years)}", run.cost.sum(axis=(1, 2)),
         "lower", "gbp")
@@ -329,6 +369,8 @@ def compare_hub_targets(a, b, paired):
     labels_b = [t.label for t in b.targets]
     out = []
     for k, t in enumerate(a.targets):
+        if not t.is_share and not t.per_hub:
+            continue  # a national count has no day per hub
         if t.label not in labels_b:
             continue
         kb = labels_b.index(t.label)
@@ -425,7 +467,8 @@ def fig_engagement(plt, runs, data):
     targets = {}
     for r in runs:
         for t in r.targets:
-            targets.setdefault((t.phase, t.share, t.by), t)
+            if t.is_share:  # leader targets are drawn with the leaders
+                targets.setdefault((t.phase, t.share, t.by), t)
     for p, ph in enumerate(phases):
         ax = axes[0, p]
         for i, r in enumerate(runs):
@@ -526,6 +569,72 @@ def fig_llme(plt, runs, data, ambition_per_hub):
     return _save(plt, fig)
 
 
+def fig_roles(plt, runs, data):
+    """Active leaders by role (medians, stacked) for each run; beside them, each target for a
+    number of leaders against what it counts."""
+    targets = [t for t in runs[0].targets if not t.is_share]
+    panels = len(runs) + len(targets)
+    fig, axes = plt.subplots(1, panels, figsize=(max(9, 6 * panels), 5.6), squeeze=False)
+    roles = [role for role in runs[0].roles if any(role in d["active_by_role"] for d in data)]
+    colours = plt.get_cmap("tab10")
+    for i, r in enumerate(runs):
+        ax = axes[0, i]
+        stack = [data[i]["active_by_role"].get(role, [0] * len(r.dates)) for role in roles]
+        ax.stackplot(r.dates, stack, labels=[role.replace("_", " ") for role in roles],
+                     colors=[colours(k % 10) for k in range(len(roles))], alpha=0.85)
+        ax.set_title(f"Active leaders by role{': ' + r.name if len(runs) > 1 else ''}")
+        ax.set_ylabel("leaders (medians, stacked)" if i == 0 else "")
+        _date_axis(ax, r.dates, max_ticks=6)
+    for k, t in enumerate(targets):
+        ax = axes[0, len(runs) + k]
+        for i, r in enumerate(runs):
+            q = data[i]["leader_targets"].get(t.label)
+            if q:
+                _bands(ax, r.dates, q, RUN_COLOURS[i % 7], r.name if len(runs) > 1 else "median")
+        ax.plot([t.by], [t.value], marker="D", ms=10, color="black", zorder=5)
+        ax.axhline(t.value, color="black", ls=":", lw=1.2)
+        what = (t.role.replace("_", " ") if t.role else "leaders of every role")
+        ax.set_title(f"{'Fewest in a hub' if t.per_hub else 'Active'}: {what}\n"
+                     f"target {t.value:g}{' per hub' if t.per_hub else ''} by {t.by:%b %Y}",
+                     fontsize=13)
+        ax.set_ylim(0, None)
+        _date_axis(ax, runs[0].dates, max_ticks=5)
+    fig.suptitle(f"The LLME community by role: {_title(runs)}", fontsize=17)
+    fig.tight_layout()
+    handles = axes[0, 0].get_legend_handles_labels()[0]
+    if targets:
+        handles += _band_legend_handles(plt)
+    _figure_legend(fig, handles)
+    return _save(plt, fig)
+
+
+def fig_equity(plt, runs, data):
+    """Share of each disadvantage quintile's schools ever engaged, per phase (first run's
+    bands; other runs dashed)."""
+    phases = runs[0].phases
+    fig, axes = plt.subplots(1, len(phases), figsize=(7 * len(phases), 5.6), squeeze=False,
+                             sharey=True)
+    cmap = plt.get_cmap("viridis")
+    for p, ph in enumerate(phases):
+        ax = axes[0, p]
+        for i, r in enumerate(runs):
+            for j, b in enumerate(r.bands):
+                q = data[i]["engaged_by_band"][ph][b]
+                label = (f"{b} ({'least' if j == 0 else 'most' if j == len(r.bands) - 1 else 'mid'}"
+                         " disadvantaged)") if i == 0 else None
+                ax.plot(r.dates, 100 * np.asarray(q["p50"], float),
+                        color=cmap(j / max(1, len(r.bands) - 1)), lw=2.2,
+                        ls="-" if i == 0 else "--", label=label)
+        ax.set_title(f"{ph.capitalize()}: schools ever engaged, by disadvantage quintile")
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("% of the quintile's schools" if p == 0 else "")
+        _date_axis(ax, runs[0].dates)
+    fig.suptitle(f"Who is reached: {_title(runs)}", fontsize=17)
+    fig.tight_layout()
+    _figure_legend(fig, axes[0, 0].get_legend_handles_labels()[0])
+    return _save(plt, fig)
+
+
 def fig_waiting(plt, runs, data):
     """Schools waiting for a Work Group place, per phase."""
     phases = runs[0].phases
@@ -576,6 +685,16 @@ FIGURES = [
      "Local Leaders of Mathematics Education in training, active, and left (cumulative), "
      "summed over hubs. Dashed line: the ambition of {ambition:g} active leaders for every "
      "hub open at the time."),
+    ("roles", "The LLME community by role",
+     "Active leaders of each role, summed over hubs: median across replications, stacked. "
+     "Beside them, each target for a number of leaders (diamond) against what it counts: "
+     "the national number of the role, or for a target per hub the hub with fewest; line "
+     "and bands as in the first figure."),
+    ("equity", "Equity: who is reached",
+     "Share of the schools in each quintile of disadvantage (pupils eligible for free school "
+     "meals in six years; quintiles of the phase's schools nationally, q1 least, q5 most "
+     "disadvantaged) that have ever taken part in a TfM Work Group: medians across "
+     "replications; with several runs, the others dashed."),
     ("waiting", "Waiting lists",
      "Schools that wanted a Work Group place and had none: new schools waiting, plus "
      "continuing schools not placed this year."),
@@ -591,6 +710,8 @@ def draw_figures(runs, data, ambition):
         "engagement": fig_engagement(plt, runs, data),
         "stages": fig_stages(plt, runs, data),
         "llme": fig_llme(plt, runs, data, ambition),
+        "roles": fig_roles(plt, runs, data),
+        "equity": fig_equity(plt, runs, data),
         "waiting": fig_waiting(plt, runs, data),
         "cost": fig_cost(plt, runs, data),
     }
@@ -649,13 +770,14 @@ def target_cells(run, s):
     """The cells of one run's columns for one target (national or hub)."""
     if s is None or s.get("no_schools"):
         return [na_cell("no schools")] + [na_cell()] * (len(TARGET_FIELDS) - 1)
-    gap = s["gap_pp"]
+    gap = s["gap"]
     late = s["delay_days"] > 0
+    shown = None if gap is None else (fmt_pp(gap) if s["gap_unit"] == "pp" else f"{gap:+,.0f} leaders")
     return [
         cell(fmt_day(run, s["p50"]), s["p50"]),
         cell(f"{fmt_day(run, s['p5'])} to {fmt_day(run, s['p95'])}", s["p5"], "interval"),
         cell(fmt_pct(s["p_on_time"]), s["p_on_time"]),
-        na_cell() if gap is None else cell(fmt_pp(gap), gap, "gap-neg" if gap < 0 else "gap-pos"),
+        na_cell() if gap is None else cell(shown, gap, "gap-neg" if gap < 0 else "gap-pos"),
         cell(fmt_delay(s["delay_days"]), s["delay_days"], "gap-neg" if late else "gap-pos"),
     ]
 
@@ -681,6 +803,8 @@ def hub_tables(runs, hub, comps):
     earlier and later than the first run."""
     tables = []
     for k, t in enumerate(runs[0].targets):
+        if not t.is_share and not t.per_hub:
+            continue  # a national count: no hub table
         per_run = []
         for i, r in enumerate(runs):
             match = [x for x in hub[i] if x["target"] == t.label]
@@ -879,8 +1003,10 @@ def report_data(runs, ambition):
         runs=[dict(name=r.name, file=r.path, seed=r.seed, replications=r.replications,
                    dates=[d.isoformat() for d in r.dates], phases=r.phases, stages=r.stages,
                    statuses=r.statuses, hubs=r.hubs,
-                   targets=[dict(label=t.label, phase=t.phase, share=t.share,
-                                 by=t.by.isoformat()) for t in r.targets],
+                   roles=r.roles, bands=r.bands,
+                   targets=[dict(label=t.label, measure=t.measure, phase=t.phase, role=t.role,
+                                 per_hub=t.per_hub, value=t.value, by=t.by.isoformat())
+                            for t in r.targets],
                    series=data[i], national_targets=nat[i], hub_targets=hub[i])
               for i, r in enumerate(runs)],
         comparisons=comps,

@@ -143,13 +143,15 @@ void print_summary(std::ostream& out, const Scenario& sc, const Results& r) {
             days.push_back(d);
             if (Day{d} <= cal.day_of(tg.by)) ++met_by;
         }
-        const double med = quantile(days, 0.5);
+        // The median of sample days is a sample day (never interpolated towards "never").
+        std::sort(days.begin(), days.end());
+        const double med = days[(days.size() - 1) / 2];
         const std::string when =
             med >= 1e9 ? "not within the run"
                        : format_date(cal.date_of(Day{static_cast<std::int32_t>(med)}));
         std::snprintf(
             line, sizeof line,
-            "target %-32s met by its date in %.0f%% of replications; median date met: %s%s\n",
+            "target %-40s met by its date in %.0f%% of replications; median date met: %s%s\n",
             tg.label().c_str(), 100.0 * static_cast<double>(met_by) / static_cast<double>(R),
             when.c_str(), never ? (" (" + std::to_string(never) + " never)").c_str() : "");
         out << line;

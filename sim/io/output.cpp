@@ -106,6 +106,11 @@ void write_descriptions(hid_t file, const Scales& root, const Scenario& sc, cons
     for (const auto& s : sc.schools) ++schools[s.hub * r.phases.size() + r.column(s.phase)];
     put(file, "hub_schools", {"hub", "phase"}, root, nullptr, schools.data(),
         "schools in each hub and phase", "schools");
+    std::vector<std::uint32_t> band_schools(sc.hubs.size() * r.phases.size() * kBandCount, 0);
+    for (const auto& s : sc.schools)
+        ++band_schools[(s.hub * r.phases.size() + r.column(s.phase)) * kBandCount + s.band];
+    put(file, "hub_band_schools", {"hub", "phase", "disadvantage_band"}, root, nullptr,
+        band_schools.data(), "schools in each hub, phase and disadvantage quintile", "schools");
     std::vector<double> upper;
     for (Phase p : r.phases)
         for (float u : sc.band_upper[index(p)]) upper.push_back(u);

@@ -18,6 +18,7 @@ hubs:
   - {name: D, region: South}
 schools: {generate: {per_hub: {primary: 150, secondary: 30}}}
 demand: {p: 0.25, q: 0.5}
+policy: {new_share: 0.7}   # most leader days for new schools: engagement is capacity-bound
 llme:
   primary_mastery_specialist: {days: 18, training_places: 12}
 """
@@ -27,12 +28,12 @@ scenario: truth.yaml
 observations: observed.csv
 parameters:
   demand.p: {uniform: [0.005, 0.3]}
-  llme.primary_mastery_specialist.days: {uniform: [0.5, 4]}
+  llme.primary_mastery_specialist.days: {uniform: [6, 48]}
 method: {kind: abc_smc, particles: 150, generations: 8}
 seed: 11
 """
-TRUE = {"demand.p": 0.25, "llme.primary_mastery_specialist.days": 1.5}
-PRIOR = {"demand.p": (0.005, 0.3), "llme.primary_mastery_specialist.days": (0.5, 4)}
+TRUE = {"demand.p": 0.25, "llme.primary_mastery_specialist.days": 18}
+PRIOR = {"demand.p": (0.005, 0.3), "llme.primary_mastery_specialist.days": (6, 48)}
 
 
 @pytest.fixture

@@ -119,7 +119,7 @@ EXPECTED_ERRORS = [
     ("embeding", "embeding", "phases.secondary.pipeline[1]", ["'embeding'", "did you mean 'embedding'"]),
     ("complete: 1.5", "1.5", "phases.secondary.stages.development.complete", ["'1.5'", "[0, 1]"]),
     ("by: 2018-02-30", "2018-02-30", "targets[0].by", ["'2018-02-30'", "YYYY-MM-DD"]),
-    ("secondary: -3", "-3", "hubs[1].initial_llme.secondary_mastery_specialist", ["'-3'"]),
+    ("secondary_mastery_specialist: -3", "-3", "hubs[1].initial_llme.secondary_mastery_specialist", ["'-3'"]),
 ]
 
 

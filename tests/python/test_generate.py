@@ -20,16 +20,21 @@ def test_size_phase_mix_and_scaled_national_places(tmp_path):
     out, sc = generate(tmp_path, 5000)
     assert sc["hubs"]["count"] == 10 and str(sc["hubs"]["opens"]) == "2014-09-01"
     per_hub = sc["schools"]["generate"]["per_hub"]
-    # England is 16,769 primary and 3,448 secondary schools: 415 and 85 of every 500.
-    assert per_hub == {"primary": 415, "secondary": 85}
-    factor = 5000 / 20217
+    # England is 16,769 primary and 3,448 secondary schools and 219 colleges: 410, 84 and 5
+    # of every 500.
+    assert per_hub == {"primary": 410, "secondary": 84, "post16": 5}
+    factor = (410 + 84 + 5) * 10 / 20436
     england = yaml.safe_load(ENGLAND.read_text())
-    assert sc["llme"]["primary"]["training_places"] == round(140 * factor)
-    assert sc["llme"]["secondary"]["training_places"] == round(70 * factor)
+    for role, places in (("primary_mastery_specialist", 140), ("secondary_mastery_specialist", 70),
+                         ("primary_work_group_lead", 150)):
+        assert sc["llme"][role]["training_places"] == round(places * factor), role
     # Everything that is not a national total is the template's, timeline and targets too.
     assert sc["demand"]["q"] == england["demand"]["q"]
+    assert sc["llme"]["primary_mastery_specialist"]["days"] == \
+        england["llme"]["primary_mastery_specialist"]["days"]
     assert len(sc["timeline"]) == len(england["timeline"])
-    assert [t["share"] for t in sc["targets"]] == [t["share"] for t in england["targets"]]
+    assert [t.get("share", t.get("count")) for t in sc["targets"]] == \
+        [t.get("share", t.get("count")) for t in england["targets"]]
     assert "posterior" not in sc
 
 

@@ -173,10 +173,17 @@ def test_dimension_scales(which, tiny_h5, multi_h5):
 DIMS = {
     "trajectories/stage_counts": ["replication", "time", "hub", "phase", "stage"],
     "trajectories/engaged": ["replication", "time", "hub", "phase"],
-    "trajectories/llme": ["replication", "time", "hub", "status"],
+    "trajectories/llme": ["replication", "time", "hub", "role", "status"],
     "trajectories/work_groups": ["replication", "time", "hub", "phase", "stage"],
+    "trajectories/in_work_groups": ["replication", "time", "hub", "phase", "stage"],
     "trajectories/waiting": ["replication", "time", "hub", "phase"],
+    "trajectories/engaged_by_band": ["replication", "time", "hub", "phase", "disadvantage_band"],
+    "trajectories/participating_by_band": ["replication", "time", "hub", "phase", "disadvantage_band"],
+    "trajectories/trainees": ["replication", "time", "hub", "role"],
 }
+ROLES = ["primary_mastery_specialist", "secondary_mastery_specialist", "post16_mastery_specialist",
+         "primary_readiness_lead", "primary_work_group_lead", "secondary_work_group_lead", "pd_lead",
+         "school_development_lead"]
 
 
 @pytest.mark.parametrize("which", ["tiny", "multi"])
@@ -184,7 +191,8 @@ def test_trajectory_shapes_dtypes_and_scales(which, tiny_h5, multi_h5):
     h5 = tiny_h5 if which == "tiny" else multi_h5
     exp = expected_axes(which)
     size = dict(replication=exp["replication"], time=len(exp["time"]), hub=len(exp["hub"]),
-                phase=len(exp["phase"]), stage=len(STAGES), status=len(STATUSES))
+                phase=len(exp["phase"]), stage=len(STAGES), status=len(STATUSES), role=len(ROLES),
+                disadvantage_band=5)
     with h5py.File(h5, "r") as f:
         for name, dims in DIMS.items():
             d = f[name]
@@ -294,6 +302,8 @@ def test_xarray_trajectories(which, tiny_h5, multi_h5):
             assert np.array_equal(ds[var].values, f[name][()]), var
         assert list(ds["stage"].values) == STAGES
         assert list(ds["status"].values) == STATUSES
+        assert list(ds["role"].values) == ROLES
+        assert list(ds["disadvantage_band"].values) == ["q1", "q2", "q3", "q4", "q5"]
         assert list(ds["hub"].values) == exp["hub"]
         assert list(ds["phase"].values) == exp["phase"]
         assert list(ds["replication"].values) == list(range(exp["replication"]))
@@ -390,12 +400,13 @@ def test_the_resolved_scenario_runs_anywhere_and_reproduces_the_run(tmp_path):
     first = tmp_path / "first.h5"
     run_ok("run", REPO / "scenarios" / "england_projection.yaml", "-o", first, "-r", 3, "-q",
            "--set", "llme.primary_mastery_specialist.training_places=150",
-           "--set", "timeline[3].set.capacity.factor=0.7")
+           "--set", "timeline[6].set.capacity.factor=0.7")
     with h5py.File(first, "r") as f:
         resolved = text_of(f["scenario"][()])
     doc = yaml.load(resolved, Loader=_UniqueKeys)
     schools, posterior = doc["schools"], doc["posterior"]
-    assert Path(schools["file"]).is_absolute() and len(schools["sha256"]) == 64
+    assert len(schools) == 2  # the census's schools, then the colleges
+    assert all(Path(s["file"]).is_absolute() and len(s["sha256"]) == 64 for s in schools)
     assert Path(posterior["file"]).is_absolute() and len(posterior["sha256"]) == 64
     assert doc["set"] == {"llme.primary_mastery_specialist.training_places": 150}
     assert [e["set"] for e in doc["timeline"] if "capacity.factor" in e.get("set", {})] == \
@@ -417,18 +428,35 @@ def test_a_resolved_scenario_finds_its_data_beside_it_and_checks_the_digest(tmp_
     run_ok("run", REPO / "scenarios" / "england.yaml", "-o", first, "-r", 1, "-q")
     with h5py.File(first, "r") as f:
         resolved = text_of(f["scenario"][()])
-    original = Path(yaml.safe_load(resolved)["schools"]["file"])
+    original = Path(yaml.safe_load(resolved)["schools"][0]["file"])
     # Moved to another machine: the absolute path is gone, the file lies beside it.
     moved = tmp_path / "moved"
     moved.mkdir()
     (moved / "resolved.yaml").write_text(resolved.replace(str(original), "/nowhere/schools.csv"))
     (moved / "schools.csv").write_bytes(original.read_bytes())
-    assert run_hubsim("validate", moved / "resolved.yaml").returncode == 0
+    proc = run_hubsim("validate", moved / "resolved.yaml")
+    assert proc.returncode == 0, proc.stderr
     # A changed file is refused, naming both digests.
     rows = original.read_text().splitlines()
     rows[1] = rows[1].rsplit(",", 1)[0] + ",0.99"
     (moved / "schools.csv").write_text("\n".join(rows) + "\n")
     proc = run_hubsim("run", moved / "resolved.yaml", "-o", tmp_path / "never.h5", "-q")
     assert proc.returncode == 2, proc.stderr
-    assert "schools.file" in proc.stderr and "SHA-256" in proc.stderr, proc.stderr
+    assert "schools[0].file" in proc.stderr and "SHA-256" in proc.stderr, proc.stderr
     assert not (tmp_path / "never.h5").exists()
+
+
+@pytest.mark.parametrize("which", ["tiny", "multi"])
+def test_breakdowns_add_up(which, tiny_h5, multi_h5):
+    """Engaged and participating by disadvantage band add up to engaged and participating;
+    schools in the year's groups by stage add up to participating; every school is in one
+    band of its phase (hub_band_schools adds up to hub_schools)."""
+    h5 = tiny_h5 if which == "tiny" else multi_h5
+    with h5py.File(h5, "r") as f:
+        t = f["trajectories"]
+        np.testing.assert_array_equal(t["engaged_by_band"][()].sum(axis=-1), t["engaged"][()])
+        np.testing.assert_array_equal(t["participating_by_band"][()].sum(axis=-1), t["participating"][()])
+        np.testing.assert_array_equal(t["in_work_groups"][()].sum(axis=-1), t["participating"][()])
+        np.testing.assert_array_equal(f["hub_band_schools"][()].sum(axis=-1), f["hub_schools"][()])
+        upper = f["disadvantage_band_upper"][()]
+        assert np.all(np.diff(upper, axis=-1) >= 0)

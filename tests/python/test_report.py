@@ -34,7 +34,7 @@ REPORT = REPO / "tools" / "report.py"
 PYTHON = "/usr/bin/python3"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-FIGURES = ["engagement", "stages", "llme", "waiting", "cost"]
+FIGURES = ["engagement", "stages", "llme", "roles", "equity", "waiting", "cost"]
 Q = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 
 
@@ -101,6 +101,7 @@ def read_h5(path):
             start=dt.date.fromisoformat(units.split()[-1]),
             dates=labels(f["date"]), hubs=labels(f["hub"]), phases=labels(f["phase"]),
             stages=labels(f["stage"]), statuses=labels(f["status"]), targets=labels(f["target"]),
+            roles=labels(f["role"]),
             opens=labels(f["hub_opens"]), days=f["time"][()], schools=f["hub_schools"][()],
             engaged=f["trajectories/engaged"][()], stage_counts=f["trajectories/stage_counts"][()],
             waiting=f["trajectories/waiting"][()], llme=f["trajectories/llme"][()],
@@ -196,8 +197,9 @@ def test_axes_and_targets_come_from_the_file(one_report, multi_h5):
     assert run["seed"] == 11 and run["replications"] == 4
     # labels from /target, exact shares from the resolved scenario
     assert [t["label"] for t in run["targets"]] == h["targets"]
-    assert [(t["phase"], t["share"], t["by"]) for t in run["targets"]] == [
-        ("primary", 0.02, "2019-08-31"), ("secondary", 0.9, "2020-08-31")]
+    assert [(t["measure"], t["phase"], t["value"], t["by"]) for t in run["targets"]] == [
+        ("engaged_share", "primary", 0.02, "2019-08-31"),
+        ("engaged_share", "secondary", 0.9, "2020-08-31")]
 
 
 def test_engagement_series_equal_hdf5(one_report, multi_h5):
@@ -226,7 +228,13 @@ def test_stage_llme_waiting_and_cost_series_equal_hdf5(one_report, multi_h5):
     for u, status in enumerate(h["statuses"]):
         for k, q in Q.items():
             np.testing.assert_array_equal(s["llme"][status][k],
-                                          np.quantile(h["llme"].sum(axis=2)[:, :, u], q, axis=0))
+                                          np.quantile(h["llme"].sum(axis=(2, 3))[:, :, u], q, axis=0))
+    active = h["llme"][..., h["statuses"].index("active")].sum(axis=2)  # [replication, time, role]
+    for r, role in enumerate(h["roles"]):
+        if active[:, :, r].any():
+            np.testing.assert_array_equal(s["active_by_role"][role], np.median(active[:, :, r], axis=0))
+        else:
+            assert role not in s["active_by_role"]
     for k, q in Q.items():
         np.testing.assert_array_equal(s["annual_cost"][k], np.quantile(h["cost"].sum(axis=2), q, axis=0))
 
@@ -284,7 +292,8 @@ def test_hub_tables_equal_hdf5(one_report, multi_h5):
             assert [c[0] for c in row] == [h["hubs"][j], "", h["opens"][j],
                                            f"{h['schools'][j, p]:,}"] + want
             assert data[k]["hubs"][j]["p50"] == json_num(q["p50"])
-            assert data[k]["hubs"][j]["gap_pp"] == pytest.approx(gap, abs=1e-12)
+            assert data[k]["hubs"][j]["gap"] == pytest.approx(gap, abs=1e-12)
+            assert data[k]["hubs"][j]["gap_unit"] == "pp"
 
 
 def test_provenance_and_scenario(one_report, multi_h5):
@@ -299,7 +308,8 @@ def test_provenance_and_scenario(one_report, multi_h5):
     yaml = pytest.importorskip("yaml")
     sc = yaml.safe_load(scenario)
     assert params["demand.p"] == str(sc["demand"]["p"])
-    assert params["llme.primary_mastery_specialist.training_places"] == str(sc["llme"]["primary"]["training_places"])
+    assert params["llme.primary_mastery_specialist.training_places"] == \
+        str(sc["llme"]["primary_mastery_specialist"]["training_places"])
     page = page_of(one_report)
     assert "lockdown" in page  # the timeline's note
     assert "capacity.factor = 0.5" in page
@@ -316,8 +326,8 @@ def measure_values(h):
     for p, phase in enumerate(h["phases"]):
         out[f"engaged:{phase}"] = (engaged[:, p].astype(float), "higher")
     out["engaged:all"] = (engaged.sum(axis=1).astype(float), "higher")
-    out["llme:active"] = (h["llme"][:, last, :, h["statuses"].index("active")].sum(axis=1).astype(float),
-                          "higher")
+    out["llme:active"] = (h["llme"][:, last, :, :, h["statuses"].index("active")].sum(axis=(1, 2))
+                          .astype(float), "higher")
     out["cost:total"] = (h["cost"].sum(axis=(1, 2)), "lower")
     return out
 
@@ -657,3 +667,64 @@ def test_hubsim_report_runs_the_tool(tmp_path, multi_h5, one_report):
     assert bad.returncode == 2
     assert "missing.h5" in bad.stderr
     assert not (tmp_path / "never").exists()
+
+
+# ---------------------------------------------------------------- roles, leader targets, equity
+
+
+COMMUNITY_TARGETS = """
+llme:
+  primary_readiness_lead: {initial_per_hub: 2, training_places: 4}
+  pd_lead: {initial_per_hub: 3, training_places: 6}
+targets:
+  - {count: 20, role: primary_mastery_specialist, by: 2019-08-31}
+  - {count: 6, per_hub: true, by: 2020-08-31}
+"""
+
+
+@pytest.fixture(scope="module")
+def community_h5(tmp_path_factory, multi_yaml):
+    """The three-hub scenario with more roles and two targets for a number of leaders."""
+    folder = tmp_path_factory.mktemp("community")
+    path = folder / "community.yaml"
+    path.write_text(f"base: {multi_yaml}\nname: community\n" + COMMUNITY_TARGETS)
+    out = folder / "community.h5"
+    run_ok("run", path, "-o", out, "--threads", 2, "-q")
+    return out
+
+
+def test_roles_leader_targets_and_equity_equal_hdf5(tmp_path, community_h5):
+    report_ok(community_h5, "-o", tmp_path / "r")
+    d = data_of(tmp_path / "r")["runs"][0]
+    with h5py.File(community_h5, "r") as f:
+        roles, statuses = labels(f["role"]), labels(f["status"])
+        active = f["trajectories/llme"][..., statuses.index("active")]  # [rep, time, hub, role]
+        by_band = f["trajectories/engaged_by_band"][()].sum(axis=2)  # [rep, time, phase, band]
+        band_schools = f["hub_band_schools"][()].sum(axis=0)  # [phase, band]
+        target_day, by_day = f["summary/target_day"][()], f["target_by_day"][()]
+        days = f["time"][()]
+        phases, bands = labels(f["phase"]), labels(f["disadvantage_band"])
+    # the count of the role, and for the per-hub target the hub with fewest
+    pms = active[:, :, :, roles.index("primary_mastery_specialist")].sum(axis=2)
+    fewest = active.sum(axis=3).min(axis=2)
+    series = d["series"]["leader_targets"]
+    for k, q in Q.items():
+        np.testing.assert_array_equal(series["20 active primary_mastery_specialist by 2019-08-31"][k],
+                                      np.quantile(pms, q, axis=0))
+        np.testing.assert_array_equal(series["6 active LLME per hub by 2020-08-31"][k],
+                                      np.quantile(fewest, q, axis=0))
+        for p, ph in enumerate(phases):
+            for j, b in enumerate(bands):
+                want = np.quantile(by_band[:, :, p, j] / band_schools[p, j], q, axis=0)
+                np.testing.assert_allclose(d["series"]["engaged_by_band"][ph][b][k], want, equal_nan=True)
+    assert {"primary_readiness_lead", "pd_lead", "primary_mastery_specialist"} <= set(d["series"]["active_by_role"])
+    # National table: the gap of a count target is in leaders, at the last sample by its date.
+    nat = {s["target"]: s for s in d["national_targets"]}
+    s = nat["20 active primary_mastery_specialist by 2019-08-31"]
+    t = max(i for i, day in enumerate(days) if day <= by_day[0])  # a variant's targets replace the base's
+    assert s["gap_unit"] == "leaders" and s["gap"] == pytest.approx(np.median(pms[:, t]) - 20)
+    assert s["p_on_time"] == pytest.approx(np.mean((target_day[:, 0] >= 0) & (target_day[:, 0] <= by_day[0])))
+    rows = Tables(page_of(tmp_path / "r")).tables["national-targets"]
+    assert any(r[0][0].startswith("20 active") and r[5][0].endswith("leaders") for r in rows)
+    # Hub tables: the per-hub count, not the national count.
+    assert [t["target"] for t in d["hub_targets"]] == ["6 active LLME per hub by 2020-08-31"]
