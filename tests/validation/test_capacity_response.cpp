@@ -93,3 +93,37 @@ TEST(CapacityResponse, DevelopmentGroupsFollowTheLockdownFactorWithoutAJump) {
     std::printf("capacity.factor response (median national Development groups, 2020/21):%s\n",
                 table.c_str());
 }
+
+// The secondary route's 2025/26 change (two development years, work with other schools no
+// longer required) reaches the cohorts trained from then on: England's secondary TfM
+// leader days fall in the years after it, against the same run without the change.
+TEST(CapacityResponse, TheSecondaryRouteChangeLowersCapacityAfter2025) {
+    const std::string england = source_dir() + "/scenarios/england.yaml";
+    const auto with = load_scenario(england);
+    Scenario without = with.scenario;
+    std::erase_if(without.timeline, [](const TimelineEvent& e) {
+        return !e.changes.empty() &&
+               e.changes[0].spec->key == "llme.secondary_mastery_specialist.outreach";
+    });
+    ASSERT_EQ(without.timeline.size() + 1, with.scenario.timeline.size());
+    const Results a = run(with.scenario, 4, 2), b = run(without, 4, 2);
+    const Calendar cal(with.scenario.start);
+    const std::size_t col = a.column(Phase::Secondary);
+    auto days = [&](const Results& r, int year) {
+        const auto t = static_cast<std::size_t>(
+            std::find(r.sample_days.begin(), r.sample_days.end(), cal.year_end(year)) -
+            r.sample_days.begin());
+        double d = 0;
+        for (std::size_t k = 0; k < r.replications; ++k)
+            for (std::size_t h = 0; h < r.hubs; ++h) d += r.tfm_days[r.phase_cell(k, t, h, col)];
+        return d / static_cast<double>(r.replications);
+    };
+    // The first new cohort trains 2025/26 and 2026/27 and would lead from 2027/28.
+    EXPECT_DOUBLE_EQ(days(a, 2026), days(b, 2026));
+    EXPECT_LT(days(a, 2027), days(b, 2027));
+    EXPECT_LT(days(a, 2029), 0.85 * days(b, 2029)) << "a visible fall, growing as cohorts come";
+    std::printf(
+        "secondary TfM leader days with / without the 2025/26 route change: 2027/28 "
+        "%.0f / %.0f, 2029/30 %.0f / %.0f\n",
+        days(a, 2027), days(b, 2027), days(a, 2029), days(b, 2029));
+}
