@@ -23,7 +23,25 @@ std::uint64_t mix(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uin
                         0)[0];
 }
 
+double effective_size(const std::vector<double>& w) {
+    double sum2 = 0;
+    for (double x : w) sum2 += x * x;
+    return sum2 > 0 ? 1.0 / sum2 : 0.0;
+}
+
 }  // namespace
+
+const char* name(AbcStop stop) {
+    switch (stop) {
+        case AbcStop::Generations:
+            return "generations";
+        case AbcStop::Converged:
+            return "converged";
+        case AbcStop::Acceptance:
+            return "acceptance";
+    }
+    return "generations";
+}
 
 double weighted_quantile(std::vector<double> values, std::vector<double> weights, double q) {
     std::vector<std::size_t> order(values.size());
@@ -56,12 +74,17 @@ AbcResult abc_smc(const std::vector<double>& low, const std::vector<double>& hig
             dist[i] = distance(theta[i], mix(opt.seed, 0, i, 0));
         });
     });
-    res.generations.push_back({std::numeric_limits<double>::infinity(), n, 0});
+    res.generations.push_back(
+        {std::numeric_limits<double>::infinity(), n, static_cast<double>(n), 1.0});
     res.simulations = n;
     if (progress) progress(0, res.generations.back());
 
     for (std::size_t g = 1; g < opt.generations; ++g) {
         const double eps = weighted_quantile(dist, weight, opt.quantile);
+        if (g > 1 && eps > (1 - opt.min_improvement) * res.generations.back().tolerance) {
+            res.stop = AbcStop::Converged;
+            break;
+        }
         // Kernel: Gaussian, independent per parameter, with twice the weighted variance.
         std::vector<double> sd(d);
         for (std::size_t k = 0; k < d; ++k) {
@@ -107,12 +130,17 @@ AbcResult abc_smc(const std::vector<double>& low, const std::vector<double>& hig
                     }
                     if (dd <= eps) break;
                 }
-                if (best_theta.empty()) best_theta = theta[i];  // nothing inside the prior: stay
-                exhausted[i] = best > eps;
-                next[i] = best_theta;
+                exhausted[i] = best > eps;  // then the generation is dropped, below
+                next[i] = best_theta.empty() ? theta[i] : best_theta;
                 next_dist[i] = best;
             });
         });
+        const std::size_t sims = std::accumulate(tries.begin(), tries.end(), std::size_t{0});
+        res.simulations += sims;
+        if (std::count(exhausted.begin(), exhausted.end(), 1) > 0) {
+            res.stop = AbcStop::Acceptance;  // keep the last generation that met its tolerance
+            break;
+        }
         // Importance weights: uniform prior over the kernel mixture of the last generation.
         std::vector<double> w(n);
         for (std::size_t i = 0; i < n; ++i) {
@@ -132,11 +160,9 @@ AbcResult abc_smc(const std::vector<double>& low, const std::vector<double>& hig
         theta = std::move(next);
         dist = std::move(next_dist);
         weight = std::move(w);
-        const std::size_t sims = std::accumulate(tries.begin(), tries.end(), std::size_t{0});
-        res.simulations += sims;
         res.generations.push_back(
-            {eps, sims,
-             static_cast<std::size_t>(std::count(exhausted.begin(), exhausted.end(), 1))});
+            {eps, sims, effective_size(weight),
+             sims ? static_cast<double>(n) / static_cast<double>(sims) : 0.0});
         if (progress) progress(g, res.generations.back());
     }
     res.particles = std::move(theta);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -274,13 +275,20 @@ void write_calibration(const fs::path& path, const CalibrationSpec& spec, const 
         put(f, "posterior_median", {"parameter"}, axes, nullptr, median.data());
         put(f, "posterior_q05", {"parameter"}, axes, nullptr, q05.data());
         put(f, "posterior_q95", {"parameter"}, axes, nullptr, q95.data());
-        std::vector<double> tol, sims, observed;
+        std::vector<double> tol, sims, ess, acceptance, observed;
         for (const auto& g : res.generations) {
             tol.push_back(g.tolerance);
             sims.push_back(static_cast<double>(g.simulations));
+            ess.push_back(g.ess);
+            acceptance.push_back(g.acceptance);
         }
+        attr_string(f, "stop", name(res.stop));
         put(f, "tolerance", {"generation"}, axes, nullptr, tol.data());
         put(f, "simulations", {"generation"}, axes, nullptr, sims.data());
+        put(f, "ess", {"generation"}, axes, nullptr, ess.data(),
+            "effective sample size of the generation's weights");
+        put(f, "acceptance", {"generation"}, axes, nullptr, acceptance.data(),
+            "particles / simulations");
         for (const auto& o : spec.observations) observed.push_back(o.value);
         put(f, "observed", {"observation"}, axes, nullptr, observed.data());
     });
@@ -297,17 +305,29 @@ std::string calibrate(const CalibrationSpec& spec, const fs::path& out,
         o.threads = 1;  // the particles are the parallel work
         return spec.distance(sc, run_scenario(sc, o));
     };
+    const auto t0 = std::chrono::steady_clock::now();
+    auto last = t0;
     AbcProgress progress = [&](std::size_t g, const AbcGeneration& gen) {
+        const auto now = std::chrono::steady_clock::now();
+        const double took = std::chrono::duration<double>(now - last).count();
+        const double elapsed = std::chrono::duration<double>(now - t0).count();
+        last = now;
+        // A generation costs more than the last as the tolerance tightens: the estimate of
+        // what is left is the last one's time for each generation still allowed (the fit
+        // may also stop sooner, when the tolerance stops falling).
+        const double left = took * static_cast<double>(spec.abc.generations - g - 1);
         if (!quiet)
-            std::fprintf(
-                stderr, "calibrate: generation %zu of %zu: tolerance %.4g, %zu simulations%s\n",
-                g + 1, spec.abc.generations, gen.tolerance, gen.simulations,
-                gen.exhausted
-                    ? (", " + std::to_string(gen.exhausted) + " particles kept their best try")
-                          .c_str()
-                    : "");
+            std::fprintf(stderr,
+                         "calibrate: generation %zu of at most %zu: tolerance %.4g, %zu "
+                         "simulations, acceptance %.3f, ESS %.0f; %.0f s so far, up to about "
+                         "%.0f s left\n",
+                         g + 1, spec.abc.generations, gen.tolerance, gen.simulations,
+                         gen.acceptance, gen.ess, elapsed, left);
     };
     const AbcResult res = abc_smc(spec.low, spec.high, distance, spec.abc, progress);
+    if (!quiet)
+        std::fprintf(stderr, "calibrate: stopped (%s) after %zu generations, %zu simulations\n",
+                     name(res.stop), res.generations.size(), res.simulations);
 
     // Weighted posterior summaries, and the fitted scenario at the posterior medians.
     const std::size_t n = res.particles.size(), d = spec.parameters.size();

@@ -57,7 +57,7 @@ def fitted(tmp_path):
     proc = run_hubsim("calibrate", tmp_path / "cal.yaml", "-o", out, "--fitted", tmp_path / "fitted.yaml",
                       timeout=600)
     assert proc.returncode == 0, proc.stderr
-    assert "generation 8 of 8" in proc.stderr
+    assert "generation 8 of at most 8" in proc.stderr and "stopped (generations)" in proc.stderr
     return tmp_path, out
 
 
@@ -69,10 +69,14 @@ def test_calibration_recovers_known_parameters(fitted):
         weights = f["weight"][()]
         posterior = f["posterior"][()]
         tolerance = f["tolerance"][()]
+        distance = f["distance"][()]
+        ess = f["ess"][()]
         assert f.attrs["simulations"] > 150
     assert abs(weights.sum() - 1) < 1e-9
     assert posterior.shape == (150, 2)
     assert np.all(np.diff(tolerance[1:]) <= 0)
+    assert np.all(distance <= tolerance[-1]), "no particle kept that failed its tolerance"
+    assert len(ess) == len(tolerance) and np.all((ess > 1) & (ess <= 150 + 1e-9))
     for k, name in enumerate(names):
         lo, hi = PRIOR[name]
         assert q05[k] <= TRUE[name] <= q95[k], (name, q05[k], q95[k])

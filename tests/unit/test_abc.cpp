@@ -51,3 +51,31 @@ TEST(Abc, DeterministicForAnyThreadCount) {
     EXPECT_EQ(one.particles, two.particles);
     EXPECT_EQ(one.weights, two.weights);
 }
+
+TEST(Abc, KeepsNoParticleThatFailedItsTolerance) {
+    // A noisy distance whose floor is 0.2: tolerances cannot fall below it, so some
+    // generation runs out of attempts or stops converging; either way every kept particle
+    // is within the last kept generation's tolerance.
+    auto distance = [](const std::vector<double>& t, std::uint64_t seed) {
+        RandomStream s(StreamKey{seed, 0, 0, 0, 1});
+        return 0.2 + std::fabs(t[0] - 0.5) + 0.05 * s.uniform();
+    };
+    AbcOptions o;
+    o.particles = 100;
+    o.generations = 30;
+    o.max_attempts = 20;
+    o.seed = 9;
+    const AbcResult r = abc_smc({0}, {1}, distance, o);
+    EXPECT_NE(r.stop, AbcStop::Generations) << "the floor must stop it early";
+    const double eps = r.generations.back().tolerance;
+    for (double d : r.distances) EXPECT_LE(d, eps);
+    for (const auto& g : r.generations) {
+        EXPECT_GT(g.ess, 1.0);
+        EXPECT_LE(g.ess, 100.0 + 1e-9);
+        EXPECT_GT(g.acceptance, 0.0);
+        EXPECT_LE(g.acceptance, 1.0);
+    }
+    double total = 0;
+    for (const auto& g : r.generations) total += static_cast<double>(g.simulations);
+    EXPECT_GE(static_cast<double>(r.simulations), total) << "a dropped generation's count too";
+}

@@ -7,9 +7,12 @@
 /// Generation 0 draws particles from the (uniform, box) prior on a Sobol design; each later
 /// generation sets its tolerance to a quantile of the previous distances, proposes by
 /// resampling a particle by weight and moving it with a Gaussian kernel of twice the
-/// weighted variance, and keeps proposals within tolerance. Every proposal's randomness is
-/// keyed by (seed, generation, slot, attempt), so the result does not depend on the number
-/// of threads.
+/// weighted variance, and keeps only proposals within tolerance. A generation in which some
+/// slot finds no proposal within tolerance in `max_attempts` tries is abandoned, and the
+/// fit ends with the last complete generation: no particle is ever kept that failed its
+/// tolerance. The fit also stops when the tolerance no longer falls by `min_improvement`, or
+/// after `generations`. Every proposal's randomness is keyed by (seed, generation, slot,
+/// attempt), so the result does not depend on the number of threads.
 
 #include <cstdint>
 #include <functional>
@@ -19,25 +22,38 @@ namespace hubsim {
 
 struct AbcOptions {
     std::size_t particles = 200;
-    std::size_t generations = 5;
-    double quantile = 0.5;  ///< tolerance of generation t: this quantile of t-1's distances
-    std::size_t max_attempts = 400;  ///< per particle and generation, before keeping the best tried
+    std::size_t generations = 5;  ///< at most, generation 0 (the prior) included
+    double quantile = 0.5;        ///< tolerance of generation t: this quantile of t-1's distances
+    std::size_t max_attempts = 400;  ///< per particle and generation, before the fit stops
+    /// Stop when a generation's tolerance is above (1 - min_improvement) of the last one's.
+    double min_improvement = 0.02;
     std::uint64_t seed = 1;
     int threads = 0;  ///< 0: all cores
 };
 
+/// Why a fit ended.
+enum class AbcStop : std::uint8_t {
+    Generations,  ///< it ran every generation asked for
+    Converged,    ///< the tolerance stopped falling (min_improvement)
+    Acceptance,   ///< a slot found nothing within tolerance in max_attempts: that generation
+                  ///< was dropped, the last complete one kept
+};
+const char* name(AbcStop stop);
+
 struct AbcGeneration {
     double tolerance;
     std::size_t simulations;
-    std::size_t exhausted;  ///< particles that hit max_attempts
+    double ess;         ///< effective sample size of its weights, 1 / sum(w^2)
+    double acceptance;  ///< particles / simulations
 };
 
 struct AbcResult {
     std::vector<std::vector<double>> particles;  ///< final generation: [particle][parameter]
     std::vector<double> weights;                 ///< normalised
     std::vector<double> distances;
-    std::vector<AbcGeneration> generations;
-    std::size_t simulations = 0;
+    std::vector<AbcGeneration> generations;  ///< the complete ones, whose particles are kept
+    std::size_t simulations = 0;             ///< every simulation run, a dropped generation's too
+    AbcStop stop = AbcStop::Generations;
 };
 
 /// `distance(theta, seed)` simulates at `theta` with random streams rooted at `seed` and
