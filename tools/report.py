@@ -79,7 +79,9 @@ def _text(value):
 def load_run(path):
     """Reads and checks one `hubsim run` output file; raises BadInput naming it if it is not one."""
     try:
-        return hubsim_output.read_run(path)
+        run = hubsim_output.read_run(path)
+        run.uncertainty = uncertainty_of(run)  # said beside every band
+        return run
     except hubsim_output.NotHubsimOutput as e:
         if "is sweep output" in e.why:
             raise BadInput(path, "is sweep output; the report reads the output of `hubsim run`") from None
@@ -884,14 +886,42 @@ def comparison_table(runs, comp):
                 only_b=comp["targets_only_in_other"])
 
 
+def wilson(k, n, z=1.959963984540054):
+    """The 95% Wilson score interval of k successes in n."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def uncertainty_of(run):
+    """What a run's bands hold, as the file says: chance only, or chance and parameters."""
+    said = run.attrs.get("uncertainty")
+    if said == "chance and parameters":
+        n = run.attrs.get("posterior_particles")
+        return ("chance and parameter uncertainty (each replication draws its parameters from "
+                f"the calibration's posterior{f' of {n:,} sets' if n else ''})")
+    if said == "chance only":
+        return ("chance only: every replication has the same parameters, so the bands leave out "
+                "what is not known of them")
+    return "chance (replications); the file does not say whether parameters were drawn"
+
+
 def headlines(runs, nat, comps, data, ambition):
     """A few sentences a planner reads first: one run's targets, leaders and cost, or for
     several runs how each compares with the first."""
     a = runs[0]
     if not comps:
-        lines = [f"{s['target']}: met on time in {fmt_pct(s['p_on_time'])} of replications; "
-                 f"median date {fmt_day(a, s['p50'])} (90%: {fmt_day(a, s['p5'])} to "
-                 f"{fmt_day(a, s['p95'])})." for s in nat[0]]
+        lines = []
+        for s in nat[0]:
+            lo, hi = wilson(round(s["p_on_time"] * a.replications), a.replications)
+            lines.append(f"{s['target']}: P(met by its date) {fmt_pct(s['p_on_time'])} (95%: "
+                         f"{fmt_pct(lo)} to {fmt_pct(hi)}, over {a.replications} replications); "
+                         f"median date {fmt_day(a, s['p50'])} (90%: {fmt_day(a, s['p5'])} to "
+                         f"{fmt_day(a, s['p95'])}).")
+        lines.append(f"These bands and probabilities hold {uncertainty_of(a)}.")
         active = data[0]["llme"]["active"]["p50"][-1]
         lines.append(f"Active LLME at {a.dates[-1].isoformat()}: median {active:,.0f} against an "
                      f"ambition of {data[0]['llme_ambition'][-1]:,.0f} ({ambition:g} per hub × "
@@ -1001,6 +1031,7 @@ def report_data(runs, ambition):
         llme_ambition_per_hub=ambition,
         quantiles=QUANTILES,
         runs=[dict(name=r.name, file=r.path, seed=r.seed, replications=r.replications,
+                   uncertainty=r.attrs.get("uncertainty", ""),
                    dates=[d.isoformat() for d in r.dates], phases=r.phases, stages=r.stages,
                    statuses=r.statuses, hubs=r.hubs,
                    roles=r.roles, bands=r.bands,

@@ -46,7 +46,7 @@ const char* kUsage =
 
 Usage:
   hubsim run SCENARIO.yaml [-o OUT.h5] [--replications N] [--seed S] [--threads T] [--set key=value ...]
-             [--observations HISTORY.csv] [--quiet]
+             [--parameters drawn|fixed] [--observations HISTORY.csv] [--quiet]
   hubsim validate SCENARIO.yaml|SWEEP.yaml [--set key=value ...]
   hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--quiet]
   hubsim merge SHARD.h5... -o OUT.h5
@@ -137,6 +137,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
         "seed", po::value<std::string>(), "root seed (default: the scenario's)")(
         "threads,t", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
         "quiet,q", po::bool_switch(), "no progress or summary")(
+        "parameters", po::value<std::string>(),
+        "drawn (default: each replication draws its parameters from the scenario's posterior) "
+        "or fixed (the scenario's own values)")(
         "observations", po::value<std::string>(),
         "an observations CSV: store what each replication simulated for each observation");
     const auto vm = parse(args, opts);
@@ -146,6 +149,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     if (vm.count("seed")) sets.push_back("seed=" + vm["seed"].as<std::string>());
     if (vm.count("replications"))
         sets.push_back("replications=" + vm["replications"].as<std::string>());
+    if (vm.count("parameters")) sets.push_back("parameters=" + vm["parameters"].as<std::string>());
     const int threads = vm["threads"].as<int>();
     if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
     const auto thread_limit = cli::limit_threads(threads);

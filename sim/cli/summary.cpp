@@ -32,6 +32,15 @@ std::string band(std::vector<double> v, const char* fmt) {
 
 }  // namespace
 
+std::pair<double, double> wilson(std::size_t successes, std::size_t n) {
+    if (n == 0) return {0.0, 1.0};
+    constexpr double z = 1.959963984540054;  // 95%
+    const double N = static_cast<double>(n), p = static_cast<double>(successes) / N;
+    const double centre = (p + z * z / (2 * N)) / (1 + z * z / N);
+    const double half = z / (1 + z * z / N) * std::sqrt(p * (1 - p) / N + z * z / (4 * N * N));
+    return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
 void print_summary(std::ostream& out, const Scenario& sc, const Results& r) {
     const Calendar cal(sc.start);
     const std::size_t np = r.phases.size(), R = r.replications;
@@ -45,6 +54,47 @@ void print_summary(std::ostream& out, const Scenario& sc, const Results& r) {
                   "%s: %zu hubs, %zu schools, %zu replications (median [5%%-95%%])\n",
                   sc.name.c_str(), sc.hubs.size(), sc.schools.size(), R);
     out << line;
+    if (sc.posterior.empty())
+        out << "bands hold chance only: every replication has the same parameters"
+            << (sc.parameters_fixed ? " (fixed: --parameters drawn to draw them)" : "") << "\n";
+    else
+        out << "bands hold chance and parameter uncertainty: each replication draws its "
+               "parameters from a posterior of "
+            << sc.posterior.particles.size() << " weighted sets\n";
+    // What a board asks first: how likely each target is to be met by its date.
+    if (!sc.targets.empty())
+        out << "P(target met by its date), with its 95% Wilson interval over the " << R
+            << " replications:\n";
+    for (std::size_t k = 0; k < sc.targets.size(); ++k) {
+        const Target& tg = sc.targets[k];
+        std::vector<double> days;
+        std::size_t met_by = 0, never = 0;
+        for (std::size_t i = 0; i < R; ++i) {
+            const std::int32_t d = r.target_day[r.target_cell(i, k)];
+            if (d < 0) {
+                ++never;
+                days.push_back(1e9);
+                continue;
+            }
+            days.push_back(d);
+            if (Day{d} <= cal.day_of(tg.by)) ++met_by;
+        }
+        // The median of sample days is a sample day (never interpolated towards "never").
+        std::sort(days.begin(), days.end());
+        const double med = days[(days.size() - 1) / 2];
+        const std::string when =
+            med >= 1e9 ? "not within the run"
+                       : format_date(cal.date_of(Day{static_cast<std::int32_t>(med)}));
+        const auto [lo, hi] = wilson(met_by, R);
+        std::snprintf(line, sizeof line, "  %-46s %3.0f%% [%.0f%%-%.0f%%]; median date met: %s%s\n",
+                      tg.label().c_str(),
+                      100.0 * static_cast<double>(met_by) / static_cast<double>(R), 100 * lo,
+                      100 * hi, when.c_str(),
+                      never ? (" (" + std::to_string(never) + " never)").c_str() : "");
+        out << line;
+    }
+    out << "\n";
+
     std::string head = "year     ";
     for (std::size_t c = 0; c < np; ++c) {
         std::snprintf(line, sizeof line, "  %-26s",
@@ -129,33 +179,6 @@ void print_summary(std::ostream& out, const Scenario& sc, const Results& r) {
         out << row << "\n";
     }
     out << "\n";
-    for (std::size_t k = 0; k < sc.targets.size(); ++k) {
-        const Target& tg = sc.targets[k];
-        std::vector<double> days;
-        std::size_t met_by = 0, never = 0;
-        for (std::size_t i = 0; i < R; ++i) {
-            const std::int32_t d = r.target_day[r.target_cell(i, k)];
-            if (d < 0) {
-                ++never;
-                days.push_back(1e9);
-                continue;
-            }
-            days.push_back(d);
-            if (Day{d} <= cal.day_of(tg.by)) ++met_by;
-        }
-        // The median of sample days is a sample day (never interpolated towards "never").
-        std::sort(days.begin(), days.end());
-        const double med = days[(days.size() - 1) / 2];
-        const std::string when =
-            med >= 1e9 ? "not within the run"
-                       : format_date(cal.date_of(Day{static_cast<std::int32_t>(med)}));
-        std::snprintf(
-            line, sizeof line,
-            "target %-40s met by its date in %.0f%% of replications; median date met: %s%s\n",
-            tg.label().c_str(), 100.0 * static_cast<double>(met_by) / static_cast<double>(R),
-            when.c_str(), never ? (" (" + std::to_string(never) + " never)").c_str() : "");
-        out << line;
-    }
 }
 
 }  // namespace hubsim

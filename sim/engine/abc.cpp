@@ -111,17 +111,24 @@ AbcResult abc_smc(const std::vector<double>& low, const std::vector<double>& hig
                     const std::size_t j = static_cast<std::size_t>(
                         std::upper_bound(cumulative.begin(), cumulative.end(), pick) -
                         cumulative.begin());
+                    // The kernel truncated to the prior's box, one parameter at a time (with
+                    // many parameters an untruncated kernel would almost never land inside).
                     std::vector<double> t(d);
-                    bool inside = true;
                     for (std::size_t k = 0; k < d; ++k) {
-                        // One draw a statement: argument order is unspecified (g++ and
-                        // clang differ); this is the order g++ has always used.
-                        const double u2 = s.uniform();
-                        const double u1 = s.uniform();
-                        t[k] = theta[std::min(j, n - 1)][k] + sd[k] * standard_normal(u1, u2);
-                        inside = inside && t[k] >= low[k] && t[k] <= high[k];
+                        const double centre = theta[std::min(j, n - 1)][k];
+                        t[k] = centre;
+                        for (int tries_k = 0; tries_k < 10000; ++tries_k) {
+                            // One draw a statement: argument order is unspecified (g++ and
+                            // clang differ).
+                            const double u2 = s.uniform();
+                            const double u1 = s.uniform();
+                            const double x = centre + sd[k] * standard_normal(u1, u2);
+                            if (x >= low[k] && x <= high[k]) {
+                                t[k] = x;
+                                break;
+                            }
+                        }
                     }
-                    if (!inside) continue;
                     ++tries[i];
                     const double dd = distance(t, mix(opt.seed, g, i, a));
                     if (dd < best) {
@@ -141,12 +148,22 @@ AbcResult abc_smc(const std::vector<double>& low, const std::vector<double>& hig
             res.stop = AbcStop::Acceptance;  // keep the last generation that met its tolerance
             break;
         }
-        // Importance weights: uniform prior over the kernel mixture of the last generation.
+        // Importance weights: uniform prior over the mixture of the last generation's
+        // truncated kernels (each normalised by its mass inside the box).
+        std::vector<double> log_mass(n, 0.0);
+        for (std::size_t j = 0; j < n; ++j)
+            for (std::size_t k = 0; k < d; ++k) {
+                const double a = (low[k] - theta[j][k]) / sd[k],
+                             b = (high[k] - theta[j][k]) / sd[k];
+                const double mass =
+                    0.5 * (std::erfc(-b / std::sqrt(2.0)) - std::erfc(-a / std::sqrt(2.0)));
+                log_mass[j] += std::log(std::max(mass, 1e-300));
+            }
         std::vector<double> w(n);
         for (std::size_t i = 0; i < n; ++i) {
             double mixture = 0;
             for (std::size_t j = 0; j < n; ++j) {
-                double logk = 0;
+                double logk = -log_mass[j];
                 for (std::size_t k = 0; k < d; ++k) {
                     const double z = (next[i][k] - theta[j][k]) / sd[k];
                     logk -= 0.5 * z * z;

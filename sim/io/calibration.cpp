@@ -190,23 +190,17 @@ double CalibrationSpec::distance(const Scenario& sc, const Results& r) const {
     const Calendar cal(sc.start);
     double sum = 0;
     for (const auto& o : observations) {
-        const auto v = measure_values(sc, r, o.measure, o.phase, o.scope, cal.day_of(o.date));
+        const auto v = measure_values(sc, r, o.query, cal.day_of(o.date));
         double sim = 0;
         for (double x : v) sim += x;
         sim /= static_cast<double>(std::max<std::size_t>(1, v.size()));
-        const double scale = std::max(std::fabs(o.value), 1.0);
-        double e = 0;
-        switch (o.kind) {
-            case Observation::Kind::Exact:
-                e = (sim - o.value) / (tolerance_exact * scale);
-                break;
-            case Observation::Kind::Approximate:
-                e = (sim - o.value) / (tolerance_approximate * scale);
-                break;
-            case Observation::Kind::LowerBound:
-                e = sim < o.value ? (o.value - sim) / (tolerance_approximate * scale) : 0.0;
-                break;
-        }
+        // Each observation's own error (relative), or the tolerance for its kind.
+        const double error = o.error.value_or(
+            o.kind == Observation::Kind::Exact ? tolerance_exact : tolerance_approximate);
+        const double scale = std::max(std::fabs(o.value), 1.0) * error;
+        const double e = o.kind == Observation::Kind::LowerBound
+                             ? (sim < o.value ? (o.value - sim) / scale : 0.0)
+                             : (sim - o.value) / scale;
         sum += e * e;
     }
     return std::sqrt(sum / static_cast<double>(std::max<std::size_t>(1, observations.size())));

@@ -35,47 +35,79 @@ ObservationFile read_observations(const fs::path& file, const Scenario& sc) {
             o.date = *d;
         else
             bad("date", "expected a date YYYY-MM-DD, found '" + t.get(r, "date") + "'");
-        if (auto m = parse_measure(t.get(r, "measure")))
-            o.measure = *m;
-        else {
-            std::string msg = "unknown measure '" + t.get(r, "measure") + "'";
-            if (auto s = did_you_mean(t.get(r, "measure"), measure_names()); !s.empty())
+        MeasureQuery& q = o.query;
+        const std::string& written = t.get(r, "measure");
+        const std::string measure = written.substr(0, written.find(':'));
+        if (auto m = parse_measure(measure)) {
+            q.measure = *m;
+        } else {
+            std::string msg = "unknown measure '" + measure + "'";
+            if (auto s = did_you_mean(measure, measure_names()); !s.empty())
                 msg += " (did you mean '" + s + "'?)";
             bad("measure", msg);
+        }
+        if (const auto colon = written.find(':'); colon != std::string::npos && ok) {
+            // participating:STAGE, or a leader measure's :ROLE
+            const std::string what = written.substr(colon + 1);
+            const bool by_stage = q.measure == Measure::Participating;
+            const bool by_role = q.measure == Measure::TraineesStarting ||
+                                 q.measure == Measure::LlmeActive ||
+                                 q.measure == Measure::Applicants;
+            if (by_stage && parse_stage(what))
+                q.stage = parse_stage(what);
+            else if (by_role && parse_role(what))
+                q.role = parse_role(what);
+            else
+                bad("measure", "'" + what + "' is not a " +
+                                   (by_stage  ? "stage"
+                                    : by_role ? "role"
+                                              : "qualifier") +
+                                   " this measure takes (participating:STAGE; trainees_starting, "
+                                   "llme_active or applicants :ROLE)");
         }
         const std::string& ph = t.get(r, "phase");
         if (ph != "all") {
             if (auto p = parse_phase(ph))
-                o.phase = *p;
+                q.phase = *p;
             else
                 bad("phase", "expected primary, secondary, post16 or all, found '" + ph + "'");
         }
         const std::string& scope = t.get(r, "scope");
         if (scope == "national") {
-            o.scope = {Scope::Kind::National, ""};
+            q.scope = {Scope::Kind::National, ""};
+        } else if (scope == "fewest_hub") {
+            q.scope = {Scope::Kind::FewestHub, ""};
         } else if (scope.starts_with("region:")) {
-            o.scope = {Scope::Kind::Region, scope.substr(7)};
-            if (std::find(regions.begin(), regions.end(), o.scope.name) == regions.end()) {
-                std::string msg = "no hub of the scenario is in region '" + o.scope.name + "'";
-                if (auto s = did_you_mean(o.scope.name, regions); !s.empty())
+            q.scope = {Scope::Kind::Region, scope.substr(7)};
+            if (std::find(regions.begin(), regions.end(), q.scope.name) == regions.end()) {
+                std::string msg = "no hub of the scenario is in region '" + q.scope.name + "'";
+                if (auto s = did_you_mean(q.scope.name, regions); !s.empty())
                     msg += " (did you mean '" + s + "'?)";
                 bad("scope", msg);
             }
         } else if (scope.starts_with("hub:")) {
-            o.scope = {Scope::Kind::Hub, scope.substr(4)};
-            if (std::find(hubs.begin(), hubs.end(), o.scope.name) == hubs.end()) {
-                std::string msg = "no hub named '" + o.scope.name + "'";
-                if (auto s = did_you_mean(o.scope.name, hubs); !s.empty())
+            q.scope = {Scope::Kind::Hub, scope.substr(4)};
+            if (std::find(hubs.begin(), hubs.end(), q.scope.name) == hubs.end()) {
+                std::string msg = "no hub named '" + q.scope.name + "'";
+                if (auto s = did_you_mean(q.scope.name, hubs); !s.empty())
                     msg += " (did you mean '" + s + "'?)";
                 bad("scope", msg);
             }
         } else {
-            bad("scope", "expected national, region:NAME or hub:NAME, found '" + scope + "'");
+            bad("scope",
+                "expected national, fewest_hub, region:NAME or hub:NAME, found '" + scope + "'");
         }
         if (auto v = input::to_number(t.get(r, "value")); v && *v >= 0)
             o.value = *v;
         else
             bad("value", "expected a number >= 0, found '" + t.get(r, "value") + "'");
+        if (t.has("error") && !t.get(r, "error").empty()) {
+            if (auto e = input::to_number(t.get(r, "error")); e && *e > 0 && *e <= 10)
+                o.error = *e;
+            else
+                bad("error",
+                    "expected a relative error in (0, 10], found '" + t.get(r, "error") + "'");
+        }
         const std::string& kind = t.get(r, "kind");
         if (kind == "exact")
             o.kind = Observation::Kind::Exact;
@@ -104,7 +136,7 @@ std::vector<double> simulated_values(const Scenario& sc, const Results& r,
     std::vector<double> out(r.replications * n, std::numeric_limits<double>::quiet_NaN());
     for (std::size_t k = 0; k < n; ++k) {
         const Observation& o = observations[k];
-        const auto v = measure_values(sc, r, o.measure, o.phase, o.scope, cal.day_of(o.date));
+        const auto v = measure_values(sc, r, o.query, cal.day_of(o.date));
         for (std::size_t i = 0; i < v.size(); ++i) out[i * n + k] = v[i];
     }
     return out;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <stdexcept>
 #include <vector>
@@ -124,15 +125,18 @@ void write_descriptions(hid_t file, const Scales& root, const Scenario& sc, cons
 /// The observations and what each replication simulated for them.
 void write_observed(hid_t file, const Scales& root, const ObservedValues& o, std::size_t reps) {
     std::vector<std::string> labels, dates, measures, phases, scopes, kinds;
-    std::vector<double> observed;
+    std::vector<double> observed, error;
     for (const auto& x : o.observations) {
+        error.push_back(x.error.value_or(std::nan("")));
         labels.push_back(x.label);
         dates.push_back(format_date(x.date));
-        measures.emplace_back(name(x.measure));
-        phases.emplace_back(x.phase ? name(*x.phase) : "all");
-        scopes.push_back(x.scope.kind == Scope::Kind::National ? "national"
-                         : x.scope.kind == Scope::Kind::Region ? "region:" + x.scope.name
-                                                               : "hub:" + x.scope.name);
+        const MeasureQuery& q = x.query;
+        measures.push_back(q.measure_text());
+        phases.emplace_back(q.phase ? name(*q.phase) : "all");
+        scopes.push_back(q.scope.kind == Scope::Kind::National    ? "national"
+                         : q.scope.kind == Scope::Kind::FewestHub ? "fewest_hub"
+                         : q.scope.kind == Scope::Kind::Region    ? "region:" + q.scope.name
+                                                                  : "hub:" + q.scope.name);
         kinds.emplace_back(name(x.kind));
         observed.push_back(x.value);
     }
@@ -149,6 +153,8 @@ void write_observed(hid_t file, const Scales& root, const ObservedValues& o, std
     strings("observation_scope", scopes, "where: national, region:NAME or hub:NAME");
     strings("observation_kind", kinds, "exact, approximate or lower_bound");
     put(file, "observed", {"observation"}, axes, nullptr, observed.data(), "the observed value");
+    put(file, "observation_error", {"observation"}, axes, nullptr, error.data(),
+        "the relative error each observation is trusted to (NaN: the calibration's default)");
     scalar_string(file, "observations_source", o.source_text);
     Handle g(H5Gopen2(file, "summary", H5P_DEFAULT), H5Gclose, "open /summary");
     const std::vector<hsize_t> dims = {reps, o.observations.size()};
@@ -167,6 +173,11 @@ void write_file(hid_t file, const LoadedScenario& ls, const Results& r, const Pr
     attr_string(file, "scenario_name", sc.name);
     attr_string(file, "scenario_path", ls.source_path);
     attr_number<std::uint64_t>(file, "replications", r.replications);
+    // What the spread across replications holds: every reader says it beside its bands.
+    attr_string(file, "uncertainty", std::string(sc.uncertainty()));
+    attr_string(file, "parameters",
+                sc.posterior.empty() ? (sc.parameters_fixed ? "fixed" : "none") : "drawn");
+    attr_number<std::uint64_t>(file, "posterior_particles", sc.posterior.particles.size());
     scalar_string(file, "scenario", ls.resolved_yaml);
     scalar_string(file, "scenario_source", ls.source_text);
 

@@ -108,12 +108,15 @@ std::string resolved_yaml(const Scenario& sc, const YAML::Node& schools_node,
     out << YAML::Key << "timeline" << YAML::Value << YAML::BeginSeq;
     for (const auto& e : sc.timeline) emit_event(out, e);
     out << YAML::EndSeq;
-    if (!sc.posterior.empty()) {
+    if (!posterior.path.empty()) {
         out << YAML::Key << "posterior" << YAML::Value << YAML::BeginMap;
         emit_data_file(out, posterior);
-        out << YAML::EndMap
-            << YAML::Comment(std::to_string(sc.posterior.particles.size()) +
-                             " weighted parameter sets");
+        out << YAML::EndMap;
+        if (!sc.posterior.empty())
+            out << YAML::Comment(std::to_string(sc.posterior.particles.size()) +
+                                 " weighted parameter sets");
+        out << YAML::Key << "parameters" << YAML::Value
+            << (sc.parameters_fixed ? "fixed" : "drawn");
     }
     out << YAML::Key << "targets" << YAML::Value << YAML::BeginSeq;
     for (const auto& t : sc.targets) {

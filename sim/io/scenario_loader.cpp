@@ -38,6 +38,10 @@ const std::vector<SettingDoc>& scenario_settings() {
          "holds (a posterior draw, say)"},
         {"posterior", "{file, sha256}", "none",
          "a calibration's output: each replication draws its parameters from the posterior sample"},
+        {"parameters", "drawn or fixed", "drawn",
+         "with a posterior: drawn (each replication draws its parameters from it, so bands hold "
+         "parameter uncertainty as well as chance) or fixed (the values written here, for "
+         "every replication: bands hold chance only); --parameters sets it"},
         {"set", "{parameter: value}", "none",
          "explicit values: they take precedence over posterior draws (what --set records)"},
         {"targets", "list of {phase, share, by} or {count, role, per_hub, by}", "[]",
@@ -237,6 +241,13 @@ LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& o
     scenario_io::read_timeline(root["timeline"], sc, diags);
     scenario_io::read_targets(root["targets"], sc, diags);
     const auto posterior = scenario_io::read_posterior(root["posterior"], path, sc, diags);
+    if (auto m = root["parameters"]) {
+        constexpr std::array<std::string_view, 2> modes = {"drawn", "fixed"};
+        if (input::choice(m, "parameters", modes, diags).value_or(0) == 1) {
+            sc.posterior = {};  // the values written in the scenario, for every replication
+            sc.parameters_fixed = true;
+        }
+    }
     scenario_io::read_explicit_values(root["set"], sc, diags);
     diags.throw_if_any();
     sc.index_schools();

@@ -327,13 +327,15 @@ void HubProcess::allocate_phase(Phase phase, const Candidates& candidates,
         other_days_[index(phase)] += days * (1 - r.tfm_share);
         ++leading_[index(l.role)];
     }
+    // The split between new and continuing schools is of the days that can lead some stage
+    // of the phase's pipeline; tfm_days reports all the TfM days its leaders had.
     double capacity = 0;
     for (LlmeRole r : kRoles) {
         bool leads_here = false;
         for (Stage s : params.of(phase).pipeline) leads_here |= can_lead(r, phase, s);
         if (leads_here) capacity += free_days_[index(r)];
+        tfm_days_[index(phase)] += free_days_[index(r)];
     }
-    tfm_days_[index(phase)] = capacity;
     open_group_.fill(-1);
     const auto& cont = candidates.continuing[index(phase)];
     const auto& fresh = candidates.fresh[index(phase)];
@@ -567,8 +569,12 @@ void HubProcess::on_sample(std::size_t t) {
         r.tfm_days_used[cell] = tfm_used_[p];
         r.other_days[cell] = other_days_[p];
     }
-    for (LlmeRole role : kRoles)
+    for (LlmeRole role : kRoles) {
         r.trainees[r.role_cell(slot_, t, hub_, role)] = trainees_[index(role)];
+        std::uint32_t asked = 0;
+        for (std::uint32_t a : applicants_[index(role)]) asked += a;
+        r.applicants[r.role_cell(slot_, t, hub_, role)] = asked;
+    }
     for (const Llme& l : llme_) ++r.llme[r.status_cell(slot_, t, hub_, l.role, l.status)];
 }
 

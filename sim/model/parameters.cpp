@@ -386,8 +386,8 @@ std::vector<ParamSpec> build_specs() {
                        "years a school already in the programme waits for a place before it lapses",
                        [](Parameters& q) -> double& { return q.policy.max_wait_years; }));
     s.push_back(number("capacity.factor", K::Real, 1, 0, 100, "",
-                       "national multiplier on every leader's TfM days (0.5: a lockdown halves "
-                       "capacity)",
+                       "national multiplier on every leader's Work Group days, TfM and the hubs' "
+                       "other programmes alike (0.5: a lockdown halves capacity)",
                        [](Parameters& q) -> double& { return q.policy.capacity_factor; }));
     s.push_back(number("cost.work_group", K::Real, 2000, 0, kInf, "GBP",
                        "cost of one Work Group for a year",

@@ -26,19 +26,21 @@ std::vector<Day> sample_days(const Scenario& sc, const Calendar& cal) {
     return days;
 }
 
-/// Shares national training places out among hubs: a place at a time to each hub that
-/// still has applicants, starting at a hub that turns with the year, so no hub is always
-/// first. Deterministic, and independent of how hubs were scheduled.
+/// Shares national training places out among hubs: everyone if they fit; otherwise a place
+/// at a time round the applicant lists (`per_hub` lists a hub, one per phase), starting at
+/// the hub that turns with the year, so no hub is always first. Deterministic, and
+/// independent of how hubs were scheduled.
 std::vector<std::uint32_t> share_places(std::uint64_t places,
-                                        const std::vector<std::uint32_t>& applicants, int year) {
+                                        const std::vector<std::uint32_t>& applicants, int year,
+                                        std::size_t per_hub) {
     const std::size_t n = applicants.size();
     std::vector<std::uint32_t> given(n, 0);
     if (n == 0) return given;
-    // Whole rounds first (fast when places are plentiful), then one by one.
     std::uint64_t wanting = 0;
     for (auto a : applicants) wanting += a;
     if (wanting <= places) return applicants;
-    const std::size_t start = static_cast<std::size_t>(year) % n;
+    const std::size_t hubs = n / per_hub;
+    const std::size_t start = (static_cast<std::size_t>(year) % hubs) * per_hub;
     while (places > 0) {
         for (std::size_t k = 0; k < n && places > 0; ++k) {
             const std::size_t h = (start + k) % n;
@@ -147,7 +149,7 @@ class Replication {
             std::vector<std::uint32_t> applicants;
             for (const auto& h : hubs_)
                 for (Phase p : kPhases) applicants.push_back(h.applicants()[index(r)][index(p)]);
-            const auto given = share_places(places, applicants, year);
+            const auto given = share_places(places, applicants, year, kPhaseCount);
             for (std::size_t h = 0; h < hubs_.size(); ++h)
                 for (Phase p : kPhases) {
                     const auto n = given[h * kPhaseCount + index(p)];

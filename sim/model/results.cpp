@@ -70,6 +70,13 @@ const OutputSchema& output_schema() {
               "leaders of each role who started their route in the academic year of the sample",
               "LLME"},
              &Results::trainees},
+            {{"trajectories",
+              "applicants",
+              {A::Replication, A::Time, A::Hub, A::Role},
+              "teachers put forward for a role's places in the academic year of the sample "
+              "(counted for roles with places that year)",
+              "teachers"},
+             &Results::applicants},
         },
         {
             {{"trajectories",

@@ -186,5 +186,6 @@ def test_validation_report_measures_with_hubsim(fitted, tmp_path):
     for k, row in enumerate(rows):
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert " ".join(cells[:4]) == names[k]
-        assert cells[6] == f"{np.median(simulated[:, k]):,.0f}", (row, np.median(simulated[:, k]))
-    assert f"| primary 50% by 2019-08-31 | {met:.0%} |" in md
+        assert cells[7] == f"{np.median(simulated[:, k]):,.0f}", (row, np.median(simulated[:, k]))
+    assert f"| primary 50% by 2019-08-31 | {met:.0%} (" in md
+    assert "What the data can tell: every parameter" in md and "| `demand.p` |" in md

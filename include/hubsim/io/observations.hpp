@@ -16,15 +16,18 @@
 
 namespace hubsim {
 
-/// One observed value, as a row of the observations CSV.
+/// One observed value, as a row of the observations CSV: date, measure (with an optional
+/// `:stage` or `:role`), phase, scope (national, region:NAME, hub:NAME or fewest_hub), value,
+/// kind (exact, approximate, lower_bound) and optionally `error`: the relative error the
+/// observation is trusted to (a distance of 1 is one such error; default from the
+/// calibration's tolerance for its kind), to be justified in the file's `note`.
 struct Observation {
     Date date;
-    Measure measure;
-    std::optional<Phase> phase;  ///< nullopt: all phases
-    Scope scope;
-    double value;
-    enum class Kind : std::uint8_t { Exact, Approximate, LowerBound } kind;
-    std::string label;  ///< "2018-01-31 engaged all national" for reports
+    MeasureQuery query;
+    double value = 0;
+    enum class Kind : std::uint8_t { Exact, Approximate, LowerBound } kind = Kind::Exact;
+    std::optional<double> error;  ///< relative; nullopt: the calibration's default for the kind
+    std::string label;            ///< "2018-01-31 engaged all national" for reports
 };
 
 /// An observations CSV as read: its text (kept for provenance) and its rows.

@@ -78,7 +78,7 @@ struct Results {
     std::vector<std::uint32_t> engaged, waiting, participating;            ///< ...[phase]
     std::vector<std::uint32_t> engaged_by_band, participating_by_band;     ///< ...[phase][band]
     std::vector<std::uint32_t> llme;                                       ///< ...[role][status]
-    std::vector<std::uint32_t> trainees;                                   ///< ...[role]
+    std::vector<std::uint32_t> trainees, applicants;                       ///< ...[role]
     std::vector<double> tfm_days, tfm_days_used, other_days;               ///< ...[phase]
     // Summaries
     std::vector<double> cost;                  ///< [replication][year][cost item], GBP

@@ -98,6 +98,7 @@ struct Scenario {
     std::vector<TimelineEvent> timeline;
     std::vector<Target> targets;
     ParameterDraws posterior;
+    bool parameters_fixed = false;  ///< a posterior was set aside: its values are fixed
     std::vector<ExplicitValue> explicit_values;  ///< in the order given; one per parameter
 
     /// Sets a parameter for the whole run, above any posterior draw (replaces an earlier
@@ -114,6 +115,12 @@ struct Scenario {
     /// quintile band (set by index_schools).
     std::array<double, kPhaseCount> disadvantage_mean{};
     std::array<std::array<float, kBandCount>, kPhaseCount> band_upper{};
+
+    /// What the spread across replications holds: "chance and parameters" (each replication
+    /// draws from a posterior) or "chance only".
+    std::string_view uncertainty() const {
+        return posterior.empty() ? "chance only" : "chance and parameters";
+    }
 
     /// The phases this scenario models (those with a pipeline), in order.
     std::vector<Phase> modelled_phases() const;
