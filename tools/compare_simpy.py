@@ -203,6 +203,11 @@ def main(argv=None):
     ap.add_argument("--k", type=float,
                     help="largest z allowed (default: from the number of means with a spread, "
                          "at least 4)")
+    ap.add_argument("--parameters", choices=("fixed", "drawn"), default="fixed",
+                    help="fixed (default): every replication has the scenario's own values, so the "
+                         "two models are compared on one parameter set; drawn: each replication "
+                         "draws from the scenario's posterior (each model with its own random "
+                         "numbers)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a parameter change for both runs")
     ap.add_argument("--simpy-set", action="append", default=[], metavar="KEY=VALUE",
@@ -221,7 +226,7 @@ def main(argv=None):
         h5_path, npz_path = folder / "hubsim.h5", folder / "simpy.npz"
         print(f"hubsim: {r_hubsim} replications of {scenario.name}, one thread ...", flush=True)
         hub_wall, hub_sim, hub_cpu = run_hubsim(args.hubsim, scenario, h5_path, r_hubsim, args.seed,
-                                       args.set)
+                                       args.set + [f"parameters={args.parameters}"])
         print(f"SimPy model: {r_simpy} replications, one process ...", flush=True)
         simpy_wall = run_simpy(h5_path, npz_path, r_simpy, args.seed, args.simpy_set)
         run = hubsim_output.read_run(h5_path)

@@ -436,7 +436,7 @@ class Scenario:
         self.seed = int(doc["seed"])
         self.sampling = str((doc.get("output") or {}).get("sample", "yearly"))
         structural = {"name", "description", "start", "end", "seed", "replications", "output",
-                      "hubs", "schools", "timeline", "targets", "posterior", "set"}
+                      "hubs", "schools", "timeline", "targets", "posterior", "set", "parameters"}
         flat = {}
         for key, value in doc.items():
             if key not in structural:
@@ -467,7 +467,8 @@ class Scenario:
         self.targets = [Target(t) for t in doc.get("targets") or []]
         self.base_dir = Path(scenario_path).parent if scenario_path else Path(".")
         self.posterior = None
-        if doc.get("posterior"):
+        # parameters: fixed sets a posterior aside (every replication has the values written).
+        if doc.get("posterior") and doc.get("parameters", "drawn") != "fixed":
             self.posterior = read_posterior(self.data_file(doc["posterior"], "posterior"))
         self.modelled = [k for k in range(len(PHASES)) if pipelines[k]]
         # schools[h]: [phase, disadvantage, band] of hub h's schools, in hubsim's order:

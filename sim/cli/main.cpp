@@ -48,7 +48,7 @@ Usage:
   hubsim run SCENARIO.yaml [-o OUT.h5] [--replications N] [--seed S] [--threads T] [--set key=value ...]
              [--parameters drawn|fixed] [--observations HISTORY.csv] [--quiet]
   hubsim validate SCENARIO.yaml|SWEEP.yaml [--set key=value ...]
-  hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--quiet]
+  hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--parameters drawn|fixed] [--quiet]
   hubsim merge SHARD.h5... -o OUT.h5
   hubsim report RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N]
   hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--threads T] [--quiet]

@@ -139,7 +139,9 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
         "reuse finished points from the journal; run only what is missing")(
         "shard", po::value<std::string>(), "run only shard i of N (points p with p % N == i)")(
         "threads,t", po::value<int>()->default_value(0),
-        "worker threads per process (0: all cores)")("quiet,q", po::bool_switch(), "no progress");
+        "worker threads per process (0: all cores)")("quiet,q", po::bool_switch(), "no progress")(
+        "parameters", po::value<std::string>(),
+        "drawn (default: each replication draws the base scenario's posterior) or fixed");
     po::positional_options_description pos;
     pos.add("sweep", 1);
     po::variables_map vm;
@@ -170,7 +172,9 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
         }
     } finalize{mpi};
 
-    const SweepSpec spec = load_sweep(vm["sweep"].as<std::string>());
+    std::vector<std::string> sets;
+    if (vm.count("parameters")) sets.push_back("parameters=" + vm["parameters"].as<std::string>());
+    const SweepSpec spec = load_sweep(vm["sweep"].as<std::string>(), sets);
     const SweepFile all = SweepFile::describe(spec);
     const fs::path out = vm.count("output") ? fs::path(vm["output"].as<std::string>())
                                             : fs::path("results") / (spec.name + ".h5");

@@ -398,7 +398,7 @@ def test_the_resolved_scenario_runs_anywhere_and_reproduces_the_run(tmp_path):
     from another folder reproduces the run bit for bit (with a posterior, a --set value and a
     --set into a timeline event)."""
     first = tmp_path / "first.h5"
-    run_ok("run", REPO / "scenarios" / "england_projection.yaml", "-o", first, "-r", 3, "-q",
+    run_ok("run", REPO / "scenarios" / "england.yaml", "-o", first, "-r", 3, "-q",
            "--set", "llme.primary_mastery_specialist.training_places=150",
            "--set", "timeline[6].set.capacity.factor=0.7")
     with h5py.File(first, "r") as f:

@@ -170,7 +170,7 @@ def drawn_yaml(check_yaml):
 def test_agrees_when_parameters_are_drawn_scaled_and_set(drawn_yaml, tmp_path):
     """Would have caught the SimPy model drawing schools' propensities with the scenario's
     heterogeneity instead of the replication's drawn one."""
-    proc, fig = compare(drawn_yaml, tmp_path)
+    proc, fig = compare(drawn_yaml, tmp_path, "--parameters", "drawn")
     assert proc.returncode == 0 and fig["agree"], proc.stdout
     assert fig["max_z"] <= fig["k"] < 5
 

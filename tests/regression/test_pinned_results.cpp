@@ -1,5 +1,6 @@
 // Pinned results: every shipped scenario, run with its own seed and a fixed number of
-// replications, must give exactly the results pinned in pinned_results.yaml — a SHA-256
+// replications (as shipped, and with --parameters fixed where it draws its parameters from a
+// posterior), must give exactly the results pinned in pinned_results.yaml — a SHA-256
 // of each output series (its values, not the file's bytes) and a few headline numbers a
 // reviewer can read. A change that alters results fails here until the pins are
 // regenerated on purpose, and CHANGELOG.md says why:
@@ -145,6 +146,12 @@ TEST(PinnedResults, EveryShippedScenarioGivesItsPinnedResults) {
     for (const fs::path& file : shipped_scenarios()) {
         const auto ls = load_scenario(file);
         now[file.filename().string()] = pins_of(ls.scenario, run(ls.scenario, kReplications, 2));
+        // A scenario that draws its parameters is pinned with them fixed too.
+        if (!ls.scenario.posterior.empty()) {
+            const auto fixed = load_scenario(file, {"parameters=fixed"});
+            now[file.filename().string() + " --parameters fixed"] =
+                pins_of(fixed.scenario, run(fixed.scenario, kReplications, 2));
+        }
     }
     if (const char* update = std::getenv("HUBSIM_UPDATE_PINS"); update && *update == '1') {
         write_text_atomically(pins_path(), emit(now));
