@@ -243,9 +243,14 @@ LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& o
     const auto posterior = scenario_io::read_posterior(root["posterior"], path, sc, diags);
     if (auto m = root["parameters"]) {
         constexpr std::array<std::string_view, 2> modes = {"drawn", "fixed"};
-        if (input::choice(m, "parameters", modes, diags).value_or(0) == 1) {
+        const auto mode = input::choice(m, "parameters", modes, diags);
+        if (mode == 1) {
             sc.posterior = {};  // the values written in the scenario, for every replication
             sc.parameters_fixed = true;
+        } else if (mode == 0 && !root["posterior"]) {
+            diags.error(m, "parameters",
+                        "'drawn' needs a posterior to draw from (posterior: {file: ...}), and this "
+                        "scenario has none");
         }
     }
     scenario_io::read_explicit_values(root["set"], sc, diags);
