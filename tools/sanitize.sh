@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds hubsim and its tests with clang under sanitizers and runs them through CTest (the
+# GoogleTest suite, the fuzz regression check and the Python tests, which run the
+# sanitized hubsim through HUBSIM_BIN), each pass in its own build folder:
+#   asan  build-asan/  ASan + UBSan (leaks included); any report stops the program
+#   tsan  build-tsan/  ThreadSanitizer; any report stops the program
+# Prints the time each pass took.
+#
+#   bash tools/sanitize.sh                                   # both passes, every test
+#   SANITIZE_PASSES=asan SANITIZE_TESTS=gtest bash tools/sanitize.sh   # what tools/test.sh runs
+#
+# Debian's oneTBB, Open MPI and HDF5 are not instrumented: tools/sanitizers/*.supp holds
+# the suppressions that needs, each with its reason.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+passes=(${SANITIZE_PASSES:-asan tsan})
+tests=${SANITIZE_TESTS:-all}  # all, or gtest: the GoogleTest executables only
+supp="$PWD/tools/sanitizers"
+
+if ! command -v clang++ >/dev/null; then
+  echo "sanitize.sh: clang++ not found (tools/install.sh installs it)" >&2
+  exit 1
+fi
+
+run_pass() {
+  local pass=$1 build=build-$1 sanitize
+  case $pass in
+    asan) sanitize=address,undefined ;;
+    tsan) sanitize=thread ;;
+    *) echo "sanitize.sh: unknown pass '$pass' (asan or tsan)" >&2 && return 2 ;;
+  esac
+  [ -f $build/CMakeCache.txt ] ||
+    CC=clang CXX=clang++ cmake -S . -B $build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DHUBSIM_SANITIZE=$sanitize -DCMAKE_CXX_FLAGS=-fno-sanitize-recover=all \
+      -DCMAKE_C_FLAGS=-fno-sanitize-recover=all -DHUBSIM_BUILD_BENCHMARKS=OFF >/dev/null
+  local targets=(hubsim_tests hubsim_fuzz_regressions)
+  [ "$tests" = gtest ] || targets+=(hubsim)
+  cmake --build $build -j "$(nproc)" --target "${targets[@]}"
+  local select=()
+  [ "$tests" = gtest ] && select=(-E '^python_tests$')
+  ctest --test-dir $build --output-on-failure -j "$(nproc)" "${select[@]}"
+}
+
+export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_init_order=1:detect_stack_use_after_return=1
+export LSAN_OPTIONS=suppressions=$supp/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp:print_suppressions=0
+
+times=()
+status=0
+for pass in "${passes[@]}"; do
+  start=$(date +%s)
+  result=passed
+  run_pass "$pass" || { result=FAILED && status=1; }
+  times+=("sanitize.sh: $pass ($tests tests) $result in $(($(date +%s) - start)) s (build and tests)")
+done
+printf '%s\n' "${times[@]}"
+exit $status
