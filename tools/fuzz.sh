@@ -11,8 +11,10 @@
 # is a finding: libFuzzer's fork mode saves its input to tests/fuzz/regressions/<target>/
 # and goes on. Those files are replayed by the regression check in the normal suite
 # (tests/fuzz/test_regressions.cpp), so triage each one: fix the reader, or mark the
-# finding open there. The growing corpus stays in build-fuzz/corpus/ between runs; the
-# seeds are made afresh from the shipped scenarios each run.
+# finding open there. build-fuzz/logs/<target>.findings names each new reproducer with the
+# error it gives. HUBSIM_FUZZ_IGNORE=yaml-cpp makes the targets also catch yaml-cpp's
+# exceptions, to look past open findings of that kind. The growing corpus stays in
+# build-fuzz/corpus/ between runs; the seeds are made afresh from the shipped files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,7 +65,7 @@ summary=()
 for t in "${targets[@]}"; do
   regressions=tests/fuzz/regressions/$t
   mkdir -p $build/corpus/$t $build/logs "$TMPDIR" $regressions
-  before=$(ls $regressions | wc -l)
+  ls $regressions >$build/logs/$t.before
   log=$build/logs/$t.log
   echo "fuzz.sh: fuzzing $t for ${seconds}s (log: $log)"
   start=$(date +%s)
@@ -81,7 +83,16 @@ for t in "${targets[@]}"; do
   ft=$(sed -E 's/.* ft: ([0-9]+).*/\1/' <<<"$last")
   otc=$(sed -E 's#.*oom/timeout/crash: ([0-9]+/[0-9]+/[0-9]+).*#\1#' <<<"$last")
   leaks=$(grep -c 'ERROR: LeakSanitizer' "$log" || true)
-  new=$(($(ls $regressions | wc -l) - before))
+  # Each new reproducer replayed once, for the first line of what it breaks.
+  : >$build/logs/$t.findings
+  for f in $(ls $regressions | grep -vxF -f $build/logs/$t.before); do
+    why=$(timeout $((timeout * 3)) ./$build/tests/fuzz/fuzz_$t -rss_limit_mb="$rss_mb" \
+      -timeout="$timeout" $regressions/$f 2>&1 |
+      grep -m1 -E 'what\(\)|ERROR: |runtime error|SUMMARY' || true)
+    echo "$regressions/$f: $why" >>$build/logs/$t.findings
+  done
+  rm -rf "${TMPDIR:?}"/hubsim-fuzz-*
+  new=$(wc -l <$build/logs/$t.findings)
   summary+=("$(printf '%-13s executions %10s  cov %5s  ft %6s  time %5ss  oom/timeout/crash %s  leaks %s  new reproducers %s' \
     "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$elapsed" "${otc:-?}" "$leaks" "$new")")
 done

@@ -33,13 +33,15 @@ run_pass() {
   [ -f $build/CMakeCache.txt ] ||
     CC=clang CXX=clang++ cmake -S . -B $build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DHUBSIM_SANITIZE=$sanitize -DCMAKE_CXX_FLAGS=-fno-sanitize-recover=all \
-      -DCMAKE_C_FLAGS=-fno-sanitize-recover=all -DHUBSIM_BUILD_BENCHMARKS=OFF >/dev/null
+      -DCMAKE_C_FLAGS=-fno-sanitize-recover=all -DHUBSIM_BUILD_BENCHMARKS=OFF >/dev/null ||
+      return
   local targets=(hubsim_tests hubsim_fuzz_regressions)
   [ "$tests" = gtest ] || targets+=(hubsim)
-  cmake --build $build -j "$(nproc)" --target "${targets[@]}"
+  # (Called in a condition, where set -e does not hold: each step returns on failure.)
+  cmake --build $build -j "$(nproc)" --target "${targets[@]}" || return
   local select=()
   [ "$tests" = gtest ] && select=(-E '^python_tests$')
-  ctest --test-dir $build --output-on-failure -j "$(nproc)" "${select[@]}"
+  ctest --test-dir $build --output-on-failure -j "$(nproc)" "${select[@]}" || return
 }
 
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:strict_init_order=1:detect_stack_use_after_return=1
