@@ -1289,7 +1289,7 @@ CASES = [
     C("h5-resume-journal-is-a-file", "--resume where OUT.h5.journal is a file, not the journal folder",
       ["sweep", "sw.yaml", "-o", "out.h5", "--resume", "-q"],
       files={"s.yaml": GOOD, "sw.yaml": SWEEP(), "out.h5.journal": "not a journal\n"}, stderr=["out.h5.journal"],
-      defect="exit 1, 'hubsim: internal error: filesystem error: cannot create directories: File exists'"),
+      defect="exit 1, 'hubsim: internal error: filesystem error: cannot create directories: Not a directory [out.h5.journal]'"),
     C("h5-resume-damaged-entries", "--resume over truncated journal entries redoes them (documented): the output equals an uninterrupted run",
       ["sweep", "sw.yaml", "-o", "out.h5", "--resume", "-q"], files={"s.yaml": GOOD, "sw.yaml": SWEEP()},
       setup=hubsim_setup(("sweep", "sw.yaml", "-o", "fresh.h5", "-q"), ("sweep", "sw.yaml", "-o", "out.h5", "-q"),
