@@ -17,8 +17,10 @@ runs share seed and replication count (common random numbers), unpaired otherwis
 
 Bad input (a missing file, a file that is not `hubsim run` output, runs whose hubs,
 phases or time axes differ) gets a one-line message naming the file on stderr, exit
-status 2, and nothing written. Uses Debian's python3-numpy, python3-h5py,
-python3-matplotlib and python3-jinja2 (python3-yaml, if present, for the parameter table).
+status 2, and nothing written. A report that cannot be written (a full disk, a read-only
+folder) gets a message naming the folder and the cause, exit status 1, and nothing partial.
+Uses Debian's python3-numpy, python3-h5py, python3-matplotlib and python3-jinja2
+(python3-yaml, if present, for the parameter table).
 """
 
 import argparse
@@ -55,11 +57,19 @@ LLME_AMBITION_PER_HUB = 50
 QUANTILES = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 
 EXIT_BAD_INPUT = 2
+EXIT_FAILURE = 1  # the report could not be written (a full disk, a read-only folder)
 
 # Root attributes shown as provenance, in this order (any others follow).
 PROVENANCE_ATTRS = ("scenario_name", "hubsim_version", "seed", "replications", "created",
                     "git_commit", "command_line", "scenario_path", "threads", "library_versions")
 
+
+
+class WriteFailed(Exception):
+    """The report could not be written; reported as `report: cannot write DIR: WHY`, exit 1."""
+
+    def __init__(self, out, error):
+        super().__init__(f"cannot write {out}: {error.strerror or error}")
 
 
 class BadInput(Exception):
@@ -1134,7 +1144,10 @@ def build(paths, out, ambition):
     files = {f"{n}.png": b for n, b in pngs.items()}
     files["data.json"] = json.dumps(json_safe(data), indent=1, allow_nan=False).encode()
     files["index.html"] = page.encode("utf-8")
-    write_atomically(out, files)
+    try:
+        write_atomically(out, files)
+    except OSError as e:  # the environment, not the input: exit 1, not 2
+        raise WriteFailed(out, e) from None
 
 
 def parse_args(argv):
@@ -1153,7 +1166,7 @@ def parse_args(argv):
 
 
 def main(argv=None):
-    """Runs the report; returns the exit status (0, or 2 for bad input)."""
+    """Runs the report; returns the exit status (0; 2 for bad input; 1 if it cannot be written)."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if not (args.llme_ambition >= 0 and math.isfinite(args.llme_ambition)):
         print("report: --llme-ambition must be a number >= 0", file=sys.stderr)
@@ -1163,6 +1176,9 @@ def main(argv=None):
     except BadInput as e:
         print(f"report: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except WriteFailed as e:
+        print(f"report: {e}", file=sys.stderr)
+        return EXIT_FAILURE
     except OSError as e:
         print(f"report: cannot write {args.output}: {e.strerror or e}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -159,12 +159,14 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     const Scenario& sc = ls.scenario;
     const fs::path out = vm.count("output") ? fs::path(vm["output"].as<std::string>())
                                             : fs::path("results") / (sc.name + ".h5");
-    if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
-        throw InputError({{"command line", 0, 0, "--output",
-                           "folder does not exist: " + out.parent_path().string()}});
     if (fs::is_directory(out))
         throw InputError(
             {{"command line", 0, 0, "--output", "is a folder, not a file name: " + out.string()}});
+    if (out.has_parent_path() && fs::exists(out.parent_path()) &&
+        !fs::is_directory(out.parent_path()))
+        throw InputError(
+            {{"command line", 0, 0, "--output", "not a folder: " + out.parent_path().string()}});
+    prepare_output(out);  // its folder made; a read-only one found before the run
 
     std::optional<ObservedValues> observed;
     if (vm.count("observations")) {
@@ -268,9 +270,7 @@ int cmd_calibrate(const std::vector<std::string>& args, const std::string& comma
     const fs::path out = vm.count("output")
                              ? fs::path(vm["output"].as<std::string>())
                              : fs::path("results") / (spec.base.scenario.name + "-calibration.h5");
-    if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
-        throw InputError({{"command line", 0, 0, "--output",
-                           "folder does not exist: " + out.parent_path().string()}});
+    prepare_output(out);
     const std::string fitted = calibrate(spec, out, command_line, vm["quiet"].as<bool>());
     if (vm.count("fitted")) write_text_atomically(vm["fitted"].as<std::string>(), fitted);
     if (vm.count("posterior")) write_posterior_csv(out, vm["posterior"].as<std::string>());
@@ -311,9 +311,7 @@ int cmd_generate(const std::vector<std::string>& args) {
         return kOk;
     }
     const fs::path out = vm["output"].as<std::string>();
-    if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
-        throw InputError({{"command line", 0, 0, "--output",
-                           "folder does not exist: " + out.parent_path().string()}});
+    prepare_output(out);
     write_text_atomically(out, yaml);
     return kOk;
 }
@@ -408,6 +406,9 @@ int main(int argc, char** argv) {
     } catch (const UsageError& e) {
         std::cerr << "hubsim: " << e.what() << "\n(try hubsim --help)\n";
         return kBadInput;
+    } catch (const OutputError& e) {  // the environment, not hubsim: says where and why
+        std::cerr << "hubsim: " << e.what() << "\n";
+        return kFailure;
     } catch (const std::exception& e) {
         std::cerr << "hubsim: internal error: " << e.what() << "\n";
         return kFailure;

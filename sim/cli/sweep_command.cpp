@@ -3,17 +3,23 @@
 // The C API only: the deprecated C++ bindings would need their own library.
 #define OMPI_SKIP_MPICXX 1
 #define MPICH_SKIP_MPICXX 1
+#include <fcntl.h>
 #include <mpi.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <exception>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
 
+#include "hubsim/io/atomic_file.hpp"
 #include "hubsim/io/diagnostics.hpp"
 #include "hubsim/io/digest.hpp"
 #include "hubsim/io/sweep.hpp"
@@ -121,6 +127,45 @@ PointResults compute_point(const SweepSpec& spec, const std::vector<double>& val
     return fresh;
 }
 
+/// A sweep's hold on its journal folder (flock), from before it is cleared until the sweep
+/// ends or dies: a second sweep writing the same output at the same time fails at once
+/// (exit 1) instead of clearing the journal under the first. Where a folder cannot be
+/// locked (NFS) the sweep goes on unlocked.
+class JournalLock {
+  public:
+    /// Creates the journal, locks it, clears it unless resuming, and removes the
+    /// temporaries of entries a killed sweep was writing (never a live writer's).
+    JournalLock(const fs::path& out, const fs::path& journal, bool resume) {
+        std::error_code ec;
+        fs::create_directories(journal, ec);
+        if (ec) fail(journal, ec.message());
+        fd_ = ::open(journal.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd_ < 0) fail(journal, std::strerror(errno));
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+            ::close(fd_);
+            throw OutputError("cannot write " + out.string() +
+                              ": another sweep is writing it now (its journal " + journal.string() +
+                              " is in use)");
+        }
+        if (!resume) {
+            fs::directory_iterator it(journal, ec), end;
+            for (; !ec && it != end; it.increment(ec)) fs::remove_all(it->path(), ec);
+            if (ec) fail(journal, ec.message());
+        }
+        remove_stale_temporaries(journal);
+    }
+    JournalLock(const JournalLock&) = delete;
+    JournalLock& operator=(const JournalLock&) = delete;
+    ~JournalLock() { ::close(fd_); }
+
+  private:
+    [[noreturn]] void fail(const fs::path& journal, const std::string& why) {
+        if (fd_ >= 0) ::close(fd_);
+        throw OutputError("cannot prepare the sweep journal " + journal.string() + ": " + why);
+    }
+    int fd_ = -1;
+};
+
 bool under_mpi() {
     for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
         if (std::getenv(v)) return true;
@@ -167,8 +212,11 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
     }
     struct Finalize {
         bool on;
+        int unwinding = std::uncaught_exceptions();
         ~Finalize() {
-            if (on) MPI_Finalize();
+            // A rank failing (a full disk, say) leaves without MPI_Finalize, which would wait
+            // for the others for ever: mpirun then ends the job, once main has said why.
+            if (on && std::uncaught_exceptions() == unwinding) MPI_Finalize();
         }
     } finalize{mpi};
 
@@ -178,16 +226,13 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
     const SweepFile all = SweepFile::describe(spec);
     const fs::path out = vm.count("output") ? fs::path(vm["output"].as<std::string>())
                                             : fs::path("results") / (spec.name + ".h5");
-    if (out.has_parent_path() && !fs::is_directory(out.parent_path()))
-        throw InputError({{"command line", 0, 0, "--output",
-                           "folder does not exist: " + out.parent_path().string()}});
     const fs::path journal = fs::path(out.string() + ".journal");
+    std::optional<JournalLock> lock;
     if (rank == 0) {
-        if (!resume) fs::remove_all(journal);
-        fs::create_directories(journal);
-        // Entries half-written when a run was killed never became visible; clear them away.
-        for (const auto& e : fs::directory_iterator(journal))
-            if (e.path().filename().string().starts_with(".")) fs::remove(e.path());
+        // Its folder made, temporaries a killed sweep left cleared, and a read-only or
+        // missing place found now rather than after the points have run.
+        prepare_output(out);
+        lock.emplace(out, journal, resume);
     }
     if (mpi) MPI_Barrier(MPI_COMM_WORLD);
 
@@ -313,7 +358,9 @@ int merge_command(const std::vector<std::string>& args, const std::string& comma
     for (std::uint32_t g = 0; g < m.total_points; ++g) m.point_index.push_back(g);
     m.point_values = std::move(values);
     m.results = std::move(results);
-    write_sweep_file(vm["output"].as<std::string>(), m, command_line);
+    const fs::path out = vm["output"].as<std::string>();
+    prepare_output(out);
+    write_sweep_file(out, m, command_line);
     return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "hubsim/io/calibration.hpp"
 
+#include <tbb/task_arena.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -240,7 +241,8 @@ void write_calibration(const fs::path& path, const CalibrationSpec& spec, const 
                        const std::vector<double>& q95, const std::string& fitted,
                        const std::string& command_line) {
     using namespace h5;
-    create_atomically(path, [&](hid_t f) {
+    prepare_output(path);
+    const auto fill = [&](hid_t f) {
         write_provenance(f, command_line, static_cast<int>(spec.abc.threads));
         attr_number<std::uint64_t>(f, "seed", spec.abc.seed);
         attr_number<std::uint64_t>(f, "simulations", res.simulations);
@@ -285,7 +287,10 @@ void write_calibration(const fs::path& path, const CalibrationSpec& spec, const 
             "particles / simulations");
         for (const auto& o : spec.observations) observed.push_back(o.value);
         put(f, "observed", {"observation"}, axes, nullptr, observed.data());
-    });
+    };
+    // The chunks are compressed in parallel: on no more threads than --threads.
+    tbb::task_arena arena(spec.abc.threads > 0 ? spec.abc.threads : tbb::task_arena::automatic);
+    arena.execute([&] { create_atomically(path, fill); });
 }
 
 }  // namespace

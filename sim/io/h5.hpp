@@ -234,18 +234,40 @@ inline std::vector<std::string> read_strings(hid_t loc, const char* name) {
     return out;
 }
 
-/// Creates the HDF5 file `path` atomically (hubsim::write_atomically): `fill(file)` writes
-/// into a file at a temporary name beside it; on any failure no file appears and an older
-/// `path` is untouched.
+/// A new HDF5 file held in memory until it is complete, then written to disk in one piece
+/// by hubsim::write_bytes_atomically. HDF5 itself never touches the disk, so a full disk or
+/// a failing device cannot leave it with a file it cannot close (which crashed the program
+/// at exit); every disk error is ours to report, as OutputError naming the path and the
+/// cause. The bytes go out from HDF5's own buffer (file image callbacks), not a copy.
+class MemoryFile {
+  public:
+    explicit MemoryFile(const std::filesystem::path& path);
+    MemoryFile(const MemoryFile&) = delete;
+    MemoryFile& operator=(const MemoryFile&) = delete;
+    ~MemoryFile();
+    operator hid_t() const { return file_; }
+    /// Flushes the file and writes it to the path, atomically.
+    void save();
+
+    /// The buffer HDF5 keeps the file in, as its callbacks last (re)allocated it.
+    struct Buffer {
+        void* data = nullptr;
+        std::size_t size = 0;
+    };
+
+  private:
+    std::filesystem::path path_;
+    Buffer buffer_;  // its address is the callbacks' user data: the object never moves
+    hid_t file_ = -1;
+};
+
+/// Creates the HDF5 file `path` atomically (MemoryFile): `fill(file)` writes it; on any
+/// failure no file appears and an older `path` is untouched.
 template <class F>
 void create_atomically(const std::filesystem::path& path, F&& fill) {
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr noise
-    write_atomically(path, [&](const std::filesystem::path& tmp) {
-        Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
-                    "create the output file");
-        fill(static_cast<hid_t>(file));
-        check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush the output file");
-    });
+    MemoryFile file(path);
+    fill(static_cast<hid_t>(file));
+    file.save();
 }
 
 /// The dimension scales of one group, by axis name. Every group that holds datasets

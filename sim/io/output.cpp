@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
-#include <stdexcept>
 #include <vector>
 
 #include "h5.hpp"
@@ -234,10 +233,7 @@ std::string utc_now_iso8601() {
 void write_results(const std::filesystem::path& path, const LoadedScenario& scenario,
                    const Results& results, const Provenance& provenance,
                    const ObservedValues* observed) {
-    namespace fs = std::filesystem;
-    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    if (!fs::is_directory(dir))
-        throw std::runtime_error("output folder does not exist: " + dir.string());
+    prepare_output(path);  // its folder, and temporaries a killed run left beside it
     create_atomically(
         path, [&](hid_t file) { write_file(file, scenario, results, provenance, observed); });
 }
