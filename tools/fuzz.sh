@@ -82,7 +82,6 @@ for t in "${targets[@]}"; do
   cov=$(sed -E 's/.* cov: ([0-9]+).*/\1/' <<<"$last")
   ft=$(sed -E 's/.* ft: ([0-9]+).*/\1/' <<<"$last")
   otc=$(sed -E 's#.*oom/timeout/crash: ([0-9]+/[0-9]+/[0-9]+).*#\1#' <<<"$last")
-  leaks=$(grep -c 'ERROR: LeakSanitizer' "$log" || true)
   # Each new reproducer replayed once, for the first line of what it breaks.
   : >$build/logs/$t.findings
   for f in $(ls $regressions | grep -vxF -f $build/logs/$t.before); do
@@ -93,6 +92,7 @@ for t in "${targets[@]}"; do
   done
   rm -rf "${TMPDIR:?}"/hubsim-fuzz-*
   new=$(wc -l <$build/logs/$t.findings)
+  leaks=$(grep -c "^$regressions/leak-" $build/logs/$t.findings || true)
   summary+=("$(printf '%-13s executions %10s  cov %5s  ft %6s  time %5ss  oom/timeout/crash %s  leaks %s  new reproducers %s' \
     "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$elapsed" "${otc:-?}" "$leaks" "$new")")
 done

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bounds.hpp"
 #include "hubsim/io/atomic_file.hpp"
 #include "hubsim/io/calibration.hpp"
 #include "hubsim/io/diagnostics.hpp"
@@ -27,8 +28,10 @@
 #include "hubsim/io/scenario_loader.hpp"
 #include "hubsim/io/sweep.hpp"
 #include "hubsim/io/synthetic.hpp"
+#include "hubsim/model/replication.hpp"
 #include "hubsim/model/runner.hpp"
 #include "hubsim/version.hpp"
+#include "output_path.hpp"
 #include "summary.hpp"
 #include "sweep_command.hpp"
 #include "threads.hpp"
@@ -81,16 +84,29 @@ std::string join_args(int argc, char** argv) {
 
 po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts) {
     po::positional_options_description pos;
-    pos.add("scenario", 1);
+    pos.add("scenario", 1).add("extra", -1);
+    po::options_description all;  // the extra files are caught to be named
+    all.add(opts).add_options()("extra", po::value<std::vector<std::string>>());
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+        po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
         po::notify(vm);
     } catch (const po::error& e) {
         throw UsageError(e.what());
     }
     if (!vm.count("scenario")) throw UsageError("missing the scenario file");
+    if (vm.count("extra")) {
+        std::string extra;
+        for (const auto& e : vm["extra"].as<std::vector<std::string>>())
+            extra += (extra.empty() ? "'" : ", '") + e + "'";
+        throw UsageError("one file is expected (" + vm["scenario"].as<std::string>() +
+                         "), found more: " + extra);
+    }
     return vm;
+}
+
+void print_warnings(const LoadedScenario& ls) {
+    for (const auto& w : ls.warnings) std::cerr << w.str() << "\n";
 }
 
 po::options_description scenario_options() {
@@ -117,11 +133,12 @@ int cmd_validate(const std::vector<std::string>& args) {
     if (is_sweep_file(path)) {
         const SweepSpec sw = load_sweep(path, sets);
         std::printf("%s: ok (a sweep of %zu points x %u replications over %zu parameters of %s)\n",
-                    path.c_str(), sw.points().size(), sw.replications, sw.parameters.size(),
+                    path.c_str(), sw.point_count(), sw.replications, sw.parameters.size(),
                     sw.base.source_path.c_str());
         return kOk;
     }
     const LoadedScenario ls = load_scenario(path, sets);
+    print_warnings(ls);
     const Scenario& sc = ls.scenario;
     std::printf("%s: ok (%zu hubs, %zu schools, %zu timeline events, %zu targets)\n",
                 ls.source_path.c_str(), sc.hubs.size(), sc.schools.size(), sc.timeline.size(),
@@ -129,7 +146,7 @@ int cmd_validate(const std::vector<std::string>& args) {
     return kOk;
 }
 
-int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
+po::options_description run_options() {
     auto opts = scenario_options();
     opts.add_options()("output,o", po::value<std::string>(),
                        "output HDF5 file (default results/NAME.h5)")(
@@ -142,6 +159,11 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
         "or fixed (the scenario's own values)")(
         "observations", po::value<std::string>(),
         "an observations CSV: store what each replication simulated for each observation");
+    return opts;
+}
+
+int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
+    const auto opts = run_options();
     const auto vm = parse(args, opts);
     auto sets =
         vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
@@ -151,17 +173,22 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
         sets.push_back("replications=" + vm["replications"].as<std::string>());
     if (vm.count("parameters")) sets.push_back("parameters=" + vm["parameters"].as<std::string>());
     const int threads = vm["threads"].as<int>();
-    if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
     const auto thread_limit = cli::limit_threads(threads);
     const bool quiet = vm["quiet"].as<bool>();
 
     const LoadedScenario ls = load_scenario(vm["scenario"].as<std::string>(), sets);
+    if (!quiet) print_warnings(ls);
     const Scenario& sc = ls.scenario;
-    const fs::path out = vm.count("output") ? fs::path(vm["output"].as<std::string>())
-                                            : fs::path("results") / (sc.name + ".h5");
-    if (fs::is_directory(out))
-        throw InputError(
-            {{"command line", 0, 0, "--output", "is a folder, not a file name: " + out.string()}});
+    Results shape;  // the axes alone: what one replication holds
+    prepare_results(sc, 0, shape);
+    cli::check_memory(static_cast<double>(shape.bytes_per_replication()) * sc.replications,
+                      "replications",
+                      std::to_string(sc.replications) + " replications of " + ls.source_path);
+    auto inputs = ls.input_files;
+    if (vm.count("observations")) inputs.emplace_back(vm["observations"].as<std::string>());
+    const fs::path out = cli::checked_output(
+        vm.count("output") ? vm["output"].as<std::string>() : "results/" + sc.name + ".h5",
+        "--output", inputs);
     if (out.has_parent_path() && fs::exists(out.parent_path()) &&
         !fs::is_directory(out.parent_path()))
         throw InputError(
@@ -254,7 +281,7 @@ void print_markdown_params() {
     }
 }
 
-int cmd_calibrate(const std::vector<std::string>& args, const std::string& command_line) {
+po::options_description calibrate_options() {
     po::options_description opts("Options");
     opts.add_options()("scenario", po::value<std::string>(), "calibration YAML file")(
         "output,o", po::value<std::string>(),
@@ -264,12 +291,26 @@ int cmd_calibrate(const std::vector<std::string>& args, const std::string& comma
         "also write the posterior sample (CSV: weight, parameters) here")(
         "threads,t", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
         "quiet,q", po::bool_switch(), "no progress");
+    return opts;
+}
+
+int cmd_calibrate(const std::vector<std::string>& args, const std::string& command_line) {
+    const auto opts = calibrate_options();
     const auto vm = parse(args, opts);
+    const auto thread_limit = cli::limit_threads(vm["threads"].as<int>());
     CalibrationSpec spec = load_calibration(vm["scenario"].as<std::string>());
     spec.abc.threads = vm["threads"].as<int>();
-    const fs::path out = vm.count("output")
-                             ? fs::path(vm["output"].as<std::string>())
-                             : fs::path("results") / (spec.base.scenario.name + "-calibration.h5");
+    auto inputs = spec.base.input_files;
+    inputs.emplace_back(spec.path);
+    inputs.emplace_back(spec.observations_path);
+    const fs::path out = cli::checked_output(
+        vm.count("output") ? vm["output"].as<std::string>()
+                           : "results/" + spec.base.scenario.name + "-calibration.h5",
+        "--output", inputs);
+    inputs.push_back(out);
+    for (const char* also : {"fitted", "posterior"})
+        if (vm.count(also))
+            cli::checked_output(vm[also].as<std::string>(), std::string("--") + also, inputs);
     prepare_output(out);
     const std::string fitted = calibrate(spec, out, command_line, vm["quiet"].as<bool>());
     if (vm.count("fitted")) write_text_atomically(vm["fitted"].as<std::string>(), fitted);
@@ -278,12 +319,17 @@ int cmd_calibrate(const std::vector<std::string>& args, const std::string& comma
     return kOk;
 }
 
-int cmd_generate(const std::vector<std::string>& args) {
+po::options_description generate_options() {
     auto opts = scenario_options();
     opts.add_options()("schools,n", po::value<std::string>(), "schools in all")(
         "schools-per-hub", po::value<std::string>()->default_value("500"),
         "schools per hub (England averages 505)")("output,o", po::value<std::string>(),
                                                   "output YAML file (default: standard output)");
+    return opts;
+}
+
+int cmd_generate(const std::vector<std::string>& args) {
+    const auto opts = generate_options();
     const auto vm = parse(args, opts);
     auto count = [&](const char* opt, std::uint64_t max) {
         if (!vm.count(opt)) throw UsageError(std::string("missing --") + opt);
@@ -300,17 +346,18 @@ int cmd_generate(const std::vector<std::string>& args) {
         return static_cast<std::uint64_t>(v);
     };
     SyntheticSize size;
-    size.schools = count("schools", 4'000'000'000ULL);
+    size.schools = count("schools", kMaxSchools);
     size.schools_per_hub = static_cast<std::uint32_t>(count("schools-per-hub", 10'000'000));
     const auto sets =
         vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    const std::string yaml =
-        synthetic_scenario(load_scenario(vm["scenario"].as<std::string>(), sets), size);
+    const LoadedScenario from = load_scenario(vm["scenario"].as<std::string>(), sets);
     if (!vm.count("output")) {
-        std::cout << yaml;
+        std::cout << synthetic_scenario(from, size);
         return kOk;
     }
-    const fs::path out = vm["output"].as<std::string>();
+    const fs::path out =
+        cli::checked_output(vm["output"].as<std::string>(), "--output", from.input_files);
+    const std::string yaml = synthetic_scenario(from, size);
     prepare_output(out);
     write_text_atomically(out, yaml);
     return kOk;
@@ -345,17 +392,61 @@ int cmd_report(const std::vector<std::string>& args, const char* argv0) {
 }
 
 int cmd_params(const std::vector<std::string>& args) {
-    if (!args.empty() && args[0] == "--markdown") {
+    if (args.size() > 1 || (args.size() == 1 && args[0] != "--markdown"))
+        throw UsageError("params takes only --markdown, found '" + args.back() + "'");
+    if (!args.empty()) {
         print_markdown_params();
         return kOk;
     }
-    if (!args.empty()) throw UsageError("params takes only --markdown");
     for (const auto& s : scenario_settings())
         std::printf("%-42s %s\n", s.key.c_str(), s.help.c_str());
     for (const auto& s : parameter_specs())
         std::printf("%-42s %-10s %s\n", s.key.c_str(), s.format(s.fallback).c_str(),
                     s.help.c_str());
     return kOk;
+}
+
+/// `hubsim COMMAND --help`: the command's usage, what it does, and each option with its
+/// default.
+struct CommandHelp {
+    const char* name;
+    const char* usage;
+    const char* what;
+    po::options_description (*options)();
+};
+
+const CommandHelp kCommands[] = {
+    {"run", "hubsim run SCENARIO.yaml [-o OUT.h5] [options]",
+     "Simulates the scenario's replications and writes an HDF5 file (default results/NAME.h5), "
+     "then prints a summary.",
+     run_options},
+    {"validate", "hubsim validate SCENARIO.yaml|SWEEP.yaml|CALIBRATION.yaml [--set key=value ...]",
+     "Checks a file and every file it names; prints every problem with file, line and column.",
+     scenario_options},
+    {"sweep", "hubsim sweep SWEEP.yaml [-o OUT.h5] [options]",
+     "Runs every point of a parameter sweep, journalling each as it finishes (under mpirun: "
+     "across ranks).",
+     sweep_options},
+    {"merge", "hubsim merge SHARD.h5... -o OUT.h5",
+     "Joins the shards of a sweep run as a job array into one sweep file.", merge_options},
+    {"calibrate", "hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [options]",
+     "Fits a scenario's uncertain parameters to observed history by ABC-SMC.", calibrate_options},
+    {"generate", "hubsim generate SCENARIO.yaml --schools N [options]",
+     "Writes a synthetic copy of a scenario with any number of schools (for scale runs).",
+     generate_options},
+    {"params", "hubsim params [--markdown]",
+     "Lists every scenario setting and parameter: key, default, range, meaning.", nullptr},
+};
+
+void print_command_help(const CommandHelp& c) {
+    std::cout << "Usage: " << c.usage << "\n\n" << c.what << "\n";
+    if (!c.options) return;
+    po::options_description visible("Options");
+    const po::options_description all = c.options();
+    for (const auto& o : all.options())  // positional arguments are in the usage
+        if (o->long_name() != "scenario" && o->long_name() != "sweep" && o->long_name() != "shards")
+            visible.add(o);
+    std::cout << "\n" << visible << "\nExit status: 0 success, 2 bad input, 1 a failure.\n";
 }
 
 }  // namespace
@@ -376,13 +467,16 @@ int main(int argc, char** argv) {
             std::cout << "hubsim " << kVersion << " (" << kGitCommit << ")\n";
             return kOk;
         }
-        // `hubsim run --help` and the like: the usage lists every command's options.
-        // (report passes --help on to the report tool, which describes its own.)
+        // `hubsim run --help` and the like: that command's options (report passes --help on
+        // to the report tool, which describes its own).
         if (cmd != "report" && std::any_of(rest.begin(), rest.end(), [](const std::string& a) {
                 return a == "--help" || a == "-h";
             })) {
-            std::cout << kUsage;
-            return kOk;
+            for (const auto& c : kCommands)
+                if (cmd == c.name) {
+                    print_command_help(c);
+                    return kOk;
+                }
         }
         if (cmd == "run") return cmd_run(rest, join_args(argc, argv));
         if (cmd == "validate") return cmd_validate(rest);
@@ -400,7 +494,7 @@ int main(int argc, char** argv) {
         throw UsageError(msg);
     } catch (const InputError& e) {
         for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
-        const auto n = e.diagnostics().size();
+        const auto n = e.errors();
         std::cerr << n << (n == 1 ? " error" : " errors") << "; nothing was run\n";
         return kBadInput;
     } catch (const UsageError& e) {

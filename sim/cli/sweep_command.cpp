@@ -19,11 +19,14 @@
 #include <optional>
 #include <stdexcept>
 
+#include "bounds.hpp"
 #include "hubsim/io/atomic_file.hpp"
 #include "hubsim/io/diagnostics.hpp"
 #include "hubsim/io/digest.hpp"
 #include "hubsim/io/sweep.hpp"
+#include "hubsim/model/replication.hpp"
 #include "hubsim/model/runner.hpp"
+#include "output_path.hpp"
 #include "threads.hpp"
 
 namespace po = boost::program_options;
@@ -44,12 +47,13 @@ Shard parse_shard(const std::string& text) {
         std::size_t a = 0, b = 0;
         const unsigned long i = std::stoul(text.substr(0, slash), &a);
         const unsigned long n = std::stoul(text.substr(slash + 1), &b);
-        if (a != slash || b != text.size() - slash - 1 || n == 0 || i >= n)
+        if (a != slash || b != text.size() - slash - 1 || n == 0 || i >= n || n > kMaxSweepPoints)
             throw std::invalid_argument("range");
         return {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(n)};
     } catch (const std::exception&) {
         throw InputError({{"command line", 0, 0, "--shard",
-                           "expected i/N with 0 <= i < N, found '" + text + "'"}});
+                           "expected i/N with 0 <= i < N <= " + std::to_string(kMaxSweepPoints) +
+                               ", found '" + text + "'"}});
     }
 }
 
@@ -176,7 +180,7 @@ enum Tag : int { kReady = 1, kWork = 2 };
 
 }  // namespace
 
-int sweep_command(const std::vector<std::string>& args, const std::string& command_line) {
+po::options_description sweep_options() {
     po::options_description opts("Options");
     opts.add_options()("sweep", po::value<std::string>(), "sweep YAML file")(
         "output,o", po::value<std::string>(), "output HDF5 file (default results/NAME.h5)")(
@@ -187,6 +191,11 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
         "worker threads per process (0: all cores)")("quiet,q", po::bool_switch(), "no progress")(
         "parameters", po::value<std::string>(),
         "drawn (default: each replication draws the base scenario's posterior) or fixed");
+    return opts;
+}
+
+int sweep_command(const std::vector<std::string>& args, const std::string& command_line) {
+    const po::options_description opts = sweep_options();
     po::positional_options_description pos;
     pos.add("sweep", 1);
     po::variables_map vm;
@@ -223,9 +232,20 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
     std::vector<std::string> sets;
     if (vm.count("parameters")) sets.push_back("parameters=" + vm["parameters"].as<std::string>());
     const SweepSpec spec = load_sweep(vm["sweep"].as<std::string>(), sets);
+    Results shape;  // the axes alone: what one replication of a point holds
+    prepare_results(spec.base.scenario, 0, shape);
+    cli::check_memory(static_cast<double>(spec.point_count()) * spec.replications *
+                          static_cast<double>(shape.bytes_per_replication(!spec.keep_trajectories)),
+                      "sweep",
+                      std::to_string(spec.point_count()) + " points x " +
+                          std::to_string(spec.replications) + " replications" +
+                          (spec.keep_trajectories ? " (keep: trajectories)" : ""));
     const SweepFile all = SweepFile::describe(spec);
-    const fs::path out = vm.count("output") ? fs::path(vm["output"].as<std::string>())
-                                            : fs::path("results") / (spec.name + ".h5");
+    auto inputs = spec.base.input_files;
+    inputs.emplace_back(spec.path);
+    const fs::path out = cli::checked_output(
+        vm.count("output") ? vm["output"].as<std::string>() : "results/" + spec.name + ".h5",
+        "--output", inputs);
     const fs::path journal = fs::path(out.string() + ".journal");
     std::optional<JournalLock> lock;
     if (rank == 0) {
@@ -300,10 +320,15 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
     return 0;
 }
 
-int merge_command(const std::vector<std::string>& args, const std::string& command_line) {
+po::options_description merge_options() {
     po::options_description opts("Options");
     opts.add_options()("shards", po::value<std::vector<std::string>>()->multitoken(),
                        "shard files")("output,o", po::value<std::string>(), "merged output file");
+    return opts;
+}
+
+int merge_command(const std::vector<std::string>& args, const std::string& command_line) {
+    const po::options_description opts = merge_options();
     po::positional_options_description pos;
     pos.add("shards", -1);
     po::variables_map vm;
@@ -316,6 +341,8 @@ int merge_command(const std::vector<std::string>& args, const std::string& comma
     if (!vm.count("shards") || !vm.count("output"))
         throw InputError({{"command line", 0, 0, "", "usage: hubsim merge SHARD.h5... -o OUT.h5"}});
     const auto paths = vm["shards"].as<std::vector<std::string>>();
+    const fs::path out = cli::checked_output(vm["output"].as<std::string>(), "--output",
+                                             {paths.begin(), paths.end()});
     std::optional<SweepFile> merged;
     std::vector<bool> seen;
     std::vector<std::vector<double>> values;
@@ -358,7 +385,6 @@ int merge_command(const std::vector<std::string>& args, const std::string& comma
     for (std::uint32_t g = 0; g < m.total_points; ++g) m.point_index.push_back(g);
     m.point_values = std::move(values);
     m.results = std::move(results);
-    const fs::path out = vm["output"].as<std::string>();
     prepare_output(out);
     write_sweep_file(out, m, command_line);
     return 0;

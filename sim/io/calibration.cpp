@@ -59,13 +59,22 @@ void write_posterior_csv(const fs::path& calibration_h5, const fs::path& csv) {
 }
 
 bool is_calibration_file(const fs::path& path) {
-    constexpr std::array<std::string_view, 1> keys = {"observations"};
-    return input::has_keys(path, keys);
+    // Observations, or what only a calibration has (a method, tolerances): a calibration
+    // missing its observations is then told so, not read as a sweep.
+    for (std::string_view key : {"observations", "method", "tolerance"})
+        if (input::has_keys(path, std::span<const std::string_view>(&key, 1))) return true;
+    return false;
 }
 
 namespace {
 
 void read_method(const YAML::Node& m, AbcOptions& abc, Diagnostics& diags) {
+    if (!m.IsMap()) {
+        diags.error(
+            m, "method",
+            "expected a mapping {kind: abc_smc, particles: N, ...}, found " + input::found(m));
+        return;
+    }
     input::check_keys(m, "method", {"kind", "particles", "generations", "quantile", "max_attempts"},
                       diags);
     constexpr std::array<std::string_view, 1> kinds = {"abc_smc"};
@@ -99,10 +108,15 @@ void read_priors(const YAML::Node& params, CalibrationSpec& c, Diagnostics& diag
             diags.error(kv.first, where, "only numeric parameters can be fitted");
             continue;
         }
+        if (!kv.second.IsMap()) {
+            diags.error(kv.second, where,
+                        "expected {uniform: [low, high]}, found " + input::found(kv.second));
+            continue;
+        }
         input::check_keys(kv.second, where, {"uniform"}, diags);
         const YAML::Node u = kv.second["uniform"];
         double bounds[2] = {0, 0};
-        bool ok = u.IsSequence() && u.size() == 2;
+        bool ok = u.IsDefined() && u.IsSequence() && u.size() == 2;
         for (std::size_t i = 0; ok && i < 2; ++i) {
             const auto v = input::to_number(u[i].IsScalar() ? u[i].Scalar() : "");
             ok = v && spec->check(*v).empty();
@@ -121,7 +135,9 @@ void read_priors(const YAML::Node& params, CalibrationSpec& c, Diagnostics& diag
 
 }  // namespace
 
-CalibrationSpec load_calibration(const fs::path& path) {
+namespace {
+
+CalibrationSpec read_load_calibration(const fs::path& path) {
     CalibrationSpec c;
     c.path = path.string();
     const input::YamlFile file = input::load_yaml(path, "calibration file");
@@ -132,12 +148,24 @@ CalibrationSpec load_calibration(const fs::path& path) {
         root, "",
         {"scenario", "observations", "parameters", "method", "replications", "seed", "tolerance"},
         diags);
-    if (!root["scenario"].IsScalar()) diags.error(root, "scenario", "missing: the scenario to fit");
-    if (!root["observations"].IsScalar())
-        diags.error(root, "observations", "missing: the CSV of observed values");
+    for (auto [key, what] : {std::pair<const char*, const char*>{"scenario", "the scenario to fit"},
+                             {"observations", "the CSV of observed values"}}) {
+        const YAML::Node n = root[key];
+        if (!n)
+            diags.error(root, key, std::string("missing: ") + what);
+        else if (!n.IsScalar())
+            diags.error(
+                n, key,
+                std::string("expected the file name of ") + what + ", found " + input::found(n));
+    }
     if (!diags.ok()) diags.throw_if_any();
-    c.base = load_scenario(input::beside(path, root["scenario"].Scalar()));
+    const fs::path scenario = input::beside(path, root["scenario"].Scalar());
     const fs::path obs = input::beside(path, root["observations"].Scalar());
+    input::file_named_exists(scenario, root["scenario"], "scenario", diags);
+    input::file_named_exists(obs, root["observations"], "observations", diags);
+    diags.throw_if_any();
+    c.base = load_scenario(scenario);
+    c.observations_path = obs;
     try {
         ObservationFile read = read_observations(obs, c.base.scenario);
         c.observations_text = std::move(read.text);
@@ -152,7 +180,10 @@ CalibrationSpec load_calibration(const fs::path& path) {
         c.replications = static_cast<std::uint32_t>(
             input::whole(r, "replications", 1, 1000, diags).value_or(c.replications));
     if (auto m = root["method"]) read_method(m, c.abc, diags);
-    if (auto t = root["tolerance"]) {
+    if (auto t = root["tolerance"]; t && !t.IsMap()) {
+        diags.error(t, "tolerance",
+                    "expected {exact: e, approximate: a}, found " + input::found(t));
+    } else if (t) {
         input::check_keys(t, "tolerance", {"exact", "approximate"}, diags);
         for (auto [key, out] : {std::pair<const char*, double*>{"exact", &c.tolerance_exact},
                                 {"approximate", &c.tolerance_approximate}})
@@ -166,13 +197,19 @@ CalibrationSpec load_calibration(const fs::path& path) {
             }
     }
     const YAML::Node params = root["parameters"];
-    if (!params.IsMap() || params.size() == 0)
+    if (!params || !params.IsMap() || params.size() == 0)
         diags.error(params.IsDefined() ? params : root, "parameters",
                     "expected a mapping of parameter: {uniform: [low, high]}");
     else
         read_priors(params, c, diags);
     diags.throw_if_any();
     return c;
+}
+
+}  // namespace
+
+CalibrationSpec load_calibration(const fs::path& path) {
+    return input::guard_yaml(path, [&] { return read_load_calibration(path); });
 }
 
 Scenario CalibrationSpec::scenario_at(const std::vector<double>& theta, std::uint64_t seed) const {

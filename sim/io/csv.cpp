@@ -1,15 +1,17 @@
 #include "hubsim/io/csv.hpp"
 
 #include <algorithm>
-#include <fstream>
+#include <sstream>
 
 #include "hubsim/io/diagnostics.hpp"
+#include "yaml_input.hpp"
 
 namespace hubsim {
 
 namespace {
 
-std::vector<std::string> split(const std::string& line) {
+/// The fields of one line; `closed` is false if a quoted field runs past the line's end.
+std::vector<std::string> split(const std::string& line, bool& closed) {
     std::vector<std::string> out;
     std::string field;
     bool quoted = false;
@@ -34,6 +36,7 @@ std::vector<std::string> split(const std::string& line) {
         }
     }
     out.push_back(std::move(field));
+    closed = !quoted;
     return out;
 }
 
@@ -55,8 +58,7 @@ const std::string& CsvTable::get(std::size_t row, const std::string& name) const
 CsvTable read_csv(const std::filesystem::path& path, const std::vector<std::string>& required,
                   std::vector<Diagnostic>& problems) {
     const std::string file = path.string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError({{file, 0, 0, "", "cannot open the file"}});
+    std::istringstream in(input::read_text(path, "CSV file"));
     CsvTable t;
     std::string line;
     int n = 0;
@@ -66,7 +68,14 @@ CsvTable read_csv(const std::filesystem::path& path, const std::vector<std::stri
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (n == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // byte-order mark
         if (line.empty()) continue;
-        auto fields = split(line);
+        bool closed = true;
+        auto fields = split(line, closed);
+        if (!closed) {  // fields never span lines in the files hubsim reads
+            (t.header.empty() ? errs : problems)
+                .push_back({file, n, 1, "", "a quoted field is not closed on its line"});
+            if (t.header.empty()) throw InputError(std::move(errs));
+            continue;
+        }
         if (t.header.empty()) {
             t.header = std::move(fields);
             for (const auto& r : required)

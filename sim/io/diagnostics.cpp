@@ -9,7 +9,7 @@ std::string Diagnostic::str() const {
     std::string out = file;
     if (line > 0)
         out.append(":").append(std::to_string(line)).append(":").append(std::to_string(column));
-    out.append(": error: ");
+    out.append(warning ? ": warning: " : ": error: ");
     if (!path.empty()) out.append(path).append(": ");
     return out.append(message);
 }
@@ -39,6 +39,11 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 InputError::InputError(std::vector<Diagnostic> diagnostics)
     : std::runtime_error(summary(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+
+std::size_t InputError::errors() const {
+    return static_cast<std::size_t>(std::count_if(diagnostics_.begin(), diagnostics_.end(),
+                                                  [](const Diagnostic& d) { return !d.warning; }));
+}
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
     std::string best;

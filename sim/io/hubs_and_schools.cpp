@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <set>
+#include <unordered_map>
 
 #include "hubsim/io/csv.hpp"
 #include "hubsim/io/digest.hpp"
@@ -55,6 +55,8 @@ void read_hubs_csv(const fs::path& file, std::vector<HubSpec>& hubs, Diagnostics
         diags.add(e);
         return;
     }
+    if (table.rows.empty())
+        diags.error_at(file.string(), 1, 1, "", "no hubs: the file has only its header");
     for (std::size_t r = 0; r < table.rows.size(); ++r) {
         HubSpec h;
         h.name = table.get(r, "name");
@@ -67,6 +69,10 @@ void read_hubs_csv(const fs::path& file, std::vector<HubSpec>& hubs, Diagnostics
         if (h.name.empty())
             diags.error_at(file.string(), table.line(r), table.column("name"), "name",
                            "expected a hub name, found nothing");
+        else if (std::any_of(hubs.begin(), hubs.end(),
+                             [&](const HubSpec& o) { return o.name == h.name; }))
+            diags.error_at(file.string(), table.line(r), table.column("name"), "name",
+                           "hub name '" + h.name + "' appears more than once");
         hubs.push_back(h);
     }
 }
@@ -85,10 +91,15 @@ void read_hub_list(const YAML::Node& node, Date start, Scenario& sc, Diagnostics
         HubSpec hub;
         if (auto n = h["name"]) {
             if (auto v = input::text(n, path + ".name", diags)) hub.name = *v;
+            if (std::any_of(sc.hubs.begin(), sc.hubs.end(),
+                            [&](const HubSpec& o) { return o.name == hub.name; }))
+                diags.error(n, path + ".name",
+                            "hub name '" + hub.name + "' appears more than once");
         } else {
             diags.error(h, path, "missing key 'name'");
         }
-        if (auto n = h["region"]) hub.region = n.Scalar();
+        if (auto n = h["region"])
+            if (auto v = input::text(n, path + ".region", diags, true)) hub.region = *v;
         hub.opens = start;
         if (auto n = h["opens"])
             if (auto d = input::date(n, path + ".opens", diags)) hub.opens = *d;
@@ -117,6 +128,12 @@ void read_hub_overrides(const YAML::Node& o, Scenario& sc, Diagnostics& diags) {
             diags.error(kv.first, path, msg);
             continue;
         }
+        if (!kv.second.IsMap()) {
+            diags.error(kv.second, path,
+                        "expected a mapping of opens, capacity_factor, initial_llme, found " +
+                            input::found(kv.second));
+            continue;
+        }
         input::check_keys(kv.second, path, {"opens", "capacity_factor", "initial_llme"}, diags);
         if (auto n = kv.second["opens"])
             if (auto d = input::date(n, path + ".opens", diags)) it->opens = *d;
@@ -143,14 +160,26 @@ void read_schools_csv(const fs::path& file, Scenario& sc, Diagnostics& diags) {
     auto bad = [&](std::size_t r, const char* col, const std::string& msg) {
         if (++reported <= 50) diags.error_at(fname, table.line(r), table.column(col), col, msg);
     };
-    sc.schools.reserve(table.rows.size());
+    // A URN names one school: given twice, one school would be simulated twice.
+    if (table.rows.empty())
+        diags.error_at(file.string(), 1, 1, "", "no schools: the file has only its header");
+    std::unordered_map<std::uint32_t, int> urn_line;
+    for (const auto& s : sc.schools) urn_line.emplace(s.urn, 0);
+    sc.schools.reserve(sc.schools.size() + table.rows.size());
     for (std::size_t r = 0; r < table.rows.size(); ++r) {
         SchoolProfile s;
         const auto urn = input::to_number(table.get(r, "urn"));
-        if (!urn || *urn < 0 || *urn > 4294967295.0 || *urn != std::floor(*urn))
+        if (!urn || *urn < 0 || *urn > 4294967295.0 || *urn != std::floor(*urn)) {
             bad(r, "urn", "expected a whole number, found '" + table.get(r, "urn") + "'");
-        else
+        } else {
             s.urn = static_cast<std::uint32_t>(*urn);
+            if (auto [it, fresh] = urn_line.emplace(s.urn, table.line(r)); !fresh)
+                bad(r, "urn",
+                    "URN " + table.get(r, "urn") + " appears more than once (" +
+                        (it->second > 0 ? "first at line " + std::to_string(it->second)
+                                        : std::string("in an earlier school source")) +
+                        ")");
+        }
         const std::string& hub = table.get(r, "hub");
         if (auto it = hub_index.find(hub); it != hub_index.end()) {
             s.hub = it->second;
@@ -190,6 +219,12 @@ void read_schools_csv(const fs::path& file, Scenario& sc, Diagnostics& diags) {
 
 void generate_schools(const YAML::Node& g, Scenario& sc, Diagnostics& diags) {
     const std::string where = "schools.generate";
+    if (!g.IsMap()) {
+        diags.error(
+            g, where,
+            "expected a mapping {per_hub: {primary: N, ...}, ...}, found " + input::found(g));
+        return;
+    }
     input::check_keys(g, where, {"per_hub", "pupils", "disadvantage", "disadvantage_spread"},
                       diags);
     std::array<std::uint32_t, kPhaseCount> per_hub{};
@@ -219,6 +254,13 @@ void generate_schools(const YAML::Node& g, Scenario& sc, Diagnostics& diags) {
         spread = input::real(n, where + ".disadvantage_spread", 0, 1, diags).value_or(spread);
     std::uint64_t total = 0;
     for (auto k : per_hub) total += k;
+    if (total * sc.hubs.size() > kMaxSchools) {
+        diags.error(g, where,
+                    std::to_string(total) + " schools in each of " +
+                        std::to_string(sc.hubs.size()) + " hubs is more than " +
+                        std::to_string(kMaxSchools) + ", the most a scenario may hold");
+        return;
+    }
     sc.schools.reserve(total * sc.hubs.size());
     std::uint32_t urn = 1;
     for (std::size_t h = 0; h < sc.hubs.size(); ++h)
@@ -259,7 +301,8 @@ DataFile data_file(const YAML::Node& node, const std::string& where, const fs::p
         const fs::path alongside = scenario.parent_path() / out.path.filename();
         if (fs::exists(alongside, ec)) out.path = alongside;
     }
-    if (!fs::is_regular_file(out.path, ec)) return out;  // the reader reports it
+    // Said here, where the file is named, so the message points at the referring line.
+    if (!input::file_named_exists(out.path, node["file"], where + ".file", diags)) return {};
     try {
         out.sha256 = sha256_file(out.path);
     } catch (const std::exception& e) {
@@ -273,11 +316,12 @@ DataFile data_file(const YAML::Node& node, const std::string& where, const fs::p
     return out;
 }
 
-void read_hubs(const YAML::Node& node, const fs::path& scenario, Date start, Scenario& sc,
-               Diagnostics& diags) {
+DataFile read_hubs(const YAML::Node& node, const fs::path& scenario, Date start, Scenario& sc,
+                   Diagnostics& diags) {
+    DataFile file;
     if (!node.IsDefined()) {
         diags.missing("hubs", "missing: a scenario needs hubs (a list, a file or a count)");
-        return;
+        return file;
     }
     if (node.IsSequence()) {
         read_hub_list(node, start, sc, diags);
@@ -285,20 +329,23 @@ void read_hubs(const YAML::Node& node, const fs::path& scenario, Date start, Sce
         input::check_keys(node, "hubs", {"file", "sha256", "overrides", "count", "opens", "region"},
                           diags);
         if (node["file"]) {
-            if (const DataFile f = data_file(node, "hubs", scenario, diags); !f.path.empty())
-                read_hubs_csv(f.path, sc.hubs, diags);
+            file = data_file(node, "hubs", scenario, diags);
+            if (!file.path.empty()) read_hubs_csv(file.path, sc.hubs, diags);
         } else if (auto c = node["count"]) {
             const auto n = input::whole(c, "hubs.count", 1, 65535, diags);
             Date opens = start;
             if (auto o = node["opens"])
                 if (auto d = input::date(o, "hubs.opens", diags)) opens = *d;
+            std::string region;
+            if (auto r = node["region"])
+                if (auto v = input::text(r, "hubs.region", diags, true)) region = *v;
             for (std::uint64_t i = 0; n && i < *n; ++i) {
                 HubSpec h;
                 char buf[32];
                 std::snprintf(buf, sizeof buf, "Hub %03u", static_cast<unsigned>(i + 1));
                 h.name = buf;
                 h.opens = opens;
-                if (auto r = node["region"]) h.region = r.Scalar();
+                h.region = region;
                 sc.hubs.push_back(h);
             }
         } else {
@@ -310,11 +357,9 @@ void read_hubs(const YAML::Node& node, const fs::path& scenario, Date start, Sce
                     "expected a list of hubs or a mapping with 'file' or 'count', found " +
                         input::found(node));
     }
-    std::set<std::string> seen;
-    for (const auto& h : sc.hubs)
-        if (!h.name.empty() && !seen.insert(h.name).second)
-            diags.error(node, "hubs", "hub name '" + h.name + "' appears more than once");
+    if (diags.ok() && sc.hubs.empty()) diags.error(node, "hubs", "no hubs: a scenario needs one");
     if (sc.hubs.size() > 65535) diags.error(node, "hubs", "at most 65535 hubs");
+    return file;
 }
 
 std::vector<DataFile> read_schools(const YAML::Node& node, const fs::path& scenario, Scenario& sc,
@@ -350,6 +395,8 @@ std::vector<DataFile> read_schools(const YAML::Node& node, const fs::path& scena
             files.emplace_back();
         }
     }
+    if (diags.ok() && sc.schools.empty())
+        diags.error(node, "schools", "no schools: every source is empty");
     return files;
 }
 

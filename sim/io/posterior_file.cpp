@@ -1,6 +1,7 @@
 // `posterior: {file}`: a calibration's weighted parameter sets, from its HDF5 output or
 // the CSV copy of it (weight, then one column per parameter).
 
+#include <algorithm>
 #include <cmath>
 
 #include "h5.hpp"
@@ -23,6 +24,12 @@ void read_posterior_csv(const fs::path& file, const YAML::Node& node, ParameterD
     std::vector<std::size_t> cols;
     for (std::size_t c = 0; c < t.header.size(); ++c) {
         if (t.header[c] == "weight") continue;
+        if (std::find(t.header.begin(), t.header.begin() + static_cast<std::ptrdiff_t>(c),
+                      t.header[c]) != t.header.begin() + static_cast<std::ptrdiff_t>(c)) {
+            diags.error_at(file.string(), 1, static_cast<int>(c + 1), t.header[c],
+                           "column '" + t.header[c] + "' appears more than once");
+            continue;
+        }
         const ParamSpec* spec = find_parameter(t.header[c]);
         if (!spec || spec->kind == ParamKind::Choice || spec->kind == ParamKind::Flag) {
             diags.error_at(file.string(), 1, static_cast<int>(c + 1), t.header[c],
@@ -102,7 +109,7 @@ void read_posterior_h5(const fs::path& file, const YAML::Node& node, ParameterDr
 DataFile read_posterior(const YAML::Node& node, const fs::path& scenario, Scenario& sc,
                         Diagnostics& diags) {
     if (!node.IsDefined()) return {};
-    if (!node.IsMap() || !node["file"].IsScalar()) {
+    if (!node.IsMap() || !node["file"] || !node["file"].IsScalar()) {
         diags.error(
             node, "posterior",
             "expected {file: CALIBRATION.h5 or POSTERIOR.csv}, found " + input::found(node));

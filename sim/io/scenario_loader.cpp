@@ -101,7 +101,8 @@ LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& o
 /// Resolves `base: OTHER.yaml`: the base is checked on its own (so its errors name its own
 /// file), the data files it names are pinned to its folder, and this file is laid over it.
 /// `chain` holds the files that led here, to catch a base that leads back to itself.
-YAML::Node with_base(YAML::Node root, const fs::path& path, std::vector<fs::path> chain) {
+YAML::Node with_base(YAML::Node root, const fs::path& path, std::vector<fs::path> chain,
+                     std::vector<fs::path>& bases) {
     const YAML::Node base = root["base"];
     if (!base.IsDefined()) return root;
     const std::string file = path.string();
@@ -110,17 +111,17 @@ YAML::Node with_base(YAML::Node root, const fs::path& path, std::vector<fs::path
         throw InputError({{file, m.line + 1, m.column + 1, "base",
                            "expected a scenario file name, found " + input::found(base)}});
     const fs::path base_path = input::beside(path, base.Scalar());
-    if (!fs::is_regular_file(base_path))
-        throw InputError({{file, m.line + 1, m.column + 1, "base",
-                           "no such scenario file: " + base_path.string()}});
+    if (Diagnostics d(file); !input::file_named_exists(base_path, base, "base", d))
+        throw InputError(std::move(d.list()));
     chain.push_back(fs::weakly_canonical(path));
     if (std::find(chain.begin(), chain.end(), fs::weakly_canonical(base_path)) != chain.end())
         throw InputError(
             {{file, m.line + 1, m.column + 1, "base",
               "'" + base.Scalar() + "' leads back to this file: bases cannot form a cycle"}});
     load_impl(base_path, {}, chain);  // throws, naming the base's own file, if the base is bad
+    bases.push_back(base_path);
     YAML::Node base_root =
-        with_base(input::load_yaml(base_path, "scenario file").root, base_path, chain);
+        with_base(input::load_yaml(base_path, "scenario file").root, base_path, chain, bases);
     // Every file a base names is taken from the base's folder, not the variant's.
     auto pin = [&](YAML::Node sec) {
         if (sec.IsMap() && sec["file"].IsScalar())
@@ -145,7 +146,7 @@ void read_run_settings(const YAML::Node& root, const fs::path& path, Scenario& s
                        Diagnostics& diags) {
     sc.name = path.stem().string();
     if (auto n = root["name"])
-        if (auto t = input::text(n, "name", diags)) sc.name = *t;
+        if (auto t = input::output_name(n, "name", diags)) sc.name = *t;
     if (auto d = root["description"]) {
         if (d.IsScalar())
             sc.description = d.Scalar();
@@ -200,12 +201,8 @@ void read_run_settings(const YAML::Node& root, const fs::path& path, Scenario& s
 /// The top level: run settings and structure, or parameter sections.
 void read_top_level(const YAML::Node& root, Scenario& sc, Diagnostics& diags) {
     const auto structural = structural_keys();
-    std::vector<std::string> seen;
-    for (const auto& kv : root) {
+    for (const auto& kv : root) {  // keys given twice were refused by parse_mapping
         const std::string key = kv.first.Scalar();
-        if (std::find(seen.begin(), seen.end(), key) != seen.end())
-            diags.error(kv.first, key, "key '" + key + "' appears more than once");
-        seen.push_back(key);
         if (std::find(structural.begin(), structural.end(), key) != structural.end()) continue;
         if (scenario_io::is_parameter_prefix(key)) {
             if (!kv.second.IsMap())
@@ -227,7 +224,8 @@ LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& o
     out.source_path = path.string();
     input::YamlFile file = input::load_yaml(path, "scenario file");
     out.source_text = file.text;
-    YAML::Node root = with_base(file.root, path, std::move(chain));
+    out.input_files.push_back(path);
+    YAML::Node root = with_base(file.root, path, std::move(chain), out.input_files);
 
     Diagnostics diags(path.string());
     scenario_io::apply_overrides(root, overrides, diags);
@@ -236,7 +234,7 @@ LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& o
     read_run_settings(root, path, sc, diags);
     if (sc.modelled_phases().empty())
         diags.missing("phases", "every phase's pipeline is empty: nothing to simulate");
-    scenario_io::read_hubs(root["hubs"], path, sc.start, sc, diags);
+    const auto hubs = scenario_io::read_hubs(root["hubs"], path, sc.start, sc, diags);
     const auto schools = scenario_io::read_schools(root["schools"], path, sc, diags);
     scenario_io::read_timeline(root["timeline"], sc, diags);
     scenario_io::read_targets(root["targets"], sc, diags);
@@ -255,6 +253,11 @@ LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& o
     }
     scenario_io::read_explicit_values(root["set"], sc, diags);
     diags.throw_if_any();
+    for (const auto* f : {&hubs, &posterior})
+        if (!f->path.empty()) out.input_files.push_back(f->path);
+    for (const auto& f : schools)
+        if (!f.path.empty()) out.input_files.push_back(f.path);
+    out.warnings = diags.warnings();
     sc.index_schools();
     out.resolved_yaml = scenario_io::resolved_yaml(sc, root["schools"], schools, posterior);
     return out;
@@ -263,7 +266,12 @@ LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& o
 }  // namespace
 
 LoadedScenario load_scenario(const fs::path& path, const std::vector<std::string>& overrides) {
-    return load_impl(path, overrides, {});
+    return input::guard_yaml(path, [&] {
+        // The file is checked as written too: a value an option replaces (--replications
+        // over a bad `replications:`) is still an error in the file.
+        if (!overrides.empty()) load_impl(path, {}, {});
+        return load_impl(path, overrides, {});
+    });
 }
 
 }  // namespace hubsim

@@ -47,12 +47,13 @@ struct DataFile {
 /// checked against its digest. Empty path after reporting a problem.
 DataFile data_file(const YAML::Node& node, const std::string& where, const fs::path& scenario,
                    Diagnostics& diags);
-void read_hubs(const YAML::Node& node, const fs::path& scenario, Date start, Scenario& sc,
-               Diagnostics& diags);
+/// The hubs (a list, a file or a count); returns the file read (empty if none).
+DataFile read_hubs(const YAML::Node& node, const fs::path& scenario, Date start, Scenario& sc,
+                   Diagnostics& diags);
 /// One source of schools, or a list of them; returns the file each read (empty for
 /// generated schools).
-std::vector<DataFile> read_schools(const YAML::Node& node, const fs::path& scenario,
-                                   Scenario& sc, Diagnostics& diags);
+std::vector<DataFile> read_schools(const YAML::Node& node, const fs::path& scenario, Scenario& sc,
+                                   Diagnostics& diags);
 
 // posterior_file.cpp
 /// Returns the posterior file read (empty if none).

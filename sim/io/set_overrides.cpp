@@ -84,7 +84,12 @@ void apply(YAML::Node root, const std::string& assignment, Diagnostics& diags) {
         if (part.front() == '[') {
             const auto n = input::to_number(part.substr(1, part.size() - 2));
             if (!here.IsSequence() || !n || *n < 0 || *n >= static_cast<double>(here.size())) {
-                diags.error_at(where, 0, 0, key, "no list element " + part);
+                std::string msg = "no list element " + part;
+                if (i == 1 && parts[0] == "hubs" && here.IsMap() && here["file"])
+                    msg +=
+                        ": the hubs come from a file; change one hub with --set "
+                        "\"hubs.overrides.NAME.KEY=VALUE\"";
+                diags.error_at(where, 0, 0, key, msg);
                 return;
             }
             here.reset(here[static_cast<std::size_t>(*n)]);

@@ -77,7 +77,7 @@ std::optional<SweepParameter> read_parameter(const ParamSpec& spec, const YAML::
     } else if (design == SweepDesign::Grid) {
         diags.error(b, where + ".uniform",
                     "a grid needs values or a range with steps; uniform is for latin_hypercube "
-                    "or sobol");
+                    "or sobol (or a calibration's prior: a calibration file has observations)");
     }
     return p;
 }
@@ -85,11 +85,21 @@ std::optional<SweepParameter> read_parameter(const ParamSpec& spec, const YAML::
 }  // namespace
 
 bool is_sweep_file(const fs::path& path) {
-    constexpr std::array<std::string_view, 2> keys = {"scenario", "parameters"};
-    return input::has_keys(path, keys);
+    // A scenario never has `scenario` or `design`, and its `parameters` is a word (drawn or
+    // fixed): a sweep missing some of its keys is still told so as a sweep.
+    try {
+        const YAML::Node root =
+            YAML::Load(input::read_text(path, "YAML file", input::kMaxYamlBytes));
+        return root.IsMap() && (root["scenario"] || root["design"] ||
+                                (root["parameters"] && root["parameters"].IsMap()));
+    } catch (const std::exception&) {
+        return false;
+    }
 }
 
-SweepSpec load_sweep(const fs::path& path, const std::vector<std::string>& overrides) {
+namespace {
+
+SweepSpec read_load_sweep(const fs::path& path, const std::vector<std::string>& overrides) {
     SweepSpec sw;
     sw.path = path.string();
     const input::YamlFile file = input::load_yaml(path, "sweep file");
@@ -100,15 +110,17 @@ SweepSpec load_sweep(const fs::path& path, const std::vector<std::string>& overr
                       {"scenario", "name", "replications", "design", "parameters", "keep"}, diags);
 
     const YAML::Node scenario = root["scenario"];
-    if (!scenario.IsScalar()) {
+    if (!scenario || !scenario.IsScalar()) {
         diags.error(scenario.IsDefined() ? scenario : root, "scenario",
                     "expected the base scenario's file name, found " + input::found(scenario));
         diags.throw_if_any();
     }
-    sw.base = load_scenario(input::beside(path, scenario.Scalar()), overrides);
+    const fs::path base = input::beside(path, scenario.Scalar());
+    if (!input::file_named_exists(base, scenario, "scenario", diags)) diags.throw_if_any();
+    sw.base = load_scenario(base, overrides);
     sw.name = path.stem().string();
     if (auto n = root["name"])
-        if (auto t = input::text(n, "name", diags)) sw.name = *t;
+        if (auto t = input::output_name(n, "name", diags)) sw.name = *t;
     sw.replications = sw.base.scenario.replications;
     if (auto r = root["replications"])
         sw.replications = static_cast<std::uint32_t>(
@@ -139,7 +151,7 @@ SweepSpec load_sweep(const fs::path& path, const std::vector<std::string>& overr
         }
     }
     const YAML::Node params = root["parameters"];
-    if (!params.IsMap() || params.size() == 0) {
+    if (!params || !params.IsMap() || params.size() == 0) {
         diags.error(params.IsDefined() ? params : root, "parameters",
                     "expected a mapping of parameter: {values | range | uniform}");
         diags.throw_if_any();
@@ -154,7 +166,32 @@ SweepSpec load_sweep(const fs::path& path, const std::vector<std::string>& overr
     if (sw.design == SweepDesign::Sobol && sw.parameters.size() > kSobolMaxDims)
         diags.error(params, "parameters", "a Sobol design takes at most 16 parameters");
     diags.throw_if_any();
+    if (const std::size_t n = sw.point_count(); n > kMaxSweepPoints)
+        diags.error(sw.design == SweepDesign::Grid ? params : root["design"],
+                    sw.design == SweepDesign::Grid ? "parameters" : "design.points",
+                    "the design has " +
+                        (n == SIZE_MAX ? std::string("more than 10^19") : std::to_string(n)) +
+                        " points; a sweep may have at most " + std::to_string(kMaxSweepPoints) +
+                        " (split it, or sample it with latin_hypercube or sobol)");
+    diags.throw_if_any();
     return sw;
+}
+
+}  // namespace
+
+SweepSpec load_sweep(const fs::path& path, const std::vector<std::string>& overrides) {
+    return input::guard_yaml(path, [&] { return read_load_sweep(path, overrides); });
+}
+
+std::size_t SweepSpec::point_count() const {
+    if (design != SweepDesign::Grid) return sampled_points;
+    std::size_t total = 1;
+    for (const auto& p : parameters) {
+        const std::size_t levels = p.values.empty() ? p.steps : p.values.size();
+        if (levels != 0 && total > SIZE_MAX / levels) return SIZE_MAX;
+        total *= levels;
+    }
+    return total;
 }
 
 std::vector<std::vector<double>> SweepSpec::points() const {

@@ -152,11 +152,16 @@ void write_groups(hid_t file, const SweepFile& f, const Scales& root) {
 
 /// Splits a [point, ...] dataset read from a file back into per-point vectors.
 template <class T>
-void scatter(hid_t loc, const char* name, std::vector<PointResults>& points,
+void scatter(hid_t loc, const char* name, std::vector<PointResults>& points, std::size_t per_point,
              const std::function<std::vector<T>&(PointResults&)>& member) {
     std::vector<T> all;
     read(loc, name, all);
     const std::size_t n = points.size(), per = n ? all.size() / n : 0;
+    // Each point holds its replications of the series, as the file's axes say.
+    if (n && (all.size() != n * per || (per_point > 0 && per != per_point)))
+        throw std::runtime_error(std::string("dataset ") + name + " holds " +
+                                 std::to_string(all.size()) + " values; the file's axes say " +
+                                 std::to_string(n) + " points of " + std::to_string(per_point));
     for (std::size_t i = 0; i < n; ++i)
         member(points[i]).assign(all.begin() + static_cast<std::ptrdiff_t>(i * per),
                                  all.begin() + static_cast<std::ptrdiff_t>((i + 1) * per));
@@ -252,6 +257,9 @@ SweepFile read_sweep_file(const fs::path& path) {
         f.start_date = attr_text(file, "start_date");
         f.seed = attr_value<std::uint64_t>(file, "seed");
         f.total_points = attr_value<std::uint32_t>(file, "total_points");
+        if (f.total_points == 0 || f.total_points > kMaxSweepPoints)
+            throw std::runtime_error("total_points is " + std::to_string(f.total_points) +
+                                     "; a sweep has 1 to " + std::to_string(kMaxSweepPoints));
         f.replications = attr_value<std::uint32_t>(file, "replications");
         f.trajectories = attr_value<std::uint32_t>(file, "trajectories") != 0;
         f.sweep_text = read_strings(file, "sweep").at(0);
@@ -272,6 +280,11 @@ SweepFile read_sweep_file(const fs::path& path) {
         read(file, "point_values", values);
         read(file, "point", f.point_index);
         const std::size_t nk = f.parameter_keys.size();
+        if (values.size() != f.point_index.size() * nk)
+            throw std::runtime_error("point_values does not hold one value per point and key");
+        for (const auto g : f.point_index)
+            if (g >= f.total_points)
+                throw std::runtime_error("point " + std::to_string(g) + " is past total_points");
         for (std::size_t i = 0; i < f.point_index.size(); ++i)
             f.point_values.emplace_back(values.begin() + static_cast<std::ptrdiff_t>(i * nk),
                                         values.begin() + static_cast<std::ptrdiff_t>((i + 1) * nk));
@@ -282,6 +295,12 @@ SweepFile read_sweep_file(const fs::path& path) {
         f.targets = read_target_table(file);
         f.results.resize(f.point_index.size());
         for (auto& r : f.results) r.replications = f.replications;
+        Results shape;  // the file's axes: what one replication of each series holds
+        shape.sample_days.resize(f.sample_days.size());
+        shape.years.assign(f.years.begin(), f.years.end());
+        shape.phases.resize(f.phases.size());
+        shape.hubs = f.hubs.size();
+        shape.targets = f.targets.size();
         for (const char* group : {"summary", "trajectories"}) {
             if (std::string_view(group) == "trajectories" && !f.trajectories) break;
             Handle g(H5Gopen2(file, group, H5P_DEFAULT), H5Gclose, "open a group");
@@ -289,11 +308,12 @@ SweepFile read_sweep_file(const fs::path& path) {
                 if (spec.group != group) return;
                 using T = SeriesValue<decltype(member)>;
                 scatter<T>(g, std::string(spec.name).c_str(), f.results,
+                           f.replications * shape.per_replication(spec),
                            [&](PointResults& p) -> std::vector<T>& { return p.run.*member; });
             });
             if (std::string_view(group) != "summary") continue;
             scatter<std::uint32_t>(
-                g, "engaged", f.results,
+                g, "engaged", f.results, 0,
                 [](PointResults& p) -> std::vector<std::uint32_t>& { return p.engaged; });
             const auto prints = read_strings(g, "fingerprint");
             for (std::size_t i = 0; i < f.results.size() && i < prints.size(); ++i)

@@ -84,7 +84,8 @@ std::string synthetic_scenario(const LoadedScenario& from, const SyntheticSize& 
     YAML::Node schools(YAML::NodeType::Map);
     schools["generate"] = generate;
     root["schools"] = schools;
-    root.remove("posterior");  // a template's posterior file lies beside the template
+    root.remove("posterior");   // a template's posterior file lies beside the template
+    root.remove("parameters");  // so there is nothing to draw from
     for (const auto& spec : parameter_specs()) {
         if (!spec.national) continue;
         YAML::Node v = at_key(root, spec.key);

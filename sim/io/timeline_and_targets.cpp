@@ -83,14 +83,18 @@ void read_timeline(const YAML::Node& node, Scenario& sc, Diagnostics& diags) {
         }
         input::check_keys(e, path, {"date", "until", "set", "scale", "add", "note"}, diags);
         TimelineEvent ev;
+        bool dated = false;
         if (auto d = e["date"]) {
-            if (auto v = input::date(d, path + ".date", diags)) ev.date = *v;
+            if (auto v = input::date(d, path + ".date", diags)) {
+                ev.date = *v;
+                dated = true;
+            }
         } else {
             diags.error(e, path, "missing key 'date'");
         }
         if (auto u = e["until"]) {
             ev.until = input::date(u, path + ".until", diags);
-            if (ev.until && e["date"] && (*ev.until < ev.date))
+            if (ev.until && dated && (*ev.until < ev.date))
                 diags.error(u, path + ".until",
                             "expected a date on or after " + format_date(ev.date) + ", found " +
                                 format_date(*ev.until));
@@ -102,6 +106,15 @@ void read_timeline(const YAML::Node& node, Scenario& sc, Diagnostics& diags) {
                 diags.error(n, path + ".note", "expected text, found " + input::found(n));
         }
         ev.changes = read_changes(e, path, diags);
+        // Kept (a horizon shortened by --set end must still run), but said.
+        if (dated && sc.end < ev.date)
+            diags.warn(e["date"], path + ".date",
+                       "the event starts after the run ends (" + format_date(sc.end) +
+                           "): it never applies");
+        else if (ev.until && *ev.until < sc.start)
+            diags.warn(e["until"], path + ".until",
+                       "the event ends before the run starts (" + format_date(sc.start) +
+                           "): it never applies");
         sc.timeline.push_back(std::move(ev));
     }
     std::stable_sort(
@@ -161,7 +174,14 @@ void read_targets(const YAML::Node& node, Scenario& sc, Diagnostics& diags) {
             else
                 diags.error(t, path, "missing key 'share' (or 'count', for a number of leaders)");
         }
-        if (auto b = t["by"]) target.by = input::date(b, path + ".by", diags).value_or(sc.end);
+        if (auto b = t["by"]) {
+            const auto by = input::date(b, path + ".by", diags);
+            target.by = by.value_or(sc.end);
+            if (by && sc.end < target.by)
+                diags.warn(b, path + ".by",
+                           "due after the run ends (" + format_date(sc.end) +
+                               "): it can never be judged met");
+        }
         sc.targets.push_back(target);
     }
 }

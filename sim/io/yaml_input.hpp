@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hubsim/engine/calendar.hpp"
@@ -42,6 +43,9 @@ class Diagnostics {
     }
     /// Every problem of an error thrown by a reader this one called.
     void add(const InputError& e);
+    /// Something accepted that is probably not what was meant (an event after the run).
+    void warn(const YAML::Node& node, const std::string& path, const std::string& message);
+    const std::vector<Diagnostic>& warnings() const { return warnings_; }
 
     bool ok() const { return list_.empty(); }
     void throw_if_any();
@@ -51,6 +55,7 @@ class Diagnostics {
   private:
     std::string file_;
     std::vector<Diagnostic> list_;
+    std::vector<Diagnostic> warnings_;
 };
 
 /// A YAML file as read: its path, its text (kept for provenance) and its tree.
@@ -60,11 +65,23 @@ struct YamlFile {
     YAML::Node root;
 };
 
-/// The text of `path`; InputError naming the file if it cannot be read. `what` names the
-/// kind of file in the message ("scenario file").
-std::string read_text(const std::filesystem::path& path, std::string_view what);
+/// The largest YAML file read: a scenario is settings, not data (lists go in CSV files).
+inline constexpr std::uintmax_t kMaxYamlBytes = std::uintmax_t{16} << 20;
+/// The largest CSV file read (England's census is about 3 MiB).
+inline constexpr std::uintmax_t kMaxCsvBytes = std::uintmax_t{1} << 30;
+
+/// The text of `path`: InputError naming the file if it cannot be read (a folder, a
+/// symlink loop, missing), is larger than `max_bytes`, or is not UTF-8 (at the first bad
+/// byte's line and column). `what` names the kind of file in the message.
+std::string read_text(const std::filesystem::path& path, std::string_view what,
+                      std::uintmax_t max_bytes = kMaxCsvBytes);
+/// The offset of the first byte that is not part of valid UTF-8, if any.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text);
+/// The 1-based line and column of a byte offset in `text`.
+std::pair<int, int> line_and_column(std::string_view text, std::size_t offset);
 /// Parses `text` as one YAML mapping; InputError at the line and column of a syntax error,
-/// or if the document is not a mapping.
+/// a key given twice (at any level), a quote never closed, a second document, or if the
+/// document is not a mapping or is deeper or larger than any scenario (alias bombs).
 YAML::Node parse_mapping(const std::string& text, const std::string& file, std::string_view what);
 /// read_text and parse_mapping.
 YamlFile load_yaml(const std::filesystem::path& path, std::string_view what);
@@ -94,9 +111,14 @@ std::optional<double> real(const YAML::Node& node, const std::string& path, doub
                            Diagnostics& diags);
 std::optional<std::uint64_t> whole(const YAML::Node& node, const std::string& path, double min,
                                    double max, Diagnostics& diags);
-std::optional<std::string> text(const YAML::Node& node, const std::string& path,
-                                Diagnostics& diags);
+/// Text; `may_be_empty` for fields whose empty value means "none" (a hub's region: '').
+std::optional<std::string> text(const YAML::Node& node, const std::string& path, Diagnostics& diags,
+                                bool may_be_empty = false);
 std::optional<Date> date(const YAML::Node& node, const std::string& path, Diagnostics& diags);
+/// A name that becomes a file name (results/NAME.h5): text with no '/', no leading '.', no
+/// control characters, at most 100 characters, so an output never lands outside its folder.
+std::optional<std::string> output_name(const YAML::Node& node, const std::string& path,
+                                       Diagnostics& diags);
 /// One of `choices`, with a did-you-mean.
 std::optional<std::size_t> choice(const YAML::Node& node, const std::string& path,
                                   std::span<const std::string_view> choices, Diagnostics& diags);
@@ -108,6 +130,25 @@ const ParamSpec* parameter(const YAML::Node& key_node, const std::string& key,
 /// against the parameter's declaration.
 std::optional<double> parameter_value(const ParamSpec& spec, const YAML::Node& node,
                                       const std::string& path, Diagnostics& diags);
+
+/// True if `file`, named at `node` (key `path`), is a regular file; otherwise reports, at
+/// the naming line, that it is missing, a folder or unreadable.
+bool file_named_exists(const std::filesystem::path& file, const YAML::Node& node,
+                       const std::string& path, Diagnostics& diags);
+
+/// Runs `read` (a reader of `file`), turning any yaml-cpp exception a reader did not
+/// foresee (a value of an unexpected kind deep in a tree) into a located InputError, so
+/// that bad input never ends as an internal error.
+template <class Read>
+auto guard_yaml(const std::filesystem::path& file, Read&& read) {
+    try {
+        return read();
+    } catch (const YAML::Exception& e) {
+        throw InputError({{file.string(), e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                           e.mark.column >= 0 ? e.mark.column + 1 : 0, "",
+                           "a value of an unexpected kind here (" + e.msg + ")"}});
+    }
+}
 
 /// `name` as written in the file `file`: an absolute path stays; a relative one is taken
 /// from that file's folder (never from the working directory).

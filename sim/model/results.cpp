@@ -168,6 +168,15 @@ std::size_t Results::per_replication(const SeriesSpec& spec) const {
     return n;
 }
 
+std::size_t Results::bytes_per_replication(bool summaries_only) const {
+    std::size_t bytes = 0;
+    for_each_series(*this, [&](const SeriesSpec& spec, const auto& data) {
+        if (summaries_only && spec.group != "summary") return;
+        bytes += per_replication(spec) * sizeof(typename std::decay_t<decltype(data)>::value_type);
+    });
+    return bytes;
+}
+
 void Results::allocate(std::size_t replications_, std::size_t hubs_, std::size_t targets_) {
     replications = replications_;
     hubs = hubs_;

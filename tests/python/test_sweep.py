@@ -190,7 +190,7 @@ def test_added_points_reuse_the_finished_ones(sweep_dir):
     ("scenario: base.yaml\ndesign: {kind: sobbol, points: 4}\nparameters:\n  demand.p: {uniform: [0, 1]}\n",
      ":2:16:", "did you mean 'sobol'"),
     ("scenario: base.yaml\nparameters:\n  demand.p: {uniform: [0, 1]}\n", ":3:23:", "a grid needs"),
-    ("scenario: nowhere.yaml\nparameters:\n  demand.p: {values: [1]}\n", "nowhere.yaml", "cannot open"),
+    ("scenario: nowhere.yaml\nparameters:\n  demand.p: {values: [1]}\n", "nowhere.yaml", "no such file"),
     ("scenario: base.yaml\nreplicatons: 3\nparameters:\n  demand.p: {values: [1]}\n", ":2:1:", "did you mean 'replications'"),
 ])
 def test_bad_sweep_files(sweep_dir, text, where, words):

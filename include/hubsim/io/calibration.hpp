@@ -16,6 +16,7 @@ namespace hubsim {
 
 struct CalibrationSpec {
     std::string path, source_text, observations_text;
+    std::filesystem::path observations_path;
     LoadedScenario base;
     std::vector<Observation> observations;
     std::vector<const ParamSpec*> parameters;

@@ -16,15 +16,19 @@ struct Diagnostic {
     int column = 0;    ///< 1-based; 0 when not known
     std::string path;  ///< key path, e.g. "hubs[3].opens"
     std::string message;
+    bool warning = false;  ///< accepted, but probably not what was meant
 
     std::string str() const;
 };
 
-/// Bad input: every problem found, not only the first. The CLI exits with status 2.
+/// Bad input: every problem found, not only the first (and any warnings beside them). The
+/// CLI exits with status 2.
 class InputError : public std::runtime_error {
   public:
     explicit InputError(std::vector<Diagnostic> diagnostics);
     const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+    /// The errors among them (not the warnings).
+    std::size_t errors() const;
 
   private:
     std::vector<Diagnostic> diagnostics_;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hubsim/io/diagnostics.hpp"
 #include "hubsim/model/scenario.hpp"
 
 namespace hubsim {
@@ -16,6 +17,10 @@ struct LoadedScenario {
     std::string source_path;
     std::string source_text;    ///< the file as given
     std::string resolved_yaml;  ///< every key with its value, defaults filled in
+    /// Every file read: the scenario, its bases, its data (so no output overwrites one).
+    std::vector<std::filesystem::path> input_files;
+    /// What was accepted but is probably not what was meant (an event after the run ends).
+    std::vector<Diagnostic> warnings;
 };
 
 /// Loads and checks `path`, after applying `overrides` ("key.path=value", as `--set`

@@ -25,6 +25,9 @@ struct SweepParameter {
 
 enum class SweepDesign : std::uint8_t { Grid, LatinHypercube, Sobol };
 
+/// The most points a sweep may have: each is run, journalled and held in the output.
+inline constexpr std::size_t kMaxSweepPoints = 1'000'000;
+
 struct SweepSpec {
     std::string path;
     std::string name;
@@ -36,6 +39,8 @@ struct SweepSpec {
     std::vector<SweepParameter> parameters;
     bool keep_trajectories = false;
 
+    /// The number of design points, without listing them (saturates at SIZE_MAX).
+    std::size_t point_count() const;
     /// Every design point: values[point][parameter], in the order of `parameters`.
     std::vector<std::vector<double>> points() const;
     /// The scenario of one point.

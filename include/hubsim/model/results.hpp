@@ -91,6 +91,8 @@ struct Results {
     std::size_t extent(Axis axis) const;
     /// Elements of one replication of a series (the product of its other axes).
     std::size_t per_replication(const SeriesSpec& spec) const;
+    /// Bytes one replication takes in memory: every series, or the summaries alone.
+    std::size_t bytes_per_replication(bool summaries_only = false) const;
 
     /// Sizes every series for `replications` (the axes must be set) and fills it.
     void allocate(std::size_t replications_, std::size_t hubs_, std::size_t targets_);

@@ -16,6 +16,10 @@
 
 namespace hubsim {
 
+/// The most schools a scenario may hold: about 5 GB of school state in a run, 5,000 times
+/// England (`hubsim generate` makes scenarios up to this size for scale tests).
+inline constexpr std::uint64_t kMaxSchools = 100'000'000;
+
 /// One parameter's change in a timeline event: set to a value, or scaled by or added to
 /// whatever value the replication has then (its own posterior draw, say). A scaled or
 /// added value is kept within the parameter's range and rounded if it is a count.
