@@ -215,7 +215,10 @@ def _open(path, kind):
         raise NotHubsimOutput(path, f"cannot be read ({e.strerror or e})") from None
     if not is_hdf5:
         raise NotHubsimOutput(path, f"is not an HDF5 file (expected the output of `hubsim {kind}`)")
-    return h5py.File(p, "r")
+    try:
+        return h5py.File(p, "r")
+    except OSError as e:  # truncated, or a damaged superblock: the input's fault, named
+        raise NotHubsimOutput(path, f"is a damaged HDF5 file ({e})") from None
 
 
 def read_run(path):
@@ -234,7 +237,7 @@ def read_run(path):
             return _read_run(path, f)
     except NotHubsimOutput:
         raise
-    except (OSError, KeyError, ValueError, TypeError, IndexError) as e:
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError, IndexError) as e:
         raise NotHubsimOutput(path, f"is not usable hubsim run output: {e}") from None
 
 
@@ -317,5 +320,5 @@ def read_sweep(path):
             return sw
     except NotHubsimOutput:
         raise
-    except (OSError, KeyError, ValueError, TypeError, IndexError) as e:
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError, IndexError) as e:
         raise NotHubsimOutput(path, f"is not usable hubsim sweep output: {e}") from None

@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # cluster runs
   openmpi-bin libopenmpi-dev
+  # docs/cluster.md measures a sweep with /usr/bin/time -v
+  time
   # Python tools and their tests (Debian's interpreter, /usr/bin/python3)
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-netcdf4
   python3-matplotlib python3-jinja2 python3-pytest python3-simpy3 python3-yaml

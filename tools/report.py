@@ -1095,6 +1095,8 @@ def render_page(runs, data, pngs, ambition):
 
 def check_output_dir(out):
     """Fails early (before any work) if the output cannot be a directory."""
+    if not str(out).strip():
+        raise BadInput("-o/--output", "expected a folder for the report, found ''")
     p = Path(out)
     if p.exists() and not p.is_dir():
         raise BadInput(out, "exists and is not a directory")
@@ -1179,9 +1181,9 @@ def main(argv=None):
     except WriteFailed as e:
         print(f"report: {e}", file=sys.stderr)
         return EXIT_FAILURE
-    except OSError as e:
-        print(f"report: cannot write {args.output}: {e.strerror or e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except OSError as e:  # the environment (a run file unreadable mid-way, a lost folder)
+        print(f"report: {e.filename or args.output}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_FAILURE
     print(f"report: wrote {Path(args.output) / 'index.html'}")
     return 0
 

@@ -308,9 +308,13 @@ int cmd_calibrate(const std::vector<std::string>& args, const std::string& comma
                            : "results/" + spec.base.scenario.name + "-calibration.h5",
         "--output", inputs);
     inputs.push_back(out);
-    for (const char* also : {"fitted", "posterior"})
-        if (vm.count(also))
-            cli::checked_output(vm[also].as<std::string>(), std::string("--") + also, inputs);
+    if (vm.count("fitted")) cli::checked_output(vm["fitted"].as<std::string>(), "--fitted", inputs);
+    if (vm.count("posterior")) {
+        // The one input a calibration may replace: the posterior its scenario draws from
+        // (the fit never reads it; its parameters come from the particles).
+        std::erase(inputs, spec.base.posterior_file);
+        cli::checked_output(vm["posterior"].as<std::string>(), "--posterior", inputs);
+    }
     prepare_output(out);
     const std::string fitted = calibrate(spec, out, command_line, vm["quiet"].as<bool>());
     if (vm.count("fitted")) write_text_atomically(vm["fitted"].as<std::string>(), fitted);

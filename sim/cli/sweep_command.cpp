@@ -247,6 +247,11 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
         vm.count("output") ? vm["output"].as<std::string>() : "results/" + spec.name + ".h5",
         "--output", inputs);
     const fs::path journal = fs::path(out.string() + ".journal");
+    if (std::error_code ec; fs::exists(journal, ec) && !fs::is_directory(journal, ec))
+        throw InputError({{"command line", 0, 0, "--output",
+                           "'" + journal.string() +
+                               "' (this output's journal) exists and is not a folder; move "
+                               "it away or choose another --output"}});
     std::optional<JournalLock> lock;
     if (rank == 0) {
         // Its folder made, temporaries a killed sweep left cleared, and a read-only or

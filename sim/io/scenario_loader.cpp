@@ -102,7 +102,7 @@ LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& o
 /// file), the data files it names are pinned to its folder, and this file is laid over it.
 /// `chain` holds the files that led here, to catch a base that leads back to itself.
 YAML::Node with_base(YAML::Node root, const fs::path& path, std::vector<fs::path> chain,
-                     std::vector<fs::path>& bases) {
+                     std::vector<fs::path>& bases, Diagnostics& sources) {
     const YAML::Node base = root["base"];
     if (!base.IsDefined()) return root;
     const std::string file = path.string();
@@ -120,8 +120,9 @@ YAML::Node with_base(YAML::Node root, const fs::path& path, std::vector<fs::path
               "'" + base.Scalar() + "' leads back to this file: bases cannot form a cycle"}});
     load_impl(base_path, {}, chain);  // throws, naming the base's own file, if the base is bad
     bases.push_back(base_path);
-    YAML::Node base_root =
-        with_base(input::load_yaml(base_path, "scenario file").root, base_path, chain, bases);
+    const YAML::Node base_file = input::load_yaml(base_path, "scenario file").root;
+    sources.nodes_from(base_path.string(), base_file);
+    YAML::Node base_root = with_base(base_file, base_path, chain, bases, sources);
     // Every file a base names is taken from the base's folder, not the variant's.
     auto pin = [&](YAML::Node sec) {
         if (sec.IsMap() && sec["file"].IsScalar())
@@ -225,9 +226,9 @@ LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& o
     input::YamlFile file = input::load_yaml(path, "scenario file");
     out.source_text = file.text;
     out.input_files.push_back(path);
-    YAML::Node root = with_base(file.root, path, std::move(chain), out.input_files);
-
     Diagnostics diags(path.string());
+    YAML::Node root = with_base(file.root, path, std::move(chain), out.input_files, diags);
+
     scenario_io::apply_overrides(root, overrides, diags);
     Scenario& sc = out.scenario;
     read_top_level(root, sc, diags);
@@ -255,6 +256,7 @@ LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& o
     diags.throw_if_any();
     for (const auto* f : {&hubs, &posterior})
         if (!f->path.empty()) out.input_files.push_back(f->path);
+    out.posterior_file = posterior.path;
     for (const auto& f : schools)
         if (!f.path.empty()) out.input_files.push_back(f.path);
     out.warnings = diags.warnings();

@@ -13,13 +13,36 @@ namespace hubsim::input {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+/// Whether `node` is `tree` or one of its descendants (the same node, not an equal one).
+bool holds(const YAML::Node& tree, const YAML::Node& node) {
+    if (tree.is(node)) return true;
+    if (tree.IsSequence()) {
+        for (const auto& item : tree)
+            if (holds(item, node)) return true;
+    } else if (tree.IsMap()) {
+        for (const auto& kv : tree)
+            if (holds(kv.first, node) || holds(kv.second, node)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+const std::string& Diagnostics::file_of(const YAML::Node& node) const {
+    for (const auto& [file, root] : sources_)
+        if (holds(root, node)) return file;
+    return file_;
+}
+
 void Diagnostics::error(const YAML::Node& node, const std::string& path,
                         const std::string& message) {
     const YAML::Mark m = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
     if (m.line < 0)
         list_.push_back({kCommandLine, 0, 0, path, message + " (from --set)"});
     else
-        list_.push_back({file_, m.line + 1, m.column + 1, path, message});
+        list_.push_back({file_of(node), m.line + 1, m.column + 1, path, message});
 }
 
 void Diagnostics::error_at(std::string file, int line, int column, std::string path,
@@ -34,7 +57,7 @@ void Diagnostics::add(const InputError& e) {
 void Diagnostics::warn(const YAML::Node& node, const std::string& path,
                        const std::string& message) {
     const YAML::Mark m = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
-    Diagnostic d{m.line < 0 ? kCommandLine : file_, m.line < 0 ? 0 : m.line + 1,
+    Diagnostic d{m.line < 0 ? kCommandLine : file_of(node), m.line < 0 ? 0 : m.line + 1,
                  m.line < 0 ? 0 : m.column + 1, path, message};
     d.warning = true;
     warnings_.push_back(std::move(d));

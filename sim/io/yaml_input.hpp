@@ -52,8 +52,17 @@ class Diagnostics {
     const std::string& file() const { return file_; }
     std::vector<Diagnostic>& list() { return list_; }
 
+    /// Nodes of `root` (a base file's tree, laid under this one) are reported under `file`:
+    /// a base's line and column never appear under the variant's name.
+    void nodes_from(std::string file, YAML::Node root) {
+        sources_.emplace_back(std::move(file), std::move(root));
+    }
+
   private:
+    const std::string& file_of(const YAML::Node& node) const;
+
     std::string file_;
+    std::vector<std::pair<std::string, YAML::Node>> sources_;
     std::vector<Diagnostic> list_;
     std::vector<Diagnostic> warnings_;
 };

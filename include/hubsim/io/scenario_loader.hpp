@@ -19,6 +19,9 @@ struct LoadedScenario {
     std::string resolved_yaml;  ///< every key with its value, defaults filled in
     /// Every file read: the scenario, its bases, its data (so no output overwrites one).
     std::vector<std::filesystem::path> input_files;
+    /// The posterior file the scenario draws from (empty if none): `calibrate --posterior`
+    /// may replace it, since producing it is what a calibration is for.
+    std::filesystem::path posterior_file;
     /// What was accepted but is probably not what was meant (an event after the run ends).
     std::vector<Diagnostic> warnings;
 };
