@@ -10,8 +10,8 @@ packages=(
   libtbb-dev libyaml-cpp-dev libhdf5-dev zlib1g-dev librandom123-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  # cluster runs
-  openmpi-bin libopenmpi-dev
+  # cluster runs (Slurm and munge: the test suite runs the Slurm templates on a private one-node Slurm)
+  openmpi-bin libopenmpi-dev slurm-wlm munge
   # docs/cluster.md measures a sweep with /usr/bin/time -v
   time
   # Python tools and their tests (Debian's interpreter, /usr/bin/python3)

@@ -1,7 +1,7 @@
 """Faults: kill -9 at any moment, a full disk, a read-only folder, two writers of one file,
 missing folders, --threads kept while writing, and a report onto a full disk.
 
-What is promised (docs/reliability-faults.md): the output path only ever holds nothing, an
+What is promised (docs/reliability.md, "Faults"): the output path only ever holds nothing, an
 older complete file untouched, or the new complete file; temporaries a killed writer left
 are removed by the next command writing that output, and only if their writer is dead; a
 resumed sweep equals an uninterrupted one; a full or read-only disk gets exit status 1 and
