@@ -1,5 +1,7 @@
 #include "yaml_input.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -300,10 +302,51 @@ int document_marker_line(std::string_view text, int first_content_line) {
     return -1;
 }
 
+/// The offset of the first character that is not blank, a comment or a document marker.
+std::optional<std::size_t> first_content(std::string_view text) {
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t end = std::min(text.find('\n', at), text.size());
+        const std::string_view line = text.substr(at, end - at);
+        const std::size_t c = line.find_first_not_of(" \t\r");
+        if (c != std::string_view::npos && line[c] != '#' && line.substr(c, 3) != "---" &&
+            line.substr(c, 3) != "...")
+            return at + c;
+        at = end + 1;
+    }
+    return std::nullopt;
+}
+
+/// Where a second document starts, if the text has one. Events only, and at most two
+/// documents read: yaml-cpp's LoadAll never ends on some inputs (", a" yields empty
+/// documents for ever), so it is not used.
+std::optional<YAML::Mark> second_document(const std::string& text) {
+    struct Starts final : YAML::EventHandler {
+        std::optional<YAML::Mark> start;
+        void OnDocumentStart(const YAML::Mark& m) override { start = m; }
+        void OnDocumentEnd() override {}
+        void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+        void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                      const std::string&) override {}
+        void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                             YAML::EmitterStyle::value) override {}
+        void OnSequenceEnd() override {}
+        void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                        YAML::EmitterStyle::value) override {}
+        void OnMapEnd() override {}
+    } first, second;
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    if (!parser.HandleNextDocument(first) || !parser.HandleNextDocument(second)) return {};
+    return second.start.value_or(YAML::Mark());
+}
+
 YAML::Node parse_mapping(const std::string& text, const std::string& file, std::string_view what) {
-    std::vector<YAML::Node> documents;
+    YAML::Node root;
+    std::optional<YAML::Mark> second;
     try {
-        documents = YAML::LoadAll(text);
+        root = YAML::Load(text);
+        second = second_document(text);
     } catch (const YAML::ParserException& e) {
         if (e.msg.find("flow not found") != std::string::npos)
             if (auto at = open_flow(text, offset_of(text, e.mark.line, e.mark.column))) {
@@ -316,16 +359,23 @@ YAML::Node parse_mapping(const std::string& text, const std::string& file, std::
         throw InputError(
             {{file, e.mark.line + 1, e.mark.column + 1, "", "not valid YAML: " + e.msg}});
     }
-    const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+    if (root.IsNull())
+        if (auto at = first_content(text);
+            at && std::string_view(",]}").find(text[*at]) != std::string_view::npos) {
+            // A stray flow indicator, which yaml-cpp reads as an empty document.
+            const auto [line, column] = line_and_column(text, *at);
+            throw InputError({{file, line, column, "",
+                               "not valid YAML: '" + std::string(1, text[*at]) +
+                                   "' cannot start a " + std::string(what)}});
+        }
     if (!root.IsMap())
         throw InputError(
             {{file, 1, 1, "",
               "expected a mapping of " + std::string(what) + " keys, found " + found(root)}});
-    if (documents.size() > 1) {
+    if (second) {
         const int marker = document_marker_line(text, std::max(root.Mark().line, 0));
-        const YAML::Mark m = documents[1].Mark();
         throw InputError(
-            {{file, marker >= 0 ? marker + 1 : std::max(m.line, 0) + 1, 1, "",
+            {{file, marker >= 0 ? marker + 1 : std::max(second->line, 0) + 1, 1, "",
               "a second YAML document ('---'): a " + std::string(what) + " is one document"}});
     }
     TreeCheck check(text, file);

@@ -390,6 +390,12 @@ CASES = [
     C("yaml-second-document", "a second YAML document after `---` would be ignored: an error at its line",
       [V, "s.yaml"], files={"s.yaml": "---\n" + GOOD + "---\nseed: 5\n"},
       stderr=[At("s.yaml", "---", nth=2)]),
+    C("yaml-stray-comma", "a stray ',' (found by fuzzing: yaml-cpp's LoadAll read empty documents from it for ever, "
+      "until memory ran out): refused at once, at its line",
+      [V, "s.yaml"], files={"s.yaml": "# a scenario\n, The# E\n"}, stderr=[At("s.yaml", ", The")], timeout=BOUND),
+    C("yaml-stray-comma-sweep", "the same in a sweep file",
+      [V, "sw.yaml"], files={"s.yaml": GOOD, "sw.yaml": ", scenario: s.yaml\n"}, stderr=[At("sw.yaml", ", scenario")],
+      timeout=BOUND),
     C("yaml-symlink-loop", "a scenario path that is a symbolic-link loop",
       [V, "s.yaml"], files={"s.yaml": Link("t.yaml"), "t.yaml": Link("s.yaml")}, stderr=["s.yaml"]),
     C("yaml-missing-file", "a scenario that does not exist",
