@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -28,6 +29,7 @@
 #include "hubsim/io/scenario_loader.hpp"
 #include "hubsim/io/sweep.hpp"
 #include "hubsim/io/synthetic.hpp"
+#include "hubsim/model/precision.hpp"
 #include "hubsim/model/replication.hpp"
 #include "hubsim/model/runner.hpp"
 #include "hubsim/version.hpp"
@@ -158,8 +160,57 @@ po::options_description run_options() {
         "drawn (default: each replication draws its parameters from the scenario's posterior) "
         "or fixed (the scenario's own values)")(
         "observations", po::value<std::string>(),
-        "an observations CSV: store what each replication simulated for each observation");
+        "an observations CSV: store what each replication simulated for each observation")(
+        "precision", po::value<std::string>(),
+        "run replications in batches (the first: --replications, then doubling) until every "
+        "headline figure's 95% interval has at most this half-width (0.02: two points)")(
+        "max-replications", po::value<std::string>(),
+        "with --precision: stop here even if it is not reached (default 10000)");
     return opts;
+}
+
+/// --precision H and --max-replications N, checked: {H, N}, or none without --precision.
+std::optional<std::pair<double, std::uint32_t>> precision_request(const po::variables_map& vm) {
+    const auto bad = [](const std::string& option, const std::string& message) {
+        return InputError({{"command line", 0, 0, option, message}});
+    };
+    if (!vm.count("precision")) {
+        if (vm.count("max-replications")) throw bad("--max-replications", "only with --precision");
+        return std::nullopt;
+    }
+    const std::string h = vm["precision"].as<std::string>();
+    double half = 0;
+    const auto [end, ec] = std::from_chars(h.data(), h.data() + h.size(), half);
+    if (ec != std::errc() || end != h.data() + h.size() || !(half > 0) || half >= 0.5)
+        throw bad(
+            "--precision",
+            "expected a half-width above 0 and below 0.5 (0.02: two points), found '" + h + "'");
+    std::uint32_t most = 10000;
+    if (vm.count("max-replications")) {
+        const std::string m = vm["max-replications"].as<std::string>();
+        std::uint64_t v = 0;
+        const auto [e2, ec2] = std::from_chars(m.data(), m.data() + m.size(), v);
+        if (ec2 != std::errc() || e2 != m.data() + m.size() || v < 1 || v > 10'000'000)
+            throw bad("--max-replications",
+                      "expected a whole number from 1 to 10000000, found '" + m + "'");
+        most = static_cast<std::uint32_t>(v);
+    }
+    return std::pair{half, most};
+}
+
+void print_precision(std::ostream& out, const PrecisionRecord& p, std::size_t replications) {
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "\nprecision: %zu replications %s every headline half-width <= %.4f "
+                  "(95%%):\n",
+                  replications, p.met ? "reached" : "did not reach (--max-replications)",
+                  p.half_width);
+    out << line;
+    for (const auto& f : p.figures) {
+        std::snprintf(line, sizeof line, "  %-62s %.4f +- %.4f\n", f.label.c_str(), f.estimate,
+                      f.half_width);
+        out << line;
+    }
 }
 
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
@@ -176,14 +227,16 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     const auto thread_limit = cli::limit_threads(threads);
     const bool quiet = vm["quiet"].as<bool>();
 
+    const auto precision = precision_request(vm);
     const LoadedScenario ls = load_scenario(vm["scenario"].as<std::string>(), sets);
     if (!quiet) print_warnings(ls);
     const Scenario& sc = ls.scenario;
     Results shape;  // the axes alone: what one replication holds
     prepare_results(sc, 0, shape);
-    cli::check_memory(static_cast<double>(shape.bytes_per_replication()) * sc.replications,
-                      "replications",
-                      std::to_string(sc.replications) + " replications of " + ls.source_path);
+    const std::uint32_t most = precision ? precision->second : sc.replications;
+    cli::check_memory(static_cast<double>(shape.bytes_per_replication()) * most,
+                      precision ? "max-replications" : "replications",
+                      std::to_string(most) + " replications of " + ls.source_path);
     auto inputs = ls.input_files;
     if (vm.count("observations")) inputs.emplace_back(vm["observations"].as<std::string>());
     const fs::path out = cli::checked_output(
@@ -217,19 +270,38 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
         };
     }
     const auto t0 = std::chrono::steady_clock::now();
-    const Results results = run_scenario(sc, ro);
+    std::optional<PrecisionRecord> record;
+    Results results;
+    if (precision) {
+        ro.on_progress = nullptr;
+        auto batch = [&](const PrecisionRun& so_far) {
+            if (quiet) return;
+            double worst = 0;
+            for (const auto& f : so_far.figures) worst = std::max(worst, f.half_width);
+            std::fprintf(stderr,
+                         "precision: %zu replications, widest half-width %.4f (asked %.4f)\n",
+                         so_far.results.replications, worst, precision->first);
+        };
+        PrecisionRun run = run_to_precision(sc, ro, precision->first, precision->second, batch);
+        record = PrecisionRecord{precision->first, precision->second, run.met, run.figures};
+        results = std::move(run.results);
+    } else {
+        results = run_scenario(sc, ro);
+    }
     const auto t1 = std::chrono::steady_clock::now();
     const int used = threads > 0 ? threads : tbb::this_task_arena::max_concurrency();
     if (observed) observed->simulated = simulated_values(sc, results, observed->observations);
-    write_results(out, ls, results, Provenance{command_line, used},
-                  observed ? &*observed : nullptr);
+    write_results(out, ls, results, Provenance{command_line, used}, observed ? &*observed : nullptr,
+                  record ? &*record : nullptr);
     const auto t2 = std::chrono::steady_clock::now();
     if (!quiet) {
         const double sim_s = std::chrono::duration<double>(t1 - t0).count();
         const double write_s = std::chrono::duration<double>(t2 - t1).count();
+        const auto reps = static_cast<double>(results.replications);
         print_summary(std::cout, sc, results);
-        std::printf("\n%u replications in %.3f s (%.2f ms each), written in %.3f s to %s\n",
-                    sc.replications, sim_s, 1000 * sim_s / sc.replications, write_s,
+        if (record) print_precision(std::cout, *record, results.replications);
+        std::printf("\n%zu replications in %.3f s (%.2f ms each), written in %.3f s to %s\n",
+                    results.replications, sim_s, 1000 * sim_s / reps, write_s,
                     out.string().c_str());
     }
     return kOk;

@@ -32,15 +32,6 @@ std::string band(std::vector<double> v, const char* fmt) {
 
 }  // namespace
 
-std::pair<double, double> wilson(std::size_t successes, std::size_t n) {
-    if (n == 0) return {0.0, 1.0};
-    constexpr double z = 1.959963984540054;  // 95%
-    const double N = static_cast<double>(n), p = static_cast<double>(successes) / N;
-    const double centre = (p + z * z / (2 * N)) / (1 + z * z / N);
-    const double half = z / (1 + z * z / N) * std::sqrt(p * (1 - p) / N + z * z / (4 * N * N));
-    return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
-}
-
 void print_summary(std::ostream& out, const Scenario& sc, const Results& r) {
     const Calendar cal(sc.start);
     const std::size_t np = r.phases.size(), R = r.replications;

@@ -7,11 +7,10 @@
 #include <ostream>
 #include <utility>
 
+#include "hubsim/model/precision.hpp"
 #include "hubsim/model/results.hpp"
 #include "hubsim/model/scenario.hpp"
 
 namespace hubsim {
 void print_summary(std::ostream& out, const Scenario& scenario, const Results& results);
-/// The 95% Wilson score interval of a proportion: `successes` of `n`.
-std::pair<double, double> wilson(std::size_t successes, std::size_t n);
 }  // namespace hubsim

@@ -164,8 +164,31 @@ void write_observed(hid_t file, const Scales& root, const ObservedValues& o, std
                 "each observation's measure as each replication simulated it (NaN: no sample)");
 }
 
+/// Why the run has the replications it has (`run --precision`).
+void write_precision(hid_t file, const PrecisionRecord& p) {
+    attr_number<double>(file, "precision_half_width", p.half_width);
+    attr_number<std::uint64_t>(file, "precision_max_replications", p.max_replications);
+    attr_number<std::uint64_t>(file, "precision_met", p.met ? 1 : 0);
+    Handle g(H5Gcreate2(file, "precision", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+             "create /precision");
+    std::vector<std::string> labels;
+    std::vector<double> estimate, half_width;
+    for (const auto& f : p.figures) {
+        labels.push_back(f.label);
+        estimate.push_back(f.estimate);
+        half_width.push_back(f.half_width);
+    }
+    Scales axes;
+    axes.add("figure", string_vector(g, "figure", labels));
+    put(g, "estimate", {"figure"}, axes, nullptr, estimate.data(),
+        "each headline figure over every replication run");
+    put(g, "half_width", {"figure"}, axes, nullptr, half_width.data(),
+        "the half-width of its 95% interval reached (Wilson for a probability; normal for a "
+        "mean share)");
+}
+
 void write_file(hid_t file, const LoadedScenario& ls, const Results& r, const Provenance& prov,
-                const ObservedValues* observed) {
+                const ObservedValues* observed, const PrecisionRecord* precision) {
     const Scenario& sc = ls.scenario;
     write_provenance(file, prov.command_line, prov.threads);
     attr_number<std::uint64_t>(file, "seed", sc.seed);
@@ -196,6 +219,7 @@ void write_file(hid_t file, const LoadedScenario& ls, const Results& r, const Pr
         });
     }
     if (observed) write_observed(file, root, *observed, r.replications);
+    if (precision) write_precision(file, *precision);
 }
 
 }  // namespace
@@ -232,10 +256,11 @@ std::string utc_now_iso8601() {
 
 void write_results(const std::filesystem::path& path, const LoadedScenario& scenario,
                    const Results& results, const Provenance& provenance,
-                   const ObservedValues* observed) {
+                   const ObservedValues* observed, const PrecisionRecord* precision) {
     prepare_output(path);  // its folder, and temporaries a killed run left beside it
-    create_atomically(
-        path, [&](hid_t file) { write_file(file, scenario, results, provenance, observed); });
+    create_atomically(path, [&](hid_t file) {
+        write_file(file, scenario, results, provenance, observed, precision);
+    });
 }
 
 }  // namespace hubsim

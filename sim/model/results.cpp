@@ -177,6 +177,13 @@ std::size_t Results::bytes_per_replication(bool summaries_only) const {
     return bytes;
 }
 
+void Results::append(const Results& later) {
+    for_each_series(*this, later, [](const SeriesSpec&, auto& mine, const auto& theirs) {
+        mine.insert(mine.end(), theirs.begin(), theirs.end());
+    });
+    replications += later.replications;
+}
+
 void Results::allocate(std::size_t replications_, std::size_t hubs_, std::size_t targets_) {
     replications = replications_;
     hubs = hubs_;

@@ -9,6 +9,7 @@
 
 #include "hubsim/io/observations.hpp"
 #include "hubsim/io/scenario_loader.hpp"
+#include "hubsim/model/precision.hpp"
 #include "hubsim/model/results.hpp"
 
 namespace hubsim {
@@ -39,11 +40,21 @@ struct ObservedValues {
     std::string source_text;        ///< the observations CSV as given
 };
 
+/// What `run --precision` asked for and reached: stored as /precision/* and root
+/// attributes, so a reader knows why the run has the replications it has.
+struct PrecisionRecord {
+    double half_width = 0;  ///< asked for
+    std::uint32_t max_replications = 0;
+    bool met = false;
+    std::vector<HeadlineFigure> figures;  ///< as reached
+};
+
 /// Writes `results` to `path`: first to a temporary name beside it, then renamed, so a
 /// failed or interrupted write leaves no file and leaves an older file untouched.
 void write_results(const std::filesystem::path& path, const LoadedScenario& scenario,
                    const Results& results, const Provenance& provenance,
-                   const ObservedValues* observed = nullptr);
+                   const ObservedValues* observed = nullptr,
+                   const PrecisionRecord* precision = nullptr);
 
 /// The labels of the disadvantage_band axis: q1 (least disadvantaged) to q5.
 std::vector<std::string> band_labels();

@@ -96,6 +96,9 @@ struct Results {
 
     /// Sizes every series for `replications` (the axes must be set) and fills it.
     void allocate(std::size_t replications_, std::size_t hubs_, std::size_t targets_);
+    /// Adds `later`'s replications after these (same axes: the next replications of the
+    /// same scenario, as RunOptions::first_replication runs them).
+    void append(const Results& later);
 
     // Where an element lives in the flat arrays (the one place this arithmetic is written).
     /// [replication][time][hub]
