@@ -37,6 +37,7 @@
 #include "summary.hpp"
 #include "sweep_command.hpp"
 #include "threads.hpp"
+#include "trace_command.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -51,13 +52,14 @@ const char* kUsage =
 
 Usage:
   hubsim run SCENARIO.yaml [-o OUT.h5] [--replications N] [--seed S] [--threads T] [--set key=value ...]
-             [--parameters drawn|fixed] [--observations HISTORY.csv] [--quiet]
+             [--parameters drawn|fixed] [--observations HISTORY.csv] [--precision H] [--quiet]
   hubsim validate SCENARIO.yaml|SWEEP.yaml [--set key=value ...]
   hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--parameters drawn|fixed] [--quiet]
   hubsim merge SHARD.h5... -o OUT.h5
   hubsim report RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N]
   hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--threads T] [--quiet]
   hubsim generate SCENARIO.yaml --schools N [--schools-per-hub K] [-o OUT.yaml]
+  hubsim trace RUN.h5 --school URN [--replication R]
   hubsim params [--markdown]
   hubsim --help | --version
 
@@ -69,6 +71,7 @@ Commands:
   report    an HTML report (figures and tables) of one run, or several side by side
   calibrate fit a scenario's uncertain parameters to observed history (ABC-SMC)
   generate  write a synthetic copy of a scenario with any number of schools (for scale runs)
+  trace     replay one replication of a run: what happened to one school, year by year
   params    list every scenario parameter: key, default, range, meaning
 
 Exit status: 0 success, 2 bad input, 1 internal failure.
@@ -510,6 +513,9 @@ const CommandHelp kCommands[] = {
     {"generate", "hubsim generate SCENARIO.yaml --schools N [options]",
      "Writes a synthetic copy of a scenario with any number of schools (for scale runs).",
      generate_options},
+    {"trace", "hubsim trace RUN.h5 --school URN [--replication R]",
+     "Replays one replication of a run and tells what happened to one school, year by year.",
+     trace_options},
     {"params", "hubsim params [--markdown]",
      "Lists every scenario setting and parameter: key, default, range, meaning.", nullptr},
 };
@@ -562,9 +568,10 @@ int main(int argc, char** argv) {
         if (cmd == "merge") return merge_command(rest, join_args(argc, argv));
         if (cmd == "generate") return cmd_generate(rest);
         if (cmd == "report") return cmd_report(rest, argv[0]);
+        if (cmd == "trace") return trace_command(rest);
         std::string msg = "unknown command '" + cmd + "'";
         if (auto s = did_you_mean(cmd, {"run", "validate", "params", "sweep", "merge", "calibrate",
-                                        "generate", "report"});
+                                        "generate", "report", "trace"});
             !s.empty())
             msg += " (did you mean '" + s + "'?)";
         throw UsageError(msg);

@@ -277,6 +277,15 @@ void HubProcess::allocate(const Parameters& params, double budget) {
     Candidates c = gather_candidates(params);
     for (Phase p : kPhases)
         if (params.of(p).modelled()) allocate_phase(p, c, params);
+    if (trace_ != nullptr) {
+        const SchoolState& s = state_[traced_];
+        if (s.has(SchoolState::Placed)) {  // its group is complete now: say how many it holds
+            SchoolEvent& placed = trace_->events.back();
+            placed.members = groups_[static_cast<std::size_t>(placed.group)].members;
+        } else if (s.has(SchoolState::Waiting) || s.has(SchoolState::Continuing)) {
+            record(SchoolEvent::Kind::NotPlaced, calendar_.year_start(year_), s.stage);
+        }
+    }
 }
 
 double HubProcess::priority_key(std::uint32_t i, bool continuing, const Parameters& params) const {
@@ -435,6 +444,11 @@ bool HubProcess::seat(std::uint32_t i, Phase phase, double limit, double& used,
         ++group_count_[index(phase)][index(stage)];
     }
     ++groups_[static_cast<std::size_t>(g)].members;
+    if (traced(i)) {
+        record(SchoolEvent::Kind::Placed, calendar_.year_start(year_), stage);
+        trace_->events.back().group = g;
+        trace_->events.back().lead = groups_[static_cast<std::size_t>(g)].lead;
+    }
     const std::uint8_t band = profiles_[i].band;
     if (is_new) {
         s.clear(SchoolState::Waiting);
@@ -471,8 +485,22 @@ void HubProcess::run_until(Day day, const Parameters& params) {
     }
 }
 
+void HubProcess::trace(SchoolTrace* trace) {
+    trace_ = nullptr;
+    if (trace == nullptr) return;
+    const std::size_t first = static_cast<std::size_t>(profiles_.data() - scenario_.schools.data());
+    if (trace->school < first || trace->school >= first + profiles_.size()) return;
+    trace_ = trace;
+    traced_ = static_cast<std::uint32_t>(trace->school - first);
+}
+
+void HubProcess::record(SchoolEvent::Kind kind, Day day, Stage stage) {
+    trace_->events.push_back(SchoolEvent{kind, year_, day, stage});
+}
+
 void HubProcess::on_school_asks(std::uint32_t i, Day day, const Parameters& params) {
     SchoolState& s = state_[i];
+    if (traced(i)) record(SchoolEvent::Kind::Asks, day, s.stage);
     s.set(SchoolState::Waiting);
     s.asked_day = day.value;
     const double u = uniforms(key(i, kFixed), 0)[2];
@@ -488,12 +516,14 @@ void HubProcess::on_year_end(const Parameters& params) {
     for (std::uint32_t i = 0; i < state_.size(); ++i) {
         SchoolState& s = state_[i];
         const Stage before = s.stage;
-        if (s.has(SchoolState::Placed)) {
+        const bool placed = s.has(SchoolState::Placed);
+        if (placed) {
             progress(i, params);
         } else if (s.has(SchoolState::Continuing)) {
             if (++s.years_waited > max_wait) lapse(i);
         }
         if (s.stage == before && s.years_in_stage < 255) ++s.years_in_stage;
+        if (traced(i)) trace_year_end(before, placed);
     }
     for (Llme& l : llme_) {
         if (l.status != LlmeStatus::Active) continue;
@@ -501,6 +531,18 @@ void HubProcess::on_year_end(const Parameters& params) {
             uniforms(key(kLlmeEntity | l.id, kAttrition), static_cast<std::uint64_t>(year_))[0];
         if (u < params.of(l.role).attrition) l.status = LlmeStatus::Left;
     }
+}
+
+void HubProcess::trace_year_end(Stage before, bool placed) {
+    const SchoolState& s = state_[traced_];
+    const Day end = calendar_.year_end(year_);
+    if (s.stage == Stage::Lapsed && before != Stage::Lapsed)
+        record(SchoolEvent::Kind::Lapses, end, before);
+    else if (s.stage != before)
+        record(SchoolEvent::Kind::Completes, end, s.stage);
+    else if (placed)
+        record(SchoolEvent::Kind::Repeats, end, s.stage);
+    record(SchoolEvent::Kind::StageAtYearEnd, end, s.stage);
 }
 
 void HubProcess::progress(std::uint32_t i, const Parameters& params) {

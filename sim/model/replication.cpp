@@ -8,6 +8,7 @@
 #include <map>
 
 #include "hubsim/model/hub_process.hpp"
+#include "hubsim/model/trace.hpp"
 
 namespace hubsim {
 
@@ -69,7 +70,7 @@ std::vector<Day> timeline_days(const Scenario& sc, const Calendar& cal) {
 class Replication {
   public:
     Replication(const Scenario& sc, std::uint32_t rep, std::size_t slot, Results& results,
-                bool parallel_hubs)
+                bool parallel_hubs, SchoolTrace* trace = nullptr)
         : sc_(sc),
           cal_(sc.start),
           slot_(slot),
@@ -84,6 +85,8 @@ class Replication {
         for (std::size_t h = 0; h < sc.hubs.size(); ++h)
             hubs_.emplace_back(sc, params_, cal_, static_cast<std::uint16_t>(h), rep, results,
                                slot);
+        if (trace != nullptr)
+            for (auto& h : hubs_) h.trace(trace);
     }
 
     void run() {
@@ -273,6 +276,17 @@ void run_replication(const Scenario& sc, std::uint32_t rep, std::size_t slot, Re
                      bool parallel_hubs) {
     Replication(sc, rep, slot, results, parallel_hubs).run();
     find_target_days(sc, static_cast<std::uint32_t>(slot), results);
+}
+
+SchoolTrace trace_school(const Scenario& sc, std::uint32_t replication, std::size_t school,
+                         Results& results) {
+    prepare_results(sc, 1, results);
+    SchoolTrace trace;
+    trace.school = school;
+    // Hubs one after another: the events of one school come in the order they happen.
+    Replication(sc, replication, 0, results, false, &trace).run();
+    find_target_days(sc, 0, results);
+    return trace;
 }
 
 }  // namespace hubsim

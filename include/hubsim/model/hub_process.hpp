@@ -31,6 +31,7 @@
 #include "hubsim/model/results.hpp"
 #include "hubsim/model/scenario.hpp"
 #include "hubsim/model/school.hpp"
+#include "hubsim/model/trace.hpp"
 #include "hubsim/model/work_group.hpp"
 
 namespace hubsim {
@@ -79,6 +80,9 @@ class HubProcess {
     /// This year's costs by item (GBP).
     const std::array<double, kCostItemCount>& year_cost() const { return year_cost_; }
 
+    /// Records what happens to `trace->school` in `trace` (if the school is this hub's).
+    void trace(SchoolTrace* trace);
+
   private:
     struct Candidate {
         std::uint32_t school;
@@ -123,6 +127,11 @@ class HubProcess {
     void lapse(std::uint32_t school);
 
     StreamKey key(std::uint64_t entity, std::uint32_t purpose) const;
+    /// Whether school `i` is the one traced (one branch, almost always not taken).
+    bool traced(std::uint32_t i) const { return trace_ != nullptr && i == traced_; }
+    void record(SchoolEvent::Kind kind, Day day, Stage stage);
+    /// What the year end did to the traced school, which stood at `before`.
+    void trace_year_end(Stage before, bool placed);
 
     const Scenario& scenario_;
     const Calendar& calendar_;
@@ -155,6 +164,9 @@ class HubProcess {
     std::array<std::array<Stage, kStageCount>, kPhaseCount> next_{};
     std::array<std::array<Stage, 2>, kPhaseCount> entry_{};  ///< [phase][needs readiness]
     double budget_left_ = 0;
+
+    SchoolTrace* trace_ = nullptr;
+    std::uint32_t traced_ = 0;
 
     EventQueue<HubEvent, HubEventClass> queue_;
     int year_ = 0;

@@ -1,0 +1,113 @@
+"""`hubsim trace RUN.h5 --school URN --replication R`: every school of a run traced, and the
+traces add up to the run's own counts of every stage in every hub at every sample."""
+
+import re
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import MULTI_YAML, labels, run_hubsim, run_ok
+
+STAGES = ["not_engaged", "readiness", "development", "embedding", "sustaining", "lapsed"]
+EVENT = re.compile(r"^  (\d{4}-\d{2}-\d{2})  (.*)$")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    d = tmp_path_factory.mktemp("trace")
+    (d / "multi.yaml").write_text(MULTI_YAML)
+    out = d / "multi.h5"
+    run_ok("run", d / "multi.yaml", "-o", out, "-q", "--replications", "3")
+    return out
+
+
+def trace(run, urn, replication):
+    proc = run_ok("trace", run, "--school", urn, "--replication", replication)
+    head = re.match(r"school (\d+): (\w+), hub (.+?), ", proc.stdout)
+    assert head, proc.stdout
+    events = [EVENT.match(line).groups() for line in proc.stdout.splitlines() if EVENT.match(line)]
+    return head.group(2), head.group(3), events
+
+
+def stage_on(events, date):
+    """The school's stage at the end of `date`, from its events."""
+    stage = "not_engaged"
+    for day, what in events:
+        if day > date:
+            break
+        if m := re.match(r"in Work Group \d+ of \S+: (\w+),", what):
+            stage = m.group(1)
+        elif m := re.match(r"completes \w+; moves on to (\w+)", what):
+            stage = m.group(1)
+        elif what.startswith("lapses from"):
+            stage = "lapsed"
+    return stage
+
+
+def test_every_school_traced_adds_up_to_the_run(run):
+    replication = 1
+    with h5py.File(run, "r") as f:
+        counts = f["trajectories/stage_counts"][replication]  # [time][hub][phase][stage]
+        engaged = f["trajectories/engaged"][replication]  # [time][hub][phase]
+        hubs, phases = labels(f["hub"]), labels(f["phase"])
+        dates = labels(f["date"])
+        total = int(f["hub_schools"][()].sum())
+    assert labels(h5py.File(run, "r")["stage"]) == STAGES
+    rebuilt = np.zeros_like(counts)
+    rebuilt_engaged = np.zeros_like(engaged)
+    placed_any = 0
+    for urn in range(1, total + 1):
+        phase, hub, events = trace(run, urn, replication)
+        h, p = hubs.index(hub), phases.index(phase)
+        first_placed = next((day for day, what in events if what.startswith("in Work Group")), None)
+        placed_any += first_placed is not None
+        for t, date in enumerate(dates):
+            rebuilt[t, h, p, STAGES.index(stage_on(events, date))] += 1
+            rebuilt_engaged[t, h, p] += first_placed is not None and first_placed <= date
+        # A school asks before it is first placed, and is placed before it completes a stage.
+        kinds = [what.split()[0] for _, what in events]
+        if "in" in kinds:
+            assert "asks" in kinds[:kinds.index("in")]
+    assert placed_any > 0
+    np.testing.assert_array_equal(rebuilt, counts)
+    np.testing.assert_array_equal(rebuilt_engaged, engaged)
+
+
+def test_a_traced_school_says_where_it_is_and_which_replay(run):
+    proc = run_ok("trace", run, "--school", "1")
+    assert "replication 0 of" in proc.stdout and "checked against the file" in proc.stdout
+    assert re.search(r"on \d{4}-\d{2}-\d{2}: \w+|never in a Work Group", proc.stdout)
+
+
+def test_refuses_a_file_from_another_version(run, tmp_path):
+    other = tmp_path / "other.h5"
+    other.write_bytes(run.read_bytes())
+    with h5py.File(other, "r+") as f:
+        f.attrs["hubsim_version"] = "0.0.1"
+    proc = run_hubsim("trace", other, "--school", "1")
+    assert proc.returncode == 2
+    assert "written by hubsim 0.0.1" in proc.stderr
+
+
+def test_refuses_a_replication_it_cannot_reproduce(run, tmp_path):
+    other = tmp_path / "edited.h5"
+    other.write_bytes(run.read_bytes())
+    with h5py.File(other, "r+") as f:
+        f["trajectories/stage_counts"][1, -1, 0, 0, 2] += 1
+    assert run_hubsim("trace", other, "--school", "1", "--replication", "0").returncode == 0
+    proc = run_hubsim("trace", other, "--school", "1", "--replication", "1")
+    assert proc.returncode == 2
+    assert "does not replay" in proc.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--school", "999999"], "--school"),
+    (["--school", "1", "--replication", "3"], "--replication"),
+    (["--school", "x"], "--school"),
+    ([], "--school"),
+])
+def test_bad_trace_requests(run, args, says):
+    proc = run_hubsim("trace", run, *args)
+    assert proc.returncode == 2, proc.stdout
+    assert says in proc.stderr
