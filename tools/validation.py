@@ -313,6 +313,19 @@ def figure_projection(run, path):
     plt.close(fig)
 
 
+def without_binary(args):
+    """The command line without --hubsim PATH: which binary ran is this machine's business."""
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a == "--hubsim":
+            skip = True
+        elif not a.startswith("--hubsim="):
+            out.append(a)
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calibration", required=True, help="hubsim calibrate's output")
@@ -457,7 +470,7 @@ def main(argv=None):
     md += ["", "![projection](validation-projection.png)", "",
            "## Reproduce", "", "```", c["command"].replace(str(REPO) + "/", ""),
            "/usr/bin/python3 tools/validation.py " + " ".join(
-               a.replace(str(REPO) + "/", "") for a in (argv if argv is not None else sys.argv[1:])),
+               a.replace(str(REPO) + "/", "") for a in without_binary(argv if argv is not None else sys.argv[1:])),
            "```", ""]
     (out / "validation.md").write_text("\n".join(md))
     print("\n".join(md))
