@@ -10,7 +10,8 @@ the suite small, each said here:
 - the copied scenario, sweep and calibration files are shrunk (2 replications, a Sobol
   design of 4 points, a calibration of 16 particles and 2 generations), and a
   `--replications N` on the command line becomes 2;
-- `mpirun -n N` becomes `mpirun -n 2` (allowed to run as root and to oversubscribe);
+- `mpirun -n N` becomes `mpirun -n 2` (allowed to run as root and to oversubscribe), and
+  `--precision H` gets `--max-replications 8`;
 - a YAML block introduced by "saved as `PATH`" is written to PATH first, shrunk the same
   way.
 
@@ -110,6 +111,8 @@ def project(tmp: Path) -> Path:
 
 def as_run(cmd: str) -> str:
     cmd = re.sub(r"--replications \d+", "--replications 2", cmd)
+    if "--precision" in cmd and "--max-replications" not in cmd:
+        cmd += " --max-replications 8"
     return re.sub(r"^mpirun -n \d+", "mpirun --allow-run-as-root --oversubscribe -n 2", cmd)
 
 
