@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HUBSIM, REPO
+from conftest import HUBSIM, REPO, mpi_env
 
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 STARTS = ("hubsim ", "./build/hubsim ", "mpirun ", "/usr/bin/python3 tools/", "/usr/bin/time ",
@@ -130,7 +130,8 @@ def test_every_example_runs_as_written(doc: Path, tmp_path: Path):
         for path, text in files.items():
             (root / path).parent.mkdir(parents=True, exist_ok=True)
             (root / path).write_text(shrink(text))
-        proc = subprocess.run(["bash", "-c", as_run(cmd)], cwd=root, env=env, capture_output=True,
+        proc = subprocess.run(["bash", "-c", as_run(cmd)], cwd=root,
+                              env=mpi_env(env) if cmd.startswith("mpirun") else env, capture_output=True,
                               text=True, timeout=600)
         assert proc.returncode == 0, (f"{doc.name}:{n}: `{cmd}` exited {proc.returncode}:\n"
                                       f"{proc.stderr[-3000:]}")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HUBSIM, REPO, run_hubsim
+from conftest import HUBSIM, REPO, mpi_env, run_hubsim
 from test_sweep import assert_same_datasets
 
 DAEMONS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol")
@@ -92,7 +92,7 @@ ReturnToService=2
 NodeName={host} CPUs={cpus} RealMemory={memory_mb} State=UNKNOWN
 PartitionName=test Nodes={host} Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 """)
-    env = {**os.environ, "SLURM_CONF": str(conf),
+    env = {**mpi_env(os.environ), "SLURM_CONF": str(conf),
            # mpirun under the MPI template runs as root here, on more ranks than cores.
            "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            "OMPI_MCA_rmaps_base_oversubscribe": "1"}

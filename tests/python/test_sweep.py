@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import HUBSIM, labels, run_hubsim
+from conftest import HUBSIM, labels, mpi_env, run_hubsim
 
 BASE = """\
 name: base
@@ -129,7 +129,7 @@ def test_mpi_three_ranks_equal_single_process(sweep_dir):
     proc = subprocess.run([mpirun, "--allow-run-as-root", "--oversubscribe", "-n", "3", str(HUBSIM), "sweep",
                            str(sweep_dir / "sobol.yaml"), "-o", str(out), "-q", "-t", "1"],
                           capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1"})
+                          env=mpi_env({**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1"}))
     assert proc.returncode == 0, proc.stderr
     assert_same_datasets(single, out)
 
