@@ -49,7 +49,8 @@ run_pass() {
   [ "$tests" = gtest ] && select=(-E '^python_tests$')
   rm -rf $build/reports && mkdir -p $build/reports
   local rc=0
-  ctest --test-dir $build --output-on-failure -j "$(nproc)" "${select[@]}" || rc=$?
+  # TSan runs the Python suite 5-10x slower than a plain build: more than CTest's 15 minutes.
+  ctest --test-dir $build --output-on-failure -j "$(nproc)" --timeout 7200 "${select[@]}" || rc=$?
   if [ "$pass" = tsan ]; then
     # A report with a oneTBB frame in either stack may be the unseen handoff of a stolen
     # task (see TSAN_OPTIONS below): listed by place for triage. One without is a race
