@@ -26,19 +26,9 @@ import numpy as np
 import pytest
 
 from conftest import HUBSIM, MULTI_YAML, SANITIZER, TINY, leftovers, mpi_env, run_hubsim, run_ok
+from test_sweep import BASE, datasets  # the sweep tests' three-hub base and reader
 
 SEED = 20240611
-
-BASE = """\
-name: base
-start: 2014-09-01
-end: 2020-08-31
-seed: 5
-hubs: {count: 3}
-schools: {generate: {per_hub: {primary: 60, secondary: 12}}}
-targets:
-  - {phase: primary, share: 0.3, by: 2019-08-31}
-"""
 
 SWEEP = """\
 scenario: base.yaml
@@ -70,19 +60,6 @@ date,measure,phase,scope,value,kind
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def datasets(path):
-    """{name: array} of every dataset in an HDF5 file (h5py must open it)."""
-    out = {}
-
-    def visit(name, obj):
-        if isinstance(obj, h5py.Dataset):
-            out[name] = np.asarray(obj[()])
-
-    with h5py.File(path, "r") as f:
-        f.visititems(visit)
-    return out
 
 
 def same_datasets(a, b):
