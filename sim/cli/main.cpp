@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bounds.hpp"
+#include "hubsim/experiments/calibrate.hpp"
 #include "hubsim/io/atomic_file.hpp"
 #include "hubsim/io/calibration.hpp"
 #include "hubsim/io/diagnostics.hpp"
@@ -57,7 +58,7 @@ Usage:
   hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--parameters drawn|fixed] [--quiet]
   hubsim merge SHARD.h5... -o OUT.h5
   hubsim report RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N]
-  hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--threads T] [--quiet]
+  hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--resume] [--threads T] [--quiet]
   hubsim generate SCENARIO.yaml --schools N [--schools-per-hub K] [-o OUT.yaml]
   hubsim trace RUN.h5 --school URN [--replication R]
   hubsim params [--markdown]
@@ -364,8 +365,10 @@ po::options_description calibrate_options() {
         "fitted", po::value<std::string>(), "also write the fitted scenario (YAML) here")(
         "posterior", po::value<std::string>(),
         "also write the posterior sample (CSV: weight, parameters) here")(
-        "threads,t", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
-        "quiet,q", po::bool_switch(), "no progress");
+        "resume", po::bool_switch(),
+        "reuse the particles the journal holds (OUT.h5.journal); run only what is missing")(
+        "threads,t", po::value<int>()->default_value(0),
+        "worker threads per process (0: all cores)")("quiet,q", po::bool_switch(), "no progress");
     return opts;
 }
 
@@ -390,11 +393,22 @@ int cmd_calibrate(const std::vector<std::string>& args, const std::string& comma
         std::erase(inputs, spec.base.posterior_file);
         cli::checked_output(vm["posterior"].as<std::string>(), "--posterior", inputs);
     }
-    prepare_output(out);
-    const std::string fitted = calibrate(spec, out, command_line, vm["quiet"].as<bool>());
+    const bool quiet = vm["quiet"].as<bool>();
+    // Each particle slot is one thread's work: on one process, as many side by side as
+    // there are threads; under MPI, one a rank at a time.
+    Evaluator evaluator(EvaluatorOptions{
+        .side_by_side = 0, .quiet = true, .study = "calibrate", .unit = "slots", .entry = "slot"});
+    if (evaluator.root()) prepare_output(out);
+    evaluator.open_journal(fs::path(out.string() + ".journal"), vm["resume"].as<bool>(),
+                           out.string());
+    const AbcResult fit = fit_calibration(spec, evaluator, quiet);
+    if (!evaluator.root()) return kOk;
+    const std::string fitted = write_calibration(out, spec, fit, command_line);
     if (vm.count("fitted")) write_text_atomically(vm["fitted"].as<std::string>(), fitted);
     if (vm.count("posterior")) write_posterior_csv(out, vm["posterior"].as<std::string>());
-    if (!vm["quiet"].as<bool>()) std::printf("%s", fitted.c_str());
+    // The journal served only to resume an interrupted fit.
+    evaluator.remove_journal();
+    if (!quiet) std::printf("%s", fitted.c_str());
     return kOk;
 }
 

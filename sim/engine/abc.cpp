@@ -58,10 +58,24 @@ double weighted_quantile(std::vector<double> values, std::vector<double> weights
 }
 
 AbcResult abc_smc(const std::vector<double>& low, const std::vector<double>& high,
-                  const AbcDistance& distance, const AbcOptions& opt, const AbcProgress& progress) {
+                  const AbcDistance& distance, const AbcOptions& opt, const AbcProgress& progress,
+                  const AbcMap& given_map) {
     const std::size_t n = opt.particles, d = low.size();
     AbcResult res;
-    tbb::task_arena arena(opt.threads > 0 ? opt.threads : tbb::this_task_arena::max_concurrency());
+    const AbcMap map =
+        given_map
+            ? given_map
+            : AbcMap([&](std::size_t, std::size_t count,
+                         const std::function<AbcSlot(std::size_t)>& slot) {
+                  std::vector<AbcSlot> out(count);
+                  tbb::task_arena arena(opt.threads > 0 ? opt.threads
+                                                        : tbb::this_task_arena::max_concurrency());
+                  arena.execute([&] {
+                      tbb::parallel_for(std::size_t{0}, count,
+                                        [&](std::size_t i) { out[i] = slot(i); });
+                  });
+                  return out;
+              });
 
     // Generation 0: the prior, spread evenly by a Sobol design (or a Latin hypercube past 16).
     const auto unit = d <= kSobolMaxDims ? sobol_points(n, d) : latin_hypercube(n, d, opt.seed);
@@ -69,11 +83,12 @@ AbcResult abc_smc(const std::vector<double>& low, const std::vector<double>& hig
     std::vector<double> dist(n), weight(n, 1.0 / static_cast<double>(n));
     for (std::size_t i = 0; i < n; ++i)
         for (std::size_t k = 0; k < d; ++k) theta[i][k] = low[k] + (high[k] - low[k]) * unit[i][k];
-    arena.execute([&] {
-        tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
-            dist[i] = distance(theta[i], mix(opt.seed, 0, i, 0));
+    {
+        const auto first = map(0, n, [&](std::size_t i) {
+            return AbcSlot{theta[i], distance(theta[i], mix(opt.seed, 0, i, 0)), 1, false};
         });
-    });
+        for (std::size_t i = 0; i < n; ++i) dist[i] = first[i].distance;
+    }
     res.generations.push_back(
         {std::numeric_limits<double>::infinity(), n, static_cast<double>(n), 1.0});
     res.simulations = n;
@@ -96,52 +111,56 @@ AbcResult abc_smc(const std::vector<double>& low, const std::vector<double>& hig
         }
         std::vector<double> cumulative(n);
         std::partial_sum(weight.begin(), weight.end(), cumulative.begin());
-        std::vector<std::vector<double>> next(n, std::vector<double>(d));
-        std::vector<double> next_dist(n);
-        std::vector<std::size_t> tries(n, 0);
-        std::vector<char> exhausted(n, 0);
-        arena.execute([&] {
-            tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
-                double best = std::numeric_limits<double>::infinity();
-                std::vector<double> best_theta;
-                for (std::size_t a = 0; a < opt.max_attempts; ++a) {
-                    RandomStream s(StreamKey{opt.seed, static_cast<std::uint32_t>(g),
-                                             static_cast<std::uint32_t>(i), a, kAbcPurpose});
-                    const double pick = s.uniform() * cumulative.back();
-                    const std::size_t j = static_cast<std::size_t>(
-                        std::upper_bound(cumulative.begin(), cumulative.end(), pick) -
-                        cumulative.begin());
-                    // The kernel truncated to the prior's box, one parameter at a time (with
-                    // many parameters an untruncated kernel would almost never land inside).
-                    std::vector<double> t(d);
-                    for (std::size_t k = 0; k < d; ++k) {
-                        const double centre = theta[std::min(j, n - 1)][k];
-                        t[k] = centre;
-                        for (int tries_k = 0; tries_k < 10000; ++tries_k) {
-                            // One draw a statement: argument order is unspecified (g++ and
-                            // clang differ).
-                            const double u2 = s.uniform();
-                            const double u1 = s.uniform();
-                            const double x = centre + sd[k] * standard_normal(u1, u2);
-                            if (x >= low[k] && x <= high[k]) {
-                                t[k] = x;
-                                break;
-                            }
+        const auto slots = map(g, n, [&](std::size_t i) {
+            double best = std::numeric_limits<double>::infinity();
+            std::vector<double> best_theta;
+            std::size_t tries = 0;
+            for (std::size_t a = 0; a < opt.max_attempts; ++a) {
+                RandomStream s(StreamKey{opt.seed, static_cast<std::uint32_t>(g),
+                                         static_cast<std::uint32_t>(i), a, kAbcPurpose});
+                const double pick = s.uniform() * cumulative.back();
+                const std::size_t j = static_cast<std::size_t>(
+                    std::upper_bound(cumulative.begin(), cumulative.end(), pick) -
+                    cumulative.begin());
+                // The kernel truncated to the prior's box, one parameter at a time (with
+                // many parameters an untruncated kernel would almost never land inside).
+                std::vector<double> t(d);
+                for (std::size_t k = 0; k < d; ++k) {
+                    const double centre = theta[std::min(j, n - 1)][k];
+                    t[k] = centre;
+                    for (int tries_k = 0; tries_k < 10000; ++tries_k) {
+                        // One draw a statement: argument order is unspecified (g++ and
+                        // clang differ).
+                        const double u2 = s.uniform();
+                        const double u1 = s.uniform();
+                        const double x = centre + sd[k] * standard_normal(u1, u2);
+                        if (x >= low[k] && x <= high[k]) {
+                            t[k] = x;
+                            break;
                         }
                     }
-                    ++tries[i];
-                    const double dd = distance(t, mix(opt.seed, g, i, a));
-                    if (dd < best) {
-                        best = dd;
-                        best_theta = t;
-                    }
-                    if (dd <= eps) break;
                 }
-                exhausted[i] = best > eps;  // then the generation is dropped, below
-                next[i] = best_theta.empty() ? theta[i] : best_theta;
-                next_dist[i] = best;
-            });
+                ++tries;
+                const double dd = distance(t, mix(opt.seed, g, i, a));
+                if (dd < best) {
+                    best = dd;
+                    best_theta = t;
+                }
+                if (dd <= eps) break;
+            }
+            // A slot with nothing within tolerance drops the generation, below.
+            return AbcSlot{best_theta.empty() ? theta[i] : best_theta, best, tries, best > eps};
         });
+        std::vector<std::vector<double>> next(n);
+        std::vector<double> next_dist(n);
+        std::vector<std::size_t> tries(n);
+        std::vector<char> exhausted(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            next[i] = slots[i].theta;
+            next_dist[i] = slots[i].distance;
+            tries[i] = slots[i].tries;
+            exhausted[i] = slots[i].exhausted ? 1 : 0;
+        }
         const std::size_t sims = std::accumulate(tries.begin(), tries.end(), std::size_t{0});
         res.simulations += sims;
         if (std::count(exhausted.begin(), exhausted.end(), 1) > 0) {

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -19,7 +18,6 @@
 #include "hubsim/io/diagnostics.hpp"
 #include "hubsim/io/observations.hpp"
 #include "hubsim/io/output.hpp"
-#include "hubsim/model/runner.hpp"
 #include "hubsim/version.hpp"
 #include "yaml_input.hpp"
 
@@ -273,10 +271,10 @@ std::string fitted_parameters(const CalibrationSpec& spec, const std::vector<dou
     return std::string(out.c_str()) + "\n";
 }
 
-void write_calibration(const fs::path& path, const CalibrationSpec& spec, const AbcResult& res,
-                       const std::vector<double>& median, const std::vector<double>& q05,
-                       const std::vector<double>& q95, const std::string& fitted,
-                       const std::string& command_line) {
+void write_calibration_file(const fs::path& path, const CalibrationSpec& spec, const AbcResult& res,
+                            const std::vector<double>& median, const std::vector<double>& q05,
+                            const std::vector<double>& q95, const std::string& fitted,
+                            const std::string& command_line) {
     using namespace h5;
     prepare_output(path);
     const auto fill = [&](hid_t f) {
@@ -332,39 +330,8 @@ void write_calibration(const fs::path& path, const CalibrationSpec& spec, const 
 
 }  // namespace
 
-std::string calibrate(const CalibrationSpec& spec, const fs::path& out,
-                      const std::string& command_line, bool quiet) {
-    AbcDistance distance = [&](const std::vector<double>& theta, std::uint64_t seed) {
-        const Scenario sc = spec.scenario_at(theta, seed);
-        RunOptions o;
-        o.replications = spec.replications;
-        o.threads = 1;  // the particles are the parallel work
-        return spec.distance(sc, run_scenario(sc, o));
-    };
-    const auto t0 = std::chrono::steady_clock::now();
-    auto last = t0;
-    AbcProgress progress = [&](std::size_t g, const AbcGeneration& gen) {
-        const auto now = std::chrono::steady_clock::now();
-        const double took = std::chrono::duration<double>(now - last).count();
-        const double elapsed = std::chrono::duration<double>(now - t0).count();
-        last = now;
-        // A generation costs more than the last as the tolerance tightens: the estimate of
-        // what is left is the last one's time for each generation still allowed (the fit
-        // may also stop sooner, when the tolerance stops falling).
-        const double left = took * static_cast<double>(spec.abc.generations - g - 1);
-        if (!quiet)
-            std::fprintf(stderr,
-                         "calibrate: generation %zu of at most %zu: tolerance %.4g, %zu "
-                         "simulations, acceptance %.3f, ESS %.0f; %.0f s so far, up to about "
-                         "%.0f s left\n",
-                         g + 1, spec.abc.generations, gen.tolerance, gen.simulations,
-                         gen.acceptance, gen.ess, elapsed, left);
-    };
-    const AbcResult res = abc_smc(spec.low, spec.high, distance, spec.abc, progress);
-    if (!quiet)
-        std::fprintf(stderr, "calibrate: stopped (%s) after %zu generations, %zu simulations\n",
-                     name(res.stop), res.generations.size(), res.simulations);
-
+std::string write_calibration(const fs::path& out, const CalibrationSpec& spec,
+                              const AbcResult& res, const std::string& command_line) {
     // Weighted posterior summaries, and the fitted scenario at the posterior medians.
     const std::size_t n = res.particles.size(), d = spec.parameters.size();
     std::vector<double> median(d), q05(d), q95(d);
@@ -381,7 +348,7 @@ std::string calibrate(const CalibrationSpec& spec, const fs::path& out,
                          fs::path(spec.base.source_path).filename().string() +
                          "\nname: " + spec.base.scenario.name + "_fitted\n";
     fitted += fitted_parameters(spec, median, q05, q95);
-    write_calibration(out, spec, res, median, q05, q95, fitted, command_line);
+    write_calibration_file(out, spec, res, median, q05, q95, fitted, command_line);
     return fitted;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <stdexcept>
 
 #include "h5.hpp"
 #include "hubsim/io/diagnostics.hpp"
@@ -216,30 +218,52 @@ void flat(hid_t loc, std::string_view name, const std::vector<T>& v) {
 
 }  // namespace
 
-void write_journal_entry(const fs::path& path, const PointResults& point) {
-    create_atomically(path, [&](hid_t file) {
-        attr_string(file, "fingerprint", point.fingerprint);
-        attr_number<std::uint32_t>(file, "replications", point.replications);
-        PointResults::for_each_array(
-            point, [&](std::string_view name, const auto& v) { flat(file, name, v); });
-    });
+namespace {
+
+template <class T>
+void put_raw(std::string& out, const T& x) {
+    out.append(reinterpret_cast<const char*>(&x), sizeof x);
 }
 
-PointResults read_journal_entry(const fs::path& path) {
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (id < 0) throw InputError({{path.string(), 0, 0, "", "cannot open the journal entry"}});
-    Handle file(id, H5Fclose, "open a journal entry");
+template <class T>
+T take_raw(std::string_view& in) {
+    if (in.size() < sizeof(T)) throw std::runtime_error("cut short");
+    T x;
+    std::memcpy(&x, in.data(), sizeof x);
+    in.remove_prefix(sizeof x);
+    return x;
+}
+
+}  // namespace
+
+std::string encode_point(const PointResults& point) {
+    std::string out;
+    put_raw<std::uint64_t>(out, point.fingerprint.size());
+    out += point.fingerprint;
+    put_raw<std::uint32_t>(out, point.replications);
+    PointResults::for_each_array(point, [&](std::string_view, const auto& v) {
+        put_raw<std::uint64_t>(out, v.size());
+        out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof v[0]);
+    });
+    return out;
+}
+
+PointResults decode_point(std::string_view in) {
     PointResults p;
-    try {
-        p.fingerprint = attr_text(file, "fingerprint");
-        p.replications = attr_value<std::uint32_t>(file, "replications");
-        PointResults::for_each_array(
-            p, [&](std::string_view name, auto& v) { read(file, std::string(name).c_str(), v); });
-    } catch (const std::runtime_error& e) {
-        throw InputError(
-            {{path.string(), 0, 0, "", std::string("damaged journal entry: ") + e.what()}});
-    }
+    const auto n = take_raw<std::uint64_t>(in);
+    if (n > in.size()) throw std::runtime_error("cut short");
+    p.fingerprint = std::string(in.substr(0, n));
+    in.remove_prefix(n);
+    p.replications = take_raw<std::uint32_t>(in);
+    PointResults::for_each_array(p, [&](std::string_view name, auto& v) {
+        const auto size = take_raw<std::uint64_t>(in);
+        if (size > in.size() / sizeof v[0])
+            throw std::runtime_error(std::string(name) + " cut short");
+        v.resize(size);
+        std::memcpy(v.data(), in.data(), size * sizeof v[0]);
+        in.remove_prefix(size * sizeof v[0]);
+    });
+    if (!in.empty()) throw std::runtime_error("bytes left over");
     return p;
 }
 

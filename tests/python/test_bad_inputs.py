@@ -285,6 +285,23 @@ def hubsim_setup(*commands, then=None):
     return setup
 
 
+def reseal_journal_entry(entry, change):
+    """A journal entry (docs/cluster.md: magic line, key, result, SHA-256 of all before) with
+    its result changed by `change` and its lengths and checksum made right again."""
+    import hashlib
+    import struct
+    magic = b"hubsim journal entry 1\n"
+    assert entry.startswith(magic), "case error: not a journal entry"
+    at = len(magic)
+    (key_size,) = struct.unpack_from("<Q", entry, at)
+    key = entry[at + 8:at + 8 + key_size]
+    at += 8 + key_size
+    (size,) = struct.unpack_from("<Q", entry, at)
+    result = change(entry[at + 8:at + 8 + size])
+    body = magic + struct.pack("<Q", len(key)) + key + struct.pack("<Q", len(result)) + result
+    return body + hashlib.sha256(body).hexdigest().encode()
+
+
 def damage_journal(how):
     def then(tmp):
         entries = sorted((tmp / "out.h5.journal").iterdir())
@@ -292,10 +309,8 @@ def damage_journal(how):
         for e in entries:
             if how == "truncate":
                 e.write_bytes(e.read_bytes()[:300])
-            else:  # right fingerprint, arrays of the wrong size
-                with h5py.File(e, "r+") as f:
-                    del f["engaged"]
-                    f.create_dataset("engaged", data=np.zeros(1, dtype=np.uint32))
+            else:  # a whole, checksummed entry of this point whose arrays are cut short
+                e.write_bytes(reseal_journal_entry(e.read_bytes(), lambda result: result[:-40]))
         (tmp / "out.h5").unlink()
     return then
 

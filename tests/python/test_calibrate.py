@@ -1,10 +1,17 @@
 """Calibration recovers known parameters, and bad calibration files get located errors."""
 
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+
 import h5py
 import numpy as np
 import pytest
 
-from conftest import labels, run_hubsim, text_of
+from conftest import HUBSIM, labels, mpi_env, run_hubsim, text_of
 
 TRUTH = """\
 name: truth
@@ -189,3 +196,81 @@ def test_validation_report_measures_with_hubsim(fitted, tmp_path):
         assert cells[7] == f"{np.median(simulated[:, k]):,.0f}", (row, np.median(simulated[:, k]))
     assert f"| primary 50% by 2019-08-31 | {met:.0%} (" in md
     assert "What the data can tell: every parameter" in md and "| `demand.p` |" in md
+
+
+# A fit small enough to run several times: what matters here is that it is the same fit.
+SMALL = CALIBRATION.replace("particles: 150, generations: 8", "particles: 40, generations: 4")
+
+
+def fit_datasets(path):
+    """Every dataset and the root attributes that describe the fit (not the provenance)."""
+    with h5py.File(path, "r") as f:
+        out = {}
+        f.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        for a in ("seed", "simulations", "stop"):
+            out["@" + a] = f.attrs[a]
+    return out
+
+
+def assert_same_fit(a, b):
+    da, db = fit_datasets(a), fit_datasets(b)
+    assert da.keys() == db.keys()
+    for k in da:
+        assert np.array_equal(da[k], db[k]), k
+
+
+@pytest.fixture
+def small(fitted):
+    d, _ = fitted
+    (d / "small.yaml").write_text(SMALL)
+    out = d / "small.h5"
+    proc = run_hubsim("calibrate", d / "small.yaml", "-o", out, "-t", "2", timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "(0 particle slots reused from the journal)" in proc.stderr
+    assert not (d / "small.h5.journal").exists(), "a finished fit removes its journal"
+    return d, out
+
+
+def test_fit_is_the_same_on_any_thread_count_and_mpi_ranks(small):
+    """The evaluator spreads particle slots over threads or MPI ranks: the fit is bit-identical."""
+    d, out = small
+    one = d / "one.h5"
+    proc = run_hubsim("calibrate", d / "small.yaml", "-o", one, "-t", "1", "-q", timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert_same_fit(out, one)
+    mpirun = shutil.which("mpirun")
+    if mpirun is None:
+        pytest.skip("mpirun not installed (tools/install.sh installs openmpi-bin)")
+    mpi = d / "mpi.h5"
+    proc = subprocess.run([mpirun, "--allow-run-as-root", "--oversubscribe", "-n", "3", str(HUBSIM), "calibrate",
+                           str(d / "small.yaml"), "-o", str(mpi), "-t", "1"],
+                          capture_output=True, text=True, timeout=600,
+                          env=mpi_env({**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1"}))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("stopped (") == 1, "one rank reports"
+    assert_same_fit(out, mpi)
+
+
+def test_killed_fit_resumes_to_the_same_fit(small):
+    """kill -9 part-way, then --resume: the slots the journal holds are reused, the rest run,
+    and the fit is the uninterrupted one's."""
+    d, out = small
+    rng = random.Random(5)
+    for attempt in range(2):
+        killed = d / f"killed{attempt}.h5"
+        journal = d / f"killed{attempt}.h5.journal"
+        proc = subprocess.Popen([str(HUBSIM), "calibrate", str(d / "small.yaml"), "-o", str(killed), "-q", "-t", "1"])
+        # Wait until some slots are journalled, then a little more, then kill.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list(journal.glob("slot-*"))) < 30:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0, 0.3))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        done = len(list(journal.glob("slot-*")))
+        assert 0 < done and not killed.exists()
+        res = run_hubsim("calibrate", d / "small.yaml", "-o", killed, "--resume", "-t", "2", timeout=600)
+        assert res.returncode == 0, res.stderr
+        assert f"({done} particle slots reused from the journal)" in res.stderr
+        assert_same_fit(out, killed)
+        assert not journal.exists()

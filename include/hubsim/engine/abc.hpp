@@ -56,15 +56,32 @@ struct AbcResult {
     AbcStop stop = AbcStop::Generations;
 };
 
+/// What one particle slot of a generation found: the particle kept (or the nearest tried),
+/// its distance, how many simulations it took, and whether none was within tolerance.
+struct AbcSlot {
+    std::vector<double> theta;
+    double distance = 0;
+    std::size_t tries = 0;
+    bool exhausted = false;
+};
+
+/// Runs `slot(i)` for every i in [0, n) of generation `generation` and returns the slots
+/// in order, however it spreads them (threads, processes). Each slot depends only on
+/// its generation and index, never on which thread or process runs it.
+using AbcMap = std::function<std::vector<AbcSlot>(std::size_t generation, std::size_t n,
+                                                  const std::function<AbcSlot(std::size_t)>& slot)>;
+
 /// `distance(theta, seed)` simulates at `theta` with random streams rooted at `seed` and
 /// returns how far the simulation is from the observations. It is called concurrently.
 using AbcDistance = std::function<double(const std::vector<double>& theta, std::uint64_t seed)>;
 /// Progress after each generation.
 using AbcProgress = std::function<void(std::size_t generation, const AbcGeneration&)>;
 
+/// Fits by ABC-SMC. `map` spreads each generation's slots; without one they run on
+/// `options.threads` oneTBB threads.
 AbcResult abc_smc(const std::vector<double>& low, const std::vector<double>& high,
                   const AbcDistance& distance, const AbcOptions& options,
-                  const AbcProgress& progress = {});
+                  const AbcProgress& progress = {}, const AbcMap& map = {});
 
 /// Weighted quantile of `values` (q in [0, 1]).
 double weighted_quantile(std::vector<double> values, std::vector<double> weights, double q);

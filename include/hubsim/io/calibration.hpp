@@ -38,10 +38,11 @@ bool is_calibration_file(const std::filesystem::path& path);
 /// Loads and checks a calibration file and the observations it names; throws InputError.
 CalibrationSpec load_calibration(const std::filesystem::path& path);
 
-/// Runs the fit and writes the posterior sample, distances, tolerances and a fitted
-/// scenario to `out` (atomically). Returns the fitted scenario's YAML text.
-std::string calibrate(const CalibrationSpec& spec, const std::filesystem::path& out,
-                      const std::string& command_line, bool quiet);
+/// Writes a fit's posterior sample, distances, tolerances and fitted scenario to `out`
+/// (atomically). Returns the fitted scenario's YAML text: the posterior medians, each with
+/// its 90% interval.
+std::string write_calibration(const std::filesystem::path& out, const CalibrationSpec& spec,
+                              const AbcResult& result, const std::string& command_line);
 
 /// Copies the posterior sample of a calibration output to CSV (`weight` and one column per
 /// parameter), the form a scenario's `posterior: {file}` also reads and git keeps well.

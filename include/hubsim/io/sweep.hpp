@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hubsim/io/output.hpp"
@@ -109,10 +110,10 @@ void write_sweep_file(const std::filesystem::path& path, const SweepFile& file,
 /// Reads a file written by write_sweep_file; throws InputError if it is not one.
 SweepFile read_sweep_file(const std::filesystem::path& path);
 
-/// One point's journal entry: just its results, flat and uncompressed (a sweep writes
-/// thousands), written durably (temporary name, fsync, rename).
-void write_journal_entry(const std::filesystem::path& path, const PointResults& point);
-/// Reads a journal entry; throws InputError if it is damaged or not one.
-PointResults read_journal_entry(const std::filesystem::path& path);
+/// One point's results as bytes, in this machine's byte order (what the evaluator journals
+/// and hands between MPI ranks), and back; decode_point throws std::runtime_error on bytes
+/// that are not one.
+std::string encode_point(const PointResults& point);
+PointResults decode_point(std::string_view bytes);
 
 }  // namespace hubsim
