@@ -35,6 +35,7 @@
 #include "hubsim/model/runner.hpp"
 #include "hubsim/version.hpp"
 #include "output_path.hpp"
+#include "precision_option.hpp"
 #include "summary.hpp"
 #include "sweep_command.hpp"
 #include "threads.hpp"
@@ -164,42 +165,9 @@ po::options_description run_options() {
         "drawn (default: each replication draws its parameters from the scenario's posterior) "
         "or fixed (the scenario's own values)")(
         "observations", po::value<std::string>(),
-        "an observations CSV: store what each replication simulated for each observation")(
-        "precision", po::value<std::string>(),
-        "run replications in batches (the first: --replications, then doubling) until every "
-        "headline figure's 95% interval has at most this half-width (0.02: two points)")(
-        "max-replications", po::value<std::string>(),
-        "with --precision: stop here even if it is not reached (default 10000)");
+        "an observations CSV: store what each replication simulated for each observation");
+    cli::add_precision_options(opts);
     return opts;
-}
-
-/// --precision H and --max-replications N, checked: {H, N}, or none without --precision.
-std::optional<std::pair<double, std::uint32_t>> precision_request(const po::variables_map& vm) {
-    const auto bad = [](const std::string& option, const std::string& message) {
-        return InputError({{"command line", 0, 0, option, message}});
-    };
-    if (!vm.count("precision")) {
-        if (vm.count("max-replications")) throw bad("--max-replications", "only with --precision");
-        return std::nullopt;
-    }
-    const std::string h = vm["precision"].as<std::string>();
-    double half = 0;
-    const auto [end, ec] = std::from_chars(h.data(), h.data() + h.size(), half);
-    if (ec != std::errc() || end != h.data() + h.size() || !(half > 0) || half >= 0.5)
-        throw bad(
-            "--precision",
-            "expected a half-width above 0 and below 0.5 (0.02: two points), found '" + h + "'");
-    std::uint32_t most = 10000;
-    if (vm.count("max-replications")) {
-        const std::string m = vm["max-replications"].as<std::string>();
-        std::uint64_t v = 0;
-        const auto [e2, ec2] = std::from_chars(m.data(), m.data() + m.size(), v);
-        if (ec2 != std::errc() || e2 != m.data() + m.size() || v < 1 || v > 10'000'000)
-            throw bad("--max-replications",
-                      "expected a whole number from 1 to 10000000, found '" + m + "'");
-        most = static_cast<std::uint32_t>(v);
-    }
-    return std::pair{half, most};
 }
 
 void print_precision(std::ostream& out, const PrecisionRecord& p, std::size_t replications) {
@@ -231,13 +199,13 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     const auto thread_limit = cli::limit_threads(threads);
     const bool quiet = vm["quiet"].as<bool>();
 
-    const auto precision = precision_request(vm);
+    const auto precision = cli::precision_request(vm);
     const LoadedScenario ls = load_scenario(vm["scenario"].as<std::string>(), sets);
     if (!quiet) print_warnings(ls);
     const Scenario& sc = ls.scenario;
     Results shape;  // the axes alone: what one replication holds
     prepare_results(sc, 0, shape);
-    const std::uint32_t most = precision ? precision->second : sc.replications;
+    const std::uint32_t most = precision ? precision->max_replications : sc.replications;
     cli::check_memory(static_cast<double>(shape.bytes_per_replication()) * most,
                       precision ? "max-replications" : "replications",
                       std::to_string(most) + " replications of " + ls.source_path);
@@ -284,10 +252,12 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
             for (const auto& f : so_far.figures) worst = std::max(worst, f.half_width);
             std::fprintf(stderr,
                          "precision: %zu replications, widest half-width %.4f (asked %.4f)\n",
-                         so_far.results.replications, worst, precision->first);
+                         so_far.results.replications, worst, precision->half_width);
         };
-        PrecisionRun run = run_to_precision(sc, ro, precision->first, precision->second, batch);
-        record = PrecisionRecord{precision->first, precision->second, run.met, run.figures};
+        PrecisionRun run =
+            run_to_precision(sc, ro, precision->half_width, precision->max_replications, batch);
+        record = PrecisionRecord{precision->half_width, precision->max_replications, run.met,
+                                 run.figures};
         results = std::move(run.results);
     } else {
         results = run_scenario(sc, ro);

@@ -1,5 +1,6 @@
 #include "sweep_command.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "hubsim/io/sweep.hpp"
 #include "hubsim/model/replication.hpp"
 #include "output_path.hpp"
+#include "precision_option.hpp"
 #include "threads.hpp"
 
 namespace po = boost::program_options;
@@ -31,6 +33,7 @@ po::options_description sweep_options() {
         "worker threads per process (0: all cores)")("quiet,q", po::bool_switch(), "no progress")(
         "parameters", po::value<std::string>(),
         "drawn (default: each replication draws the base scenario's posterior) or fixed");
+    cli::add_precision_options(opts);
     return opts;
 }
 
@@ -53,6 +56,12 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
     const bool resume = vm["resume"].as<bool>(), quiet = vm["quiet"].as<bool>();
     const int threads = vm["threads"].as<int>();
     const auto thread_limit = cli::limit_threads(threads);
+    const auto precision = cli::precision_request(vm);
+    if (precision && vm.count("shard"))
+        throw InputError({{"command line", 0, 0, "--precision",
+                           "not with --shard: each shard would choose its own replication "
+                           "count; run the sweep whole (on MPI ranks, if it is large), or give "
+                           "the count a --precision run chose as replications"}});
     Evaluator evaluator(EvaluatorOptions{.side_by_side = 1, .quiet = quiet});
 
     std::vector<std::string> sets;
@@ -60,11 +69,12 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
     const SweepSpec spec = load_sweep(vm["sweep"].as<std::string>(), sets);
     Results shape;  // the axes alone: what one replication of a point holds
     prepare_results(spec.base.scenario, 0, shape);
-    cli::check_memory(static_cast<double>(spec.point_count()) * spec.replications *
+    const std::uint32_t most = precision ? precision->max_replications : spec.replications;
+    cli::check_memory(static_cast<double>(spec.point_count()) * most *
                           static_cast<double>(shape.bytes_per_replication(!spec.keep_trajectories)),
                       "sweep",
-                      std::to_string(spec.point_count()) + " points x " +
-                          std::to_string(spec.replications) + " replications" +
+                      std::to_string(spec.point_count()) + " points x " + std::to_string(most) +
+                          " replications" +
                           (spec.keep_trajectories ? " (keep: trajectories)" : ""));
     auto inputs = spec.base.input_files;
     inputs.emplace_back(spec.path);
@@ -77,14 +87,27 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
     evaluator.open_journal(fs::path(out.string() + ".journal"), resume, out.string());
 
     std::size_t reused = 0;
-    const SweepFile result = run_sweep(spec, evaluator, shard, threads, reused);
+    const SweepFile result =
+        precision ? run_sweep_to_precision(spec, evaluator, threads, precision->half_width,
+                                           precision->max_replications, reused)
+                  : run_sweep(spec, evaluator, shard, threads, reused);
     if (evaluator.root()) {
         write_sweep_file(out, result, command_line);
         if (!quiet)
             std::fprintf(stderr,
                          "sweep %s: %zu points x %u replications (%zu reused) written to %s\n",
-                         spec.name.c_str(), result.point_index.size(), spec.replications, reused,
+                         spec.name.c_str(), result.point_index.size(), result.replications, reused,
                          out.string().c_str());
+        if (!quiet && result.precision) {
+            const auto& p = *result.precision;
+            const auto met = std::count(p.met.begin(), p.met.end(), 1u);
+            std::fprintf(stderr,
+                         "precision: %zu of %zu points reached half-width <= %.4f on their own "
+                         "(needed %u to %u replications); every point ran %u\n",
+                         static_cast<std::size_t>(met), p.met.size(), p.half_width,
+                         *std::min_element(p.needed.begin(), p.needed.end()),
+                         *std::max_element(p.needed.begin(), p.needed.end()), result.replications);
+        }
     }
     return 0;
 }

@@ -80,9 +80,9 @@ std::optional<std::size_t> read_length(std::string_view& in) {
 /// Progress on stderr: a bar on a terminal, plain lines otherwise, nothing when quiet.
 class Progress {
   public:
-    Progress(const EvaluatorOptions& o, std::size_t total)
+    Progress(const EvaluatorOptions& o, const std::string& unit, std::size_t total)
         : study_(o.study),
-          unit_(o.unit),
+          unit_(unit.empty() ? o.unit : unit),
           total_(total),
           quiet_(o.quiet),
           tty_(::isatty(STDERR_FILENO) != 0) {}
@@ -105,8 +105,8 @@ class Progress {
             if (done_ == total_) std::fprintf(stderr, "\n");
         } else if (total_ <= 100 || done_ % std::max<std::size_t>(1, total_ / 100) == 0 ||
                    done_ == total_) {
-            std::fprintf(stderr, "%s: %zu/%zu %s, %.2f %s/s, %.0f s left\n", study_.c_str(), done_,
-                         total_, unit_.c_str(), rate, unit_.c_str(), left);
+            std::fprintf(stderr, "%s: %zu/%zu %s, %.2f a second, %.0f s left\n", study_.c_str(),
+                         done_, total_, unit_.c_str(), rate, left);
         }
     }
 
@@ -277,7 +277,7 @@ std::vector<std::string> Evaluator::run_here(const EvaluationPlan& plan,
                                              const std::vector<std::size_t>& which,
                                              std::size_t& reused) {
     std::vector<std::string> results(which.size());
-    Progress progress(options_, which.size());
+    Progress progress(options_, plan.unit, which.size());
     std::atomic<std::size_t> taken{0};
     const auto one = [&](std::size_t k) {
         const std::string key = plan.key(which[k]);
@@ -312,7 +312,7 @@ std::vector<std::string> Evaluator::run_root(const EvaluationPlan& plan,
     // The root hands evaluations out as workers ask, journals what they return, and holds
     // the results: workers need no file system shared with it.
     std::vector<std::string> results(which.size()), keys(which.size());
-    Progress progress(options_, which.size());
+    Progress progress(options_, plan.unit, which.size());
     std::size_t next = 0, stopped = 0;
     while (stopped < static_cast<std::size_t>(ranks_ - 1)) {
         long long done[3];  // {k or -1, reused, size}

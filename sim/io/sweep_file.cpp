@@ -169,6 +169,20 @@ void scatter(hid_t loc, const char* name, std::vector<PointResults>& points, std
                                  all.begin() + static_cast<std::ptrdiff_t>((i + 1) * per));
 }
 
+/// The /precision group of a sweep run with --precision (docs/cluster.md).
+void write_precision(hid_t file, const SweepPrecision& p, const Scales& root) {
+    attr_number<double>(file, "precision_half_width", p.half_width);
+    attr_number<std::uint32_t>(file, "precision_max_replications", p.max_replications);
+    Handle g(H5Gcreate2(file, "precision", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+             "create /precision");
+    put(g, "needed_replications", {"point"}, root, &root, p.needed.data(),
+        "replications this point alone needed to reach the half-width asked (or the cap)");
+    put(g, "widest_half_width", {"point"}, root, &root, p.widest.data(),
+        "the widest 95% half-width of this point's headline figures at that count");
+    put(g, "met", {"point"}, root, &root, p.met.data(),
+        "1 if every headline half-width was within the one asked for");
+}
+
 }  // namespace
 
 void write_sweep_file(const fs::path& path, const SweepFile& f, const std::string& command_line) {
@@ -200,6 +214,7 @@ void write_sweep_file(const fs::path& path, const SweepFile& f, const std::strin
         add_sweep_scales(root, file, f);
         write_target_table(file, root, f.targets, "days since " + f.start_date);
         write_groups(file, f, root);
+        if (f.precision) write_precision(file, *f.precision, root);
     });
 }
 

@@ -6,6 +6,7 @@ pytest temporary folder; nothing outside the repository is read.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,18 @@ def run_hubsim(*args, cwd=None, timeout=120):
         text=True,
         timeout=timeout,
     )
+
+
+def run_mpi(ranks, *args, timeout=300, env=None):
+    """Runs hubsim under `mpirun -n ranks` (as root, oversubscribing the cores); skips the
+    test where mpirun is not installed. Returns the CompletedProcess."""
+    mpirun = shutil.which("mpirun")
+    if mpirun is None:
+        pytest.skip("mpirun not installed (tools/install.sh installs openmpi-bin)")
+    return subprocess.run(
+        [mpirun, "--allow-run-as-root", "--oversubscribe", "-n", str(ranks), str(HUBSIM), *map(str, args)],
+        capture_output=True, text=True, timeout=timeout,
+        env=mpi_env({**(env or os.environ), "OMPI_MCA_rmaps_base_oversubscribe": "1"}))
 
 
 def run_ok(*args, **kw):

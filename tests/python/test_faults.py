@@ -25,7 +25,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import HUBSIM, MULTI_YAML, SANITIZER, TINY, leftovers, mpi_env, run_hubsim, run_ok
+from conftest import HUBSIM, MULTI_YAML, SANITIZER, TINY, leftovers, run_hubsim, run_mpi, run_ok
 from test_sweep import BASE, datasets  # the sweep tests' three-hub base and reader
 
 SEED = 20240611
@@ -381,16 +381,11 @@ def test_full_disk(world, tmp_path):
 
 
 def test_full_disk_under_mpi(world, tmp_path):
-    """Workers of an MPI sweep that meet a full disk end the job with exit 1 and their
-    message, instead of leaving rank 0 waiting for them for ever."""
-    mpirun = shutil.which("mpirun")
-    if mpirun is None:
-        pytest.skip("mpirun not installed (tools/install.sh installs openmpi-bin)")
+    """An MPI sweep whose rank 0 meets a full disk while journalling ends the job with exit 1
+    and its message, instead of leaving the worker ranks waiting for ever."""
     with mounted_tmpfs(tmp_path / "full", "size=100k") as full:
         out = full / "sweep.h5"
-        proc = subprocess.run([mpirun, "--allow-run-as-root", "--oversubscribe", "-n", "3", str(HUBSIM),
-                               *map(str, world["sweep_args"]), "-o", str(out)], capture_output=True,
-                              text=True, timeout=120, env=mpi_env({**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1"}))
+        proc = run_mpi(3, *world["sweep_args"], "-o", out, timeout=120)
         assert proc.returncode == 1, proc.stderr
         assert str(out) in proc.stderr and "No space left on device" in proc.stderr, proc.stderr
         # (mpirun may kill the other ranks mid-entry: their temporaries are stale, for the

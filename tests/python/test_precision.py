@@ -8,8 +8,8 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import MULTI_YAML, run_hubsim, run_ok
-from test_sweep import assert_same_datasets
+from conftest import MULTI_YAML, run_hubsim, run_mpi, run_ok
+from test_sweep import BASE as SWEEP_BASE, assert_same_datasets
 
 Z = 1.959963984540054
 
@@ -126,3 +126,77 @@ def test_bad_precision_options(multi, tmp_path, args, option):
     assert proc.returncode == 2, proc.stderr
     assert option in proc.stderr
     assert not out.exists()
+
+
+# Points where the target is met almost always and about half the time: they need
+# different counts.
+PRECISION_SWEEP = """\
+scenario: base.yaml
+name: to_precision
+replications: 4
+design: {kind: sobol, points: 6}
+parameters:
+  llme.primary_mastery_specialist.days: {uniform: [2, 40]}
+  demand.p: {uniform: [0.05, 0.3]}
+"""
+
+
+@pytest.fixture
+def precision_sweep(tmp_path):
+    (tmp_path / "base.yaml").write_text(SWEEP_BASE)  # the sweeps' base scenario
+    (tmp_path / "sw.yaml").write_text(PRECISION_SWEEP)
+    out = tmp_path / "p.h5"
+    proc = run_ok("sweep", tmp_path / "sw.yaml", "-o", out, "--precision", "0.1", "--threads", "2")
+    assert "every point ran" in proc.stderr
+    return tmp_path, out
+
+
+def test_sweep_points_need_what_a_run_of_each_point_needs(precision_sweep):
+    """Each point's needed count is the count `run --precision` chooses for that point's
+    scenario; every point then runs the largest, and equals a plain sweep of that count."""
+    d, out = precision_sweep
+    with h5py.File(out, "r") as f:
+        needed = f["precision/needed_replications"][()]
+        widest = f["precision/widest_half_width"][()]
+        met = f["precision/met"][()]
+        n = int(f.attrs["replications"])
+        assert f.attrs["precision_half_width"] == 0.1
+        assert f.attrs["precision_max_replications"] == 10000
+        keys = [k.decode() for k in f["parameter_keys"][()]]
+        values = f["point_values"][()]  # [point][parameter]
+    assert len(set(needed)) > 1, "case error: the points should need different counts"
+    assert n == needed.max() and (met == 1).all() and (widest <= 0.1).all()
+    for p in range(len(needed)):
+        sets = [a for k, v in zip(keys, values[p]) for a in ("--set", f"{k}={v!r}")]
+        run = d / f"point{p}.h5"
+        run_ok("run", d / "base.yaml", "-o", run, "-q", "--replications", "4", "--precision", "0.1", *sets)
+        with h5py.File(run, "r") as f:
+            assert int(f.attrs["replications"]) == needed[p], p
+    plain = d / "plain.yaml"
+    plain.write_text(PRECISION_SWEEP.replace("replications: 4", f"replications: {n}"))
+    run_ok("sweep", plain, "-o", d / "plain.h5", "-q")
+    with h5py.File(out, "r") as a, h5py.File(d / "plain.h5", "r") as b:
+        for g in ("summary", "points"):
+            for k in a[g]:
+                assert np.array_equal(a[g][k][()], b[g][k][()]), (g, k)
+
+
+def test_sweep_precision_is_the_same_on_threads_mpi_and_resume(precision_sweep):
+    d, out = precision_sweep
+    one = d / "one.h5"
+    run_ok("sweep", d / "sw.yaml", "-o", one, "--precision", "0.1", "--threads", "1", "-q")
+    assert_same_datasets(out, one)
+    proc = run_ok("sweep", d / "sw.yaml", "-o", one, "--precision", "0.1", "--resume", "-q")
+    assert_same_datasets(out, one)
+    mpi = d / "mpi.h5"
+    proc = run_mpi(3, "sweep", d / "sw.yaml", "-o", mpi, "--precision", "0.1", "-q", "-t", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert_same_datasets(out, mpi)
+
+
+def test_sweep_precision_refuses_shards(precision_sweep):
+    d, _ = precision_sweep
+    proc = run_hubsim("sweep", d / "sw.yaml", "-o", d / "s.h5", "--precision", "0.1", "--shard", "0/2")
+    assert proc.returncode == 2
+    assert "--precision" in proc.stderr and "--shard" in proc.stderr
+    assert not (d / "s.h5").exists()

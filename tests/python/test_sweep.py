@@ -1,9 +1,7 @@
 """Sweeps: points equal separate runs; MPI, shards + merge and resume after kill -9 all give
 the single-process file; bad sweep files get located errors and exit status 2."""
 
-import os
 import random
-import shutil
 import signal
 import subprocess
 import time
@@ -12,7 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import HUBSIM, labels, mpi_env, run_hubsim
+from conftest import HUBSIM, labels, run_hubsim, run_mpi
 
 BASE = """\
 name: base
@@ -121,15 +119,9 @@ def test_xarray_opens_a_sweep_with_named_dimensions(sweep_dir):
 
 
 def test_mpi_three_ranks_equal_single_process(sweep_dir):
-    mpirun = shutil.which("mpirun")
-    if mpirun is None:
-        pytest.skip("mpirun not installed (tools/install.sh installs openmpi-bin)")
     single = sweep(sweep_dir, "sobol")
     out = sweep_dir / "mpi.h5"
-    proc = subprocess.run([mpirun, "--allow-run-as-root", "--oversubscribe", "-n", "3", str(HUBSIM), "sweep",
-                           str(sweep_dir / "sobol.yaml"), "-o", str(out), "-q", "-t", "1"],
-                          capture_output=True, text=True, timeout=300,
-                          env=mpi_env({**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1"}))
+    proc = run_mpi(3, "sweep", sweep_dir / "sobol.yaml", "-o", out, "-q", "-t", "1")
     assert proc.returncode == 0, proc.stderr
     assert_same_datasets(single, out)
 

@@ -37,6 +37,8 @@ struct Evaluation {
 
 struct EvaluationPlan {
     std::size_t size = 0;
+    /// What the evaluations are, in progress lines (default: EvaluatorOptions::unit).
+    std::string unit;
     /// What evaluation i's result depends on, as text: its journal entry is found by it
     /// and reused only where it matches.
     std::function<std::string(std::size_t)> key;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,18 @@ struct PointResults {
     }
 };
 
+/// A sweep run with --precision: what was asked, and per point held the replications that
+/// point alone needed, the widest headline half-width it reached with them, and whether
+/// that met the request. Every point then runs the largest count any point needed, so the
+/// points stay comparable replication by replication (common random numbers).
+struct SweepPrecision {
+    double half_width = 0;
+    std::uint32_t max_replications = 0;
+    std::vector<std::uint32_t> needed;
+    std::vector<double> widest;
+    std::vector<std::uint32_t> met;  ///< 1 or 0
+};
+
 /// A sweep's output as it is on disk: the axes, the points and their results. A whole
 /// sweep, a shard of one, and one point's journal entry all have this form.
 struct SweepFile {
@@ -99,6 +112,7 @@ struct SweepFile {
     std::uint32_t replications = 0;
     bool trajectories = false;
     std::vector<PointResults> results;  ///< one per point held
+    std::optional<SweepPrecision> precision;
 
     /// The axes and points of `spec`, with no results yet.
     static SweepFile describe(const SweepSpec& spec);
