@@ -62,6 +62,7 @@ Usage:
   hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--resume] [--threads T] [--quiet]
   hubsim generate SCENARIO.yaml --schools N [--schools-per-hub K] [-o OUT.yaml]
   hubsim trace RUN.h5 --school URN [--replication R]
+  hubsim trace RUN.h5 --hub H [--leader ID] [--replication R]
   hubsim params [--markdown]
   hubsim --help | --version
 
@@ -73,7 +74,7 @@ Commands:
   report    an HTML report (figures and tables) of one run, or several side by side
   calibrate fit a scenario's uncertain parameters to observed history (ABC-SMC)
   generate  write a synthetic copy of a scenario with any number of schools (for scale runs)
-  trace     replay one replication of a run: what happened to one school, year by year
+  trace     replay one replication of a run: what happened to one school, or a hub's leaders
   params    list every scenario parameter: key, default, range, meaning
 
 Exit status: 0 success, 2 bad input, 1 internal failure.
@@ -497,8 +498,9 @@ const CommandHelp kCommands[] = {
     {"generate", "hubsim generate SCENARIO.yaml --schools N [options]",
      "Writes a synthetic copy of a scenario with any number of schools (for scale runs).",
      generate_options},
-    {"trace", "hubsim trace RUN.h5 --school URN [--replication R]",
-     "Replays one replication of a run and tells what happened to one school, year by year.",
+    {"trace", "hubsim trace RUN.h5 (--school URN | --hub H [--leader ID]) [--replication R]",
+     "Replays one replication of a run and tells what happened to one school, year by year, "
+     "or to a hub's leaders.",
      trace_options},
     {"params", "hubsim params [--markdown]",
      "Lists every scenario setting and parameter: key, default, range, meaning.", nullptr},

@@ -113,11 +113,135 @@ void print_trace(std::ostream& out, const Scenario& sc, const SchoolTrace& t) {
             << Calendar::year_label(engaged_year) << ")\n";
 }
 
+std::string date_of(const Calendar& cal, Day day) {
+    return format_date(cal.date_of(day));
+}
+
+/// One line per leader the hub ever had: who, and the dates that changed their status.
+void print_leaders(const Scenario& sc, const std::vector<LeaderHistory>& leaders) {
+    const Calendar cal(sc.start);
+    std::printf("%5s  %-30s %-10s %-10s %-10s %-10s %s\n", "id", "role", "phase", "joined",
+                "active", "left", "how");
+    for (const LeaderHistory& l : leaders) {
+        const std::string joined = date_of(cal, cal.year_start(l.joined));
+        const std::string active =
+            l.founding ? joined : (l.qualified ? date_of(cal, cal.year_start(*l.qualified)) : "-");
+        const std::string left = l.left          ? date_of(cal, cal.year_end(*l.left))
+                                 : l.dropped_out ? date_of(cal, cal.year_start(*l.dropped_out))
+                                                 : "-";
+        const std::string how = l.founding ? "founding"
+                                : l.dropped_out
+                                    ? "trainee, dropped out"
+                                    : "trainee (" + std::to_string(l.route_years) + "-year route)";
+        std::printf("%5u  %-30s %-10s %-10s %-10s %-10s %s\n", l.id,
+                    std::string(name(l.role)).c_str(), std::string(name(l.phase)).c_str(),
+                    joined.c_str(), active.c_str(), left.c_str(), how.c_str());
+    }
+}
+
+/// One leader's whole history.
+void print_leader(const Scenario& sc, const LeaderHistory& l) {
+    const Calendar cal(sc.start);
+    const std::string role(name(l.role)), phase(name(l.phase));
+    std::printf(
+        "  %s  %s\n", date_of(cal, cal.year_start(l.joined)).c_str(),
+        l.founding
+            ? "one of the leaders the hub opened with; active at once"
+            : ("starts training (" + std::to_string(l.route_years) + "-year route)").c_str());
+    for (const LeaderYear& y : l.years) {
+        if (y.status != LlmeStatus::Active) {
+            if (y.year != l.joined)
+                std::printf("  %s  in training\n", date_of(cal, cal.year_start(y.year)).c_str());
+            continue;
+        }
+        if (l.qualified && *l.qualified == y.year)
+            std::printf("  %s  qualifies: active\n", date_of(cal, cal.year_start(y.year)).c_str());
+        if (y.role_leaders == 0 || (y.tfm_days == 0 && y.other_days == 0)) {
+            std::printf("  %s  active; %s is not modelled, so no TfM Work Groups\n",
+                        date_of(cal, cal.year_start(y.year)).c_str(), phase.c_str());
+            continue;
+        }
+        std::printf(
+            "  %s  %s: gives %.1f TfM days (and %.1f to other programmes) to the pool of %u "
+            "active %s; that role led most of %u of the hub's %u %s Work Groups\n",
+            date_of(cal, cal.year_start(y.year)).c_str(), Calendar::year_label(y.year).c_str(),
+            y.tfm_days, y.other_days, y.role_leaders, role.c_str(), y.role_groups, y.phase_groups,
+            phase.c_str());
+    }
+    if (l.dropped_out)
+        std::printf("  %s  does not complete the route: leaves\n",
+                    date_of(cal, cal.year_start(*l.dropped_out)).c_str());
+    else if (l.left)
+        std::printf("  %s  leaves the programme\n", date_of(cal, cal.year_end(*l.left)).c_str());
+    else
+        std::printf("  on %s: %s\n", format_date(sc.end).c_str(),
+                    l.qualified || l.founding ? "active" : "in training");
+}
+
+/// `--hub`: a hub's name as the scenario gives it, or its index (0 is the first).
+std::uint16_t find_hub(const Scenario& sc, const std::string& text) {
+    for (std::size_t h = 0; h < sc.hubs.size(); ++h)
+        if (sc.hubs[h].name == text) return static_cast<std::uint16_t>(h);
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec == std::errc() && end == text.data() + text.size() && v < sc.hubs.size())
+        return static_cast<std::uint16_t>(v);
+    throw bad("--hub", "no hub '" + text + "' in " + sc.name +
+                           " (a name as the scenario gives "
+                           "it, or 0 to " +
+                           std::to_string(sc.hubs.size() - 1) + ")");
+}
+
+}  // namespace
+
+namespace {
+
+/// The replay must be the run: the same counts of every stage in every hub at every sample,
+/// and the same target days. Otherwise the binary or a data file has changed.
+void check_replay(const fs::path& run, const RunFileHeader& header, std::uint64_t replication,
+                  const Results& results) {
+    const ReplicationCheck in_file = read_replication_check(run, replication);
+    if (in_file.stage_counts != results.stage_counts || in_file.target_day != results.target_day)
+        throw InputError(
+            {{run.string(), 0, 0, "",
+              "replication " + std::to_string(replication) +
+                  " does not replay as it ran (written by hubsim " + header.git_commit +
+                  ", this is " + kGitCommit + "): trace replays only what it can reproduce"}});
+}
+
+int trace_hub(const fs::path& run, const po::variables_map& vm, const LoadedScenario& ls,
+              std::uint64_t replication, const RunFileHeader& header) {
+    const Scenario& sc = ls.scenario;
+    const std::uint16_t hub = find_hub(sc, vm["hub"].as<std::string>());
+    Results results;
+    const auto leaders = trace_leaders(sc, static_cast<std::uint32_t>(replication), hub, results);
+    check_replay(run, header, replication, results);
+    std::printf(
+        "hub %s: %zu leaders over the run; replication %llu of %s (%s), replayed and "
+        "checked against the file\n",
+        sc.hubs[hub].name.c_str(), leaders.size(), static_cast<unsigned long long>(replication),
+        run.string().c_str(), sc.name.c_str());
+    if (!vm.count("leader")) {
+        print_leaders(sc, leaders);
+        return 0;
+    }
+    if (leaders.empty()) throw bad("--leader", "hub " + sc.hubs[hub].name + " never had a leader");
+    const std::uint64_t id = whole(vm, "leader", leaders.size() - 1);
+    const LeaderHistory& l = leaders[id];
+    std::printf("leader %u: %s, %s, outreach share %.2f\n", l.id, std::string(name(l.role)).c_str(),
+                std::string(name(l.phase)).c_str(), static_cast<double>(l.outreach));
+    print_leader(sc, l);
+    return 0;
+}
+
 }  // namespace
 
 po::options_description trace_options() {
     po::options_description opts("Options");
     opts.add_options()("school", po::value<std::string>(), "the school's URN")(
+        "hub", po::value<std::string>(),
+        "list the hub's leaders (its name, or its index, 0 the first)")(
+        "leader", po::value<std::string>(), "with --hub: one leader's history (its id)")(
         "replication,r", po::value<std::string>()->default_value("0"),
         "which replication of the run (0 is the first)");
     return opts;
@@ -139,7 +263,11 @@ int trace_command(const std::vector<std::string>& args) {
     const auto runs = vm["run"].as<std::vector<std::string>>();
     if (runs.size() > 1)
         throw bad("RUN.h5", "one run file is expected, found " + std::to_string(runs.size()));
-    if (!vm.count("school")) throw bad("--school", "missing: the URN of the school to trace");
+    if (vm.count("school") == vm.count("hub"))
+        throw bad("--school", vm.count("school")
+                                  ? "--school or --hub, not both"
+                                  : "missing: --school URN, or --hub H [--leader ID]");
+    if (vm.count("leader") && !vm.count("hub")) throw bad("--leader", "only with --hub");
     const fs::path run = runs.front();
     const RunFileHeader header = read_run_header(run);
     if (header.hubsim_version != kVersion)
@@ -153,6 +281,7 @@ int trace_command(const std::vector<std::string>& args) {
                                        std::to_string(replication));
     const LoadedScenario ls = scenario_of(run, header);
     const Scenario& sc = ls.scenario;
+    if (vm.count("hub")) return trace_hub(run, vm, ls, replication, header);
     const std::uint64_t urn = whole(vm, "school", UINT32_MAX);
     const auto it = std::find_if(sc.schools.begin(), sc.schools.end(),
                                  [&](const SchoolProfile& s) { return s.urn == urn; });
@@ -163,15 +292,7 @@ int trace_command(const std::vector<std::string>& args) {
     const SchoolTrace trace =
         trace_school(sc, static_cast<std::uint32_t>(replication),
                      static_cast<std::size_t>(it - sc.schools.begin()), results);
-    // The replay must be the run: the same counts of every stage in every hub at every
-    // sample, and the same target days. Otherwise the binary or a data file has changed.
-    const ReplicationCheck in_file = read_replication_check(run, replication);
-    if (in_file.stage_counts != results.stage_counts || in_file.target_day != results.target_day)
-        throw InputError(
-            {{run.string(), 0, 0, "",
-              "replication " + std::to_string(replication) +
-                  " does not replay as it ran (written by hubsim " + header.git_commit +
-                  ", this is " + kGitCommit + "): trace replays only what it can reproduce"}});
+    check_replay(run, header, replication, results);
 
     const SchoolProfile& s = *it;
     std::printf("school %u: %s, hub %s, %u pupils, disadvantage %.3f (band q%d of %s)\n", s.urn,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 
@@ -67,10 +68,19 @@ std::vector<Day> timeline_days(const Scenario& sc, const Calendar& cal) {
     return days;
 }
 
+/// The moments of a year at which a replay may look at the hubs.
+enum class Moment : std::uint8_t {
+    YearStart,  ///< 1 September, before anything of the year (last year's end is done)
+    Begun,      ///< after begin_year: trainees qualified, a hub opening has its leaders
+    Allocated,  ///< after training places and Work Groups
+};
+using Observer =
+    std::function<void(Moment, int year, const std::vector<HubProcess>&, const Parameters&)>;
+
 class Replication {
   public:
     Replication(const Scenario& sc, std::uint32_t rep, std::size_t slot, Results& results,
-                bool parallel_hubs, SchoolTrace* trace = nullptr)
+                bool parallel_hubs, SchoolTrace* trace = nullptr, Observer observer = {})
         : sc_(sc),
           cal_(sc.start),
           slot_(slot),
@@ -78,7 +88,8 @@ class Replication {
           parallel_(parallel_hubs),
           base_(sc.parameters_of(rep, results.particle[slot])),
           params_(base_),
-          steps_(timeline_days(sc, cal_)) {
+          steps_(timeline_days(sc, cal_)),
+          observer_(std::move(observer)) {
         // After the posterior draw: a school's propensity is drawn with the replication's
         // own heterogeneity.
         hubs_.reserve(sc.hubs.size());
@@ -96,17 +107,25 @@ class Replication {
         std::size_t t = 0;
         for (int y = first; y <= last; ++y) {
             advance_to(cal_.year_start(y));
+            observe(Moment::YearStart, y);
             std::vector<std::size_t> samples;
             while (t < results_.times() && results_.sample_days[t] <= cal_.year_end(y))
                 samples.push_back(t++);
             for_each_hub([&](HubProcess& h) { h.begin_year(y, params_, samples); });
+            observe(Moment::Begun, y);
             national_allocation(y);
+            observe(Moment::Allocated, y);
             add_costs(y - first);
         }
         advance_to(end + 1);
+        observe(Moment::YearStart, last + 1);
     }
 
   private:
+    void observe(Moment m, int year) const {
+        if (observer_) observer_(m, year, hubs_, params_);
+    }
+
     template <class F>
     void for_each_hub(F&& f) {
         if (parallel_) {
@@ -197,6 +216,7 @@ class Replication {
     std::vector<HubProcess> hubs_;
     std::vector<Day> steps_;
     std::size_t next_step_ = 0;
+    Observer observer_;
 };
 
 /// The value a target's measure has in one hub at one sample, and the hub's share of the
@@ -276,6 +296,82 @@ void run_replication(const Scenario& sc, std::uint32_t rep, std::size_t slot, Re
                      bool parallel_hubs) {
     Replication(sc, rep, slot, results, parallel_hubs).run();
     find_target_days(sc, static_cast<std::uint32_t>(slot), results);
+}
+
+namespace {
+
+/// What leader `l` of hub `h` gave this year, and what their role's pool led.
+LeaderYear leader_year(const Scenario& sc, const HubProcess& hub, std::uint16_t h, const Llme& l,
+                       int year, const Parameters& params) {
+    LeaderYear y;
+    y.year = year;
+    y.status = l.status;
+    if (l.status != LlmeStatus::Active || !params.of(l.phase).modelled()) return y;
+    // As the allocation counts them (HubProcess::allocate_phase).
+    const RoleRules& r = params.of(l.role);
+    const double days =
+        r.days * l.outreach * params.policy.capacity_factor * sc.hubs[h].capacity_factor;
+    y.tfm_days = days * r.tfm_share;
+    y.other_days = days * (1 - r.tfm_share);
+    for (const Llme& o : hub.leaders())
+        y.role_leaders += o.status == LlmeStatus::Active && o.role == l.role && o.phase == l.phase;
+    for (const WorkGroup& g : hub.groups()) {
+        if (g.phase != l.phase) continue;
+        ++y.phase_groups;
+        y.role_groups += g.lead == l.role;
+    }
+    return y;
+}
+
+}  // namespace
+
+std::vector<LeaderHistory> trace_leaders(const Scenario& sc, std::uint32_t replication,
+                                         std::uint16_t hub, Results& results) {
+    prepare_results(sc, 1, results);
+    std::vector<LeaderHistory> out;
+    const Observer observer = [&](Moment m, int year, const std::vector<HubProcess>& hubs,
+                                  const Parameters& params) {
+        const HubProcess& h = hubs[hub];
+        const auto& leaders = h.leaders();
+        // Leaders only ever join (ids in order): the new ones are past the end of `out`.
+        for (std::size_t i = out.size(); i < leaders.size(); ++i) {
+            const Llme& l = leaders[i];
+            LeaderHistory n;
+            n.id = l.id;
+            n.role = l.role;
+            n.phase = l.phase;
+            n.outreach = l.outreach;
+            n.joined = year;
+            // A hub's opening leaders arrive at begin_year; trainees at the allocation.
+            n.founding = m == Moment::Begun;
+            n.route_years =
+                n.founding
+                    ? 0u
+                    : static_cast<std::uint32_t>(std::lround(params.of(l.role).training_years));
+            if (!n.founding && l.status == LlmeStatus::Active) n.qualified = year;
+            if (l.status == LlmeStatus::Left) n.dropped_out = year;
+            out.push_back(n);
+        }
+        for (std::size_t i = 0; i < leaders.size(); ++i) {
+            const Llme& l = leaders[i];
+            LeaderHistory& n = out[i];
+            const bool was_left = n.left || n.dropped_out;
+            if (l.status == LlmeStatus::Left && !was_left) {
+                // At a year's start, last year's end has run: they left on its 31 August.
+                if (m == Moment::YearStart)
+                    n.left = year - 1;
+                else
+                    n.dropped_out = year;  // their route ended and they did not qualify
+            } else if (l.status == LlmeStatus::Active && !n.founding && !n.qualified) {
+                n.qualified = year;
+            }
+            if (m == Moment::Allocated && l.status != LlmeStatus::Left)
+                n.years.push_back(leader_year(sc, h, hub, l, year, params));
+        }
+    };
+    Replication(sc, replication, 0, results, false, nullptr, observer).run();
+    find_target_days(sc, 0, results);
+    return out;
 }
 
 SchoolTrace trace_school(const Scenario& sc, std::uint32_t replication, std::size_t school,

@@ -111,3 +111,75 @@ def test_bad_trace_requests(run, args, says):
     proc = run_hubsim("trace", run, *args)
     assert proc.returncode == 2, proc.stdout
     assert says in proc.stderr
+
+
+LEADER = re.compile(r"^ +(\d+)  (\w+) +(\w+) +(\S+) +(\S+) +(\S+) +(.+)$")
+
+
+def leaders(run, hub, replication):
+    proc = run_ok("trace", run, "--hub", hub, "--replication", replication)
+    rows = [LEADER.match(line).groups() for line in proc.stdout.splitlines()[2:]]
+    return [dict(id=int(r[0]), role=r[1], phase=r[2], joined=r[3], active=r[4], left=r[5], how=r[6])
+            for r in rows]
+
+
+def status_on(leader, date):
+    """A leader's status at the end of `date` (a sample sees that day's year end)."""
+    if leader["left"] != "-" and leader["left"] <= date:
+        return "left"
+    if leader["active"] != "-" and leader["active"] <= date:
+        return "active"
+    return "in_training" if leader["joined"] <= date else None
+
+
+def test_leader_traces_add_up_to_the_runs_counts(run):
+    """Every hub's leaders, in every replication, traced: at every sample, their statuses
+    by role are the run's own LLME counts for that hub."""
+    with h5py.File(run, "r") as f:
+        llme = f["trajectories/llme"][()]  # [replication][time][hub][role][status]
+        dates = labels(f["date"])
+        hubs = labels(f["hub"])
+        roles = labels(f["role"])
+        statuses = labels(f["status"])
+    checked = 0
+    for rep in range(llme.shape[0]):
+        for h, hub in enumerate(hubs):
+            listed = leaders(run, hub if rep else h, rep)  # by name, and by index
+            assert [l["id"] for l in listed] == list(range(len(listed)))
+            for t, date in enumerate(dates):
+                counts = np.zeros(llme.shape[3:], dtype=int)
+                for l in listed:
+                    s = status_on(l, date)
+                    if s:
+                        counts[roles.index(l["role"]), statuses.index(s)] += 1
+                assert np.array_equal(counts, llme[rep, t, h]), (rep, hub, date)
+                checked += 1
+    assert checked == llme.shape[0] * len(hubs) * len(dates)
+
+
+def test_one_leaders_history(run):
+    listed = leaders(run, 0, 0)
+    trainee = next(l for l in listed if l["how"].startswith("trainee") and l["active"] != "-")
+    proc = run_ok("trace", run, "--hub", 0, "--leader", trainee["id"])
+    lines = proc.stdout.splitlines()
+    assert lines[1].startswith(f"leader {trainee['id']}: {trainee['role']}, {trainee['phase']}")
+    events = [EVENT.match(line).groups() for line in lines if EVENT.match(line)]
+    assert events[0] == (trainee["joined"], events[0][1]) and "starts training" in events[0][1]
+    assert (trainee["active"], "qualifies: active") in events
+    years = [what for day, what in events if "TfM days" in what]
+    assert years and all(f"active {trainee['role']}" in y for y in years)
+    if trainee["left"] != "-":
+        assert events[-1] == (trainee["left"], "leaves the programme")
+
+
+@pytest.mark.parametrize("args,option", [
+    (["--hub", "0", "--school", "1"], "--school"),
+    (["--leader", "0"], "--leader"),
+    (["--hub", "no such hub"], "--hub"),
+    (["--hub", "99"], "--hub"),
+    (["--hub", "0", "--leader", "100000"], "--leader"),
+])
+def test_bad_leader_traces(run, args, option):
+    proc = run_hubsim("trace", run, *args)
+    assert proc.returncode == 2, proc.stderr
+    assert option in proc.stderr

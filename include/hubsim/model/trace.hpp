@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "hubsim/engine/day.hpp"
@@ -45,5 +46,40 @@ struct SchoolTrace {
 /// replication's results (one slot), so a caller can check the replay against a file.
 SchoolTrace trace_school(const Scenario& scenario, std::uint32_t replication, std::size_t school,
                          Results& results);
+
+/// One year of a leader's life in the programme, as the allocation of 1 September left it.
+struct LeaderYear {
+    int year = 0;
+    LlmeStatus status = LlmeStatus::InTraining;
+    double tfm_days = 0;    ///< active: the TfM days they put into their role's pool this year
+    double other_days = 0;  ///< active: days for the hubs' other Work Group programmes
+    /// Active leaders of their role and phase in the hub, pooling their TfM days.
+    std::uint32_t role_leaders = 0;
+    std::uint32_t role_groups = 0;   ///< this year's groups of their phase led mostly by the role
+    std::uint32_t phase_groups = 0;  ///< this year's groups of their phase, all roles
+};
+
+/// What happened to one leader of one hub in one replication. The model pools a role's
+/// TfM days within a hub and phase (a group's days may come from several leaders), so a
+/// leader's years say what they gave and what their role's pool led, not which groups
+/// were theirs.
+struct LeaderHistory {
+    std::uint32_t id = 0;  ///< number within the hub, in order of joining
+    LlmeRole role{};
+    Phase phase{};
+    float outreach = 1;              ///< share of their days given to other schools (their route's)
+    int joined = 0;                  ///< the academic year they joined (on its 1 September)
+    bool founding = false;           ///< one of the leaders the hub opened with (no training)
+    std::uint32_t route_years = 0;   ///< training years of their route (trainees)
+    std::optional<int> qualified;    ///< became active on 1 September of this year
+    std::optional<int> dropped_out;  ///< left at the end of their route, on 1 September
+    std::optional<int> left;         ///< left the programme on 31 August ending this year
+    std::vector<LeaderYear> years;   ///< every year in training or active
+};
+
+/// Replays replication `replication` as `hubsim run` ran it and returns the history of
+/// every leader hub `hub` ever had, by id. `results` receives the replication's results.
+std::vector<LeaderHistory> trace_leaders(const Scenario& scenario, std::uint32_t replication,
+                                         std::uint16_t hub, Results& results);
 
 }  // namespace hubsim
