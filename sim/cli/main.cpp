@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bounds.hpp"
+#include "command_line.hpp"
 #include "hubsim/experiments/calibrate.hpp"
 #include "hubsim/io/atomic_file.hpp"
 #include "hubsim/io/calibration.hpp"
@@ -34,6 +35,7 @@
 #include "hubsim/model/replication.hpp"
 #include "hubsim/model/runner.hpp"
 #include "hubsim/version.hpp"
+#include "marginal_command.hpp"
 #include "output_path.hpp"
 #include "precision_option.hpp"
 #include "summary.hpp"
@@ -60,6 +62,8 @@ Usage:
   hubsim merge SHARD.h5... -o OUT.h5
   hubsim report RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N]
   hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--resume] [--threads T] [--quiet]
+  hubsim marginal SCENARIO.yaml [-o OUT.h5] [--leaders K] [--from DATE] [--by DATE] [--role ROLE]
+                  [--allocate N] [--replications N] [--seed S] [--set key=value ...] [--threads T]
   hubsim generate SCENARIO.yaml --schools N [--schools-per-hub K] [-o OUT.yaml]
   hubsim trace RUN.h5 --school URN [--replication R]
   hubsim trace RUN.h5 --hub H [--leader ID] [--replication R]
@@ -73,6 +77,7 @@ Commands:
   merge     join the shards of a sweep run as a job array
   report    an HTML report (figures and tables) of one run, or several side by side
   calibrate fit a scenario's uncertain parameters to observed history (ABC-SMC)
+  marginal  where K more leaders add most: each hub's extra schools engaged, paired
   generate  write a synthetic copy of a scenario with any number of schools (for scale runs)
   trace     replay one replication of a run: what happened to one school, or a hub's leaders
   params    list every scenario parameter: key, default, range, meaning
@@ -80,54 +85,15 @@ Commands:
 Exit status: 0 success, 2 bad input, 1 internal failure.
 )";
 
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
 std::string join_args(int argc, char** argv) {
     std::string s;
     for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
     return s;
 }
 
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts) {
-    po::positional_options_description pos;
-    pos.add("scenario", 1).add("extra", -1);
-    po::options_description all;  // the extra files are caught to be named
-    all.add(opts).add_options()("extra", po::value<std::vector<std::string>>());
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        throw UsageError(e.what());
-    }
-    if (!vm.count("scenario")) throw UsageError("missing the scenario file");
-    if (vm.count("extra")) {
-        std::string extra;
-        for (const auto& e : vm["extra"].as<std::vector<std::string>>())
-            extra += (extra.empty() ? "'" : ", '") + e + "'";
-        throw UsageError("one file is expected (" + vm["scenario"].as<std::string>() +
-                         "), found more: " + extra);
-    }
-    return vm;
-}
-
-void print_warnings(const LoadedScenario& ls) {
-    for (const auto& w : ls.warnings) std::cerr << w.str() << "\n";
-}
-
-po::options_description scenario_options() {
-    po::options_description o("Options");
-    o.add_options()("scenario", po::value<std::string>(), "scenario YAML file")(
-        "set", po::value<std::vector<std::string>>()->composing(),
-        "override a scalar: key=value (repeatable)");
-    return o;
-}
-
 int cmd_validate(const std::vector<std::string>& args) {
-    auto opts = scenario_options();
-    const auto vm = parse(args, opts);
+    auto opts = cli::scenario_options();
+    const auto vm = cli::parse(args, opts);
     const auto sets =
         vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
     const std::string path = vm["scenario"].as<std::string>();
@@ -146,7 +112,7 @@ int cmd_validate(const std::vector<std::string>& args) {
         return kOk;
     }
     const LoadedScenario ls = load_scenario(path, sets);
-    print_warnings(ls);
+    cli::print_warnings(ls);
     const Scenario& sc = ls.scenario;
     std::printf("%s: ok (%zu hubs, %zu schools, %zu timeline events, %zu targets)\n",
                 ls.source_path.c_str(), sc.hubs.size(), sc.schools.size(), sc.timeline.size(),
@@ -155,7 +121,7 @@ int cmd_validate(const std::vector<std::string>& args) {
 }
 
 po::options_description run_options() {
-    auto opts = scenario_options();
+    auto opts = cli::scenario_options();
     opts.add_options()("output,o", po::value<std::string>(),
                        "output HDF5 file (default results/NAME.h5)")(
         "replications,r", po::value<std::string>(), "replications (default: the scenario's)")(
@@ -188,21 +154,15 @@ void print_precision(std::ostream& out, const PrecisionRecord& p, std::size_t re
 
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
     const auto opts = run_options();
-    const auto vm = parse(args, opts);
-    auto sets =
-        vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    // Passed on as typed: the scenario loader checks them and quotes them as given.
-    if (vm.count("seed")) sets.push_back("seed=" + vm["seed"].as<std::string>());
-    if (vm.count("replications"))
-        sets.push_back("replications=" + vm["replications"].as<std::string>());
-    if (vm.count("parameters")) sets.push_back("parameters=" + vm["parameters"].as<std::string>());
+    const auto vm = cli::parse(args, opts);
+    const auto sets = cli::scenario_sets(vm);
     const int threads = vm["threads"].as<int>();
     const auto thread_limit = cli::limit_threads(threads);
     const bool quiet = vm["quiet"].as<bool>();
 
     const auto precision = cli::precision_request(vm);
     const LoadedScenario ls = load_scenario(vm["scenario"].as<std::string>(), sets);
-    if (!quiet) print_warnings(ls);
+    if (!quiet) cli::print_warnings(ls);
     const Scenario& sc = ls.scenario;
     Results shape;  // the axes alone: what one replication holds
     prepare_results(sc, 0, shape);
@@ -345,7 +305,7 @@ po::options_description calibrate_options() {
 
 int cmd_calibrate(const std::vector<std::string>& args, const std::string& command_line) {
     const auto opts = calibrate_options();
-    const auto vm = parse(args, opts);
+    const auto vm = cli::parse(args, opts);
     const auto thread_limit = cli::limit_threads(vm["threads"].as<int>());
     CalibrationSpec spec = load_calibration(vm["scenario"].as<std::string>());
     spec.abc.threads = vm["threads"].as<int>();
@@ -384,7 +344,7 @@ int cmd_calibrate(const std::vector<std::string>& args, const std::string& comma
 }
 
 po::options_description generate_options() {
-    auto opts = scenario_options();
+    auto opts = cli::scenario_options();
     opts.add_options()("schools,n", po::value<std::string>(), "schools in all")(
         "schools-per-hub", po::value<std::string>()->default_value("500"),
         "schools per hub (England averages 505)")("output,o", po::value<std::string>(),
@@ -394,7 +354,7 @@ po::options_description generate_options() {
 
 int cmd_generate(const std::vector<std::string>& args) {
     const auto opts = generate_options();
-    const auto vm = parse(args, opts);
+    const auto vm = cli::parse(args, opts);
     auto count = [&](const char* opt, std::uint64_t max) {
         if (!vm.count(opt)) throw UsageError(std::string("missing --") + opt);
         const std::string text = vm[opt].as<std::string>();
@@ -486,7 +446,7 @@ const CommandHelp kCommands[] = {
      run_options},
     {"validate", "hubsim validate SCENARIO.yaml|SWEEP.yaml|CALIBRATION.yaml [--set key=value ...]",
      "Checks a file and every file it names; prints every problem with file, line and column.",
-     scenario_options},
+     cli::scenario_options},
     {"sweep", "hubsim sweep SWEEP.yaml [-o OUT.h5] [options]",
      "Runs every point of a parameter sweep, journalling each as it finishes (under mpirun: "
      "across ranks).",
@@ -495,6 +455,10 @@ const CommandHelp kCommands[] = {
      "Joins the shards of a sweep run as a job array into one sweep file.", merge_options},
     {"calibrate", "hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [options]",
      "Fits a scenario's uncertain parameters to observed history by ABC-SMC.", calibrate_options},
+    {"marginal", "hubsim marginal SCENARIO.yaml [-o OUT.h5] [options]",
+     "What K extra leaders add in each hub (extra schools engaged, participating school-years, "
+     "P(target met)), as paired differences under common random numbers.",
+     marginal_options},
     {"generate", "hubsim generate SCENARIO.yaml --schools N [options]",
      "Writes a synthetic copy of a scenario with any number of schools (for scale runs).",
      generate_options},
@@ -551,13 +515,14 @@ int main(int argc, char** argv) {
         if (cmd == "params") return cmd_params(rest);
         if (cmd == "sweep") return sweep_command(rest, join_args(argc, argv));
         if (cmd == "calibrate") return cmd_calibrate(rest, join_args(argc, argv));
+        if (cmd == "marginal") return marginal_command(rest, join_args(argc, argv));
         if (cmd == "merge") return merge_command(rest, join_args(argc, argv));
         if (cmd == "generate") return cmd_generate(rest);
         if (cmd == "report") return cmd_report(rest, argv[0]);
         if (cmd == "trace") return trace_command(rest);
         std::string msg = "unknown command '" + cmd + "'";
         if (auto s = did_you_mean(cmd, {"run", "validate", "params", "sweep", "merge", "calibrate",
-                                        "generate", "report", "trace"});
+                                        "generate", "report", "trace", "marginal"});
             !s.empty())
             msg += " (did you mean '" + s + "'?)";
         throw UsageError(msg);

@@ -125,11 +125,14 @@ void print_leaders(const Scenario& sc, const std::vector<LeaderHistory>& leaders
     for (const LeaderHistory& l : leaders) {
         const std::string joined = date_of(cal, cal.year_start(l.joined));
         const std::string active =
-            l.founding ? joined : (l.qualified ? date_of(cal, cal.year_start(*l.qualified)) : "-");
+            l.origin != LlmeOrigin::Trainee
+                ? joined
+                : (l.qualified ? date_of(cal, cal.year_start(*l.qualified)) : "-");
         const std::string left = l.left          ? date_of(cal, cal.year_end(*l.left))
                                  : l.dropped_out ? date_of(cal, cal.year_start(*l.dropped_out))
                                                  : "-";
-        const std::string how = l.founding ? "founding"
+        const std::string how = l.origin == LlmeOrigin::Founding ? "founding"
+                                : l.origin == LlmeOrigin::Extra  ? "extra (the scenario's)"
                                 : l.dropped_out
                                     ? "trainee, dropped out"
                                     : "trainee (" + std::to_string(l.route_years) + "-year route)";
@@ -145,8 +148,9 @@ void print_leader(const Scenario& sc, const LeaderHistory& l) {
     const std::string role(name(l.role)), phase(name(l.phase));
     std::printf(
         "  %s  %s\n", date_of(cal, cal.year_start(l.joined)).c_str(),
-        l.founding
-            ? "one of the leaders the hub opened with; active at once"
+        l.origin == LlmeOrigin::Founding ? "one of the leaders the hub opened with; active at once"
+        : l.origin == LlmeOrigin::Extra
+            ? "added by the scenario (extra_llme); active at once"
             : ("starts training (" + std::to_string(l.route_years) + "-year route)").c_str());
     for (const LeaderYear& y : l.years) {
         if (y.status != LlmeStatus::Active) {
@@ -175,7 +179,7 @@ void print_leader(const Scenario& sc, const LeaderHistory& l) {
         std::printf("  %s  leaves the programme\n", date_of(cal, cal.year_end(*l.left)).c_str());
     else
         std::printf("  on %s: %s\n", format_date(sc.end).c_str(),
-                    l.qualified || l.founding ? "active" : "in training");
+                    l.qualified || l.origin != LlmeOrigin::Trainee ? "active" : "in training");
 }
 
 /// `--hub`: a hub's name as the scenario gives it, or its index (0 is the first).

@@ -20,8 +20,59 @@ bool is_sha256(const std::string& s) {
            });
 }
 
+/// `extra_llme: [{role, leaders, from}, ...]`: leaders added to the hub from a date.
+void read_extra_llme(const YAML::Node& n, const std::string& path, HubSpec& hub,
+                     Diagnostics& diags) {
+    if (!n.IsSequence()) {
+        diags.error(n, path, "expected a list of {role, leaders, from}, found " + input::found(n));
+        return;
+    }
+    std::vector<std::string> roles;
+    for (LlmeRole r : kRoles) roles.emplace_back(name(r));
+    for (std::size_t i = 0; i < n.size(); ++i) {
+        const YAML::Node& e = n[i];
+        const std::string at = path + "[" + std::to_string(i) + "]";
+        if (!e.IsMap()) {
+            diags.error(e, at,
+                        "expected a mapping of role, leaders, from, found " + input::found(e));
+            continue;
+        }
+        input::check_keys(e, at, {"role", "leaders", "from"}, diags);
+        ExtraLeaders x;
+        bool ok = true;
+        if (auto r = e["role"]) {
+            if (auto v = input::text(r, at + ".role", diags)) {
+                if (auto role = parse_role(*v))
+                    x.role = *role;
+                else {
+                    diags.error(r, at + ".role", input::unknown("role", *v, roles));
+                    ok = false;
+                }
+            }
+        } else {
+            diags.error(e, at, "missing key 'role'");
+            ok = false;
+        }
+        if (auto c = e["leaders"]) {
+            if (auto v = input::whole(c, at + ".leaders", 0, 1e6, diags))
+                x.count = static_cast<std::uint32_t>(*v);
+        } else {
+            diags.error(e, at, "missing key 'leaders'");
+            ok = false;
+        }
+        if (auto d = e["from"]) {
+            if (auto v = input::date(d, at + ".from", diags)) x.from = *v;
+        } else {
+            diags.error(e, at, "missing key 'from'");
+            ok = false;
+        }
+        if (ok) hub.extra_llme.push_back(x);
+    }
+}
+
 void read_hub_fields(const YAML::Node& node, const std::string& path, HubSpec& hub,
                      Diagnostics& diags) {
+    if (auto n = node["extra_llme"]) read_extra_llme(n, path + ".extra_llme", hub, diags);
     if (auto n = node["capacity_factor"])
         if (auto v = input::real(n, path + ".capacity_factor", 0, 100, diags))
             hub.capacity_factor = *v;
@@ -86,8 +137,9 @@ void read_hub_list(const YAML::Node& node, Date start, Scenario& sc, Diagnostics
                         "expected a mapping with name and opens, found " + input::found(h));
             continue;
         }
-        input::check_keys(h, path, {"name", "region", "opens", "capacity_factor", "initial_llme"},
-                          diags);
+        input::check_keys(
+            h, path, {"name", "region", "opens", "capacity_factor", "initial_llme", "extra_llme"},
+            diags);
         HubSpec hub;
         if (auto n = h["name"]) {
             if (auto v = input::text(n, path + ".name", diags)) hub.name = *v;
@@ -129,12 +181,14 @@ void read_hub_overrides(const YAML::Node& o, Scenario& sc, Diagnostics& diags) {
             continue;
         }
         if (!kv.second.IsMap()) {
-            diags.error(kv.second, path,
-                        "expected a mapping of opens, capacity_factor, initial_llme, found " +
-                            input::found(kv.second));
+            diags.error(
+                kv.second, path,
+                "expected a mapping of opens, capacity_factor, initial_llme, extra_llme, found " +
+                    input::found(kv.second));
             continue;
         }
-        input::check_keys(kv.second, path, {"opens", "capacity_factor", "initial_llme"}, diags);
+        input::check_keys(kv.second, path,
+                          {"opens", "capacity_factor", "initial_llme", "extra_llme"}, diags);
         if (auto n = kv.second["opens"])
             if (auto d = input::date(n, path + ".opens", diags)) it->opens = *d;
         read_hub_fields(kv.second, path, *it, diags);

@@ -27,6 +27,14 @@ void emit_hub(YAML::Emitter& out, const HubSpec& h) {
                 out << YAML::Key << std::string(name(r)) << YAML::Value << h.initial_llme[index(r)];
         out << YAML::EndMap;
     }
+    if (!h.extra_llme.empty()) {
+        out << YAML::Key << "extra_llme" << YAML::Value << YAML::BeginSeq;
+        for (const ExtraLeaders& e : h.extra_llme)
+            out << YAML::BeginMap << YAML::Key << "role" << YAML::Value << std::string(name(e.role))
+                << YAML::Key << "leaders" << YAML::Value << e.count << YAML::Key << "from"
+                << YAML::Value << format_date(e.from) << YAML::EndMap;
+        out << YAML::EndSeq;
+    }
     out << YAML::EndMap;
 }
 

@@ -29,7 +29,7 @@ const std::vector<SettingDoc>& scenario_settings() {
         {"output.sample", "yearly or termly", "yearly",
          "when the state is recorded: each 31 August, or each term end"},
         {"hubs", "list or {file, overrides} or {count, opens}", "(required)",
-         "the Maths Hubs: name, opens, region, capacity_factor, initial_llme.{role}"},
+         "the Maths Hubs: name, opens, region, capacity_factor, initial_llme.{role}, extra_llme"},
         {"schools", "{file, sha256} or {generate}, or a list of them", "(required)",
          "a CSV of schools (urn,hub,phase,pupils,disadvantage) or counts per hub to generate "
          "(a list: read one after another); `sha256`, if given, must match the file's"},

@@ -20,7 +20,6 @@ enum Purpose : std::uint32_t {
 };
 
 // Entities other than schools carry a tag in the high bits so their streams never meet.
-constexpr std::uint64_t kLlmeEntity = 1ULL << 40;
 constexpr std::uint64_t kHubEntity = 2ULL << 40;
 
 constexpr double kSlack = 1e-9;  // leader days are sums of a few products of short decimals
@@ -106,6 +105,7 @@ void HubProcess::begin_year(int year, const Parameters& params,
     if (!open_ && calendar_.day_of(spec_.opens) <= start) open(params);
     if (open_) {
         qualify_trainees(params, true);
+        add_extra_leaders(params);
         count_applicants(params);
         draw_interest(params);
     }
@@ -131,12 +131,27 @@ void HubProcess::open(const Parameters& params) {
     for (LlmeRole r : kRoles) {
         const double n = spec_.initial_llme[index(r)] >= 0 ? spec_.initial_llme[index(r)]
                                                            : params.of(r).initial_per_hub;
-        add_initial_leaders(r, static_cast<std::uint32_t>(n), params);
+        add_active_leaders(LlmeOrigin::Founding, r, static_cast<std::uint32_t>(n), 0, params);
     }
     bring_head_start(params);
 }
 
-void HubProcess::add_initial_leaders(LlmeRole r, std::uint32_t count, const Parameters& params) {
+void HubProcess::add_extra_leaders(const Parameters& params) {
+    const auto& extras = spec_.extra_llme;
+    extra_added_.resize(extras.size(), false);
+    const Day start = calendar_.year_start(year_);
+    for (std::size_t k = 0; k < extras.size(); ++k) {
+        // From the first 1 September on or after `from`: the allocation's day.
+        if (extra_added_[k] || calendar_.day_of(extras[k].from) > start) continue;
+        extra_added_[k] = true;
+        const ExtraLeaders& e = extras[k];
+        add_active_leaders(LlmeOrigin::Extra, e.role, e.count, extra_count_[index(e.role)], params);
+        extra_count_[index(e.role)] += e.count;
+    }
+}
+
+void HubProcess::add_active_leaders(LlmeOrigin origin, LlmeRole r, std::uint32_t count,
+                                    std::uint32_t first, const Parameters& params) {
     const auto phases = recruiting_phases(r, params);
     if (phases.empty()) return;
     double schools = 0;
@@ -155,7 +170,8 @@ void HubProcess::add_initial_leaders(LlmeRole r, std::uint32_t count, const Para
             }
         }
         llme_.push_back(Llme{static_cast<std::uint32_t>(llme_.size()), r, phase, LlmeStatus::Active,
-                             0, static_cast<float>(params.of(r).outreach)});
+                             0, static_cast<float>(params.of(r).outreach), origin,
+                             llme_stream(origin, r, phase, year_, first + k)});
     }
 }
 
@@ -182,7 +198,7 @@ void HubProcess::qualify_trainees(const Parameters& params, bool new_year) {
         if (l.status != LlmeStatus::InTraining) continue;
         if (new_year && l.years_to_active > 0) --l.years_to_active;
         if (l.years_to_active > 0) continue;
-        const double u = uniforms(key(kLlmeEntity | l.id, kDropout), 0)[0];
+        const double u = uniforms(key(l.stream, kDropout), 0)[0];
         l.status = u < params.of(l.role).dropout ? LlmeStatus::Left : LlmeStatus::Active;
     }
 }
@@ -251,7 +267,8 @@ void HubProcess::start_training(const ByRolePhase& trainees, const Parameters& p
             for (std::uint32_t k = 0; k < n; ++k)
                 llme_.push_back(Llme{static_cast<std::uint32_t>(llme_.size()), r, p,
                                      LlmeStatus::InTraining, years,
-                                     static_cast<float>(rules.outreach)});
+                                     static_cast<float>(rules.outreach), LlmeOrigin::Trainee,
+                                     llme_stream(LlmeOrigin::Trainee, r, p, year_, k)});
             trainees_[index(r)] += n;
             year_cost_[static_cast<std::size_t>(CostItem::Training)] += n * params.cost.trainee;
         }
@@ -527,8 +544,7 @@ void HubProcess::on_year_end(const Parameters& params) {
     }
     for (Llme& l : llme_) {
         if (l.status != LlmeStatus::Active) continue;
-        const double u =
-            uniforms(key(kLlmeEntity | l.id, kAttrition), static_cast<std::uint64_t>(year_))[0];
+        const double u = uniforms(key(l.stream, kAttrition), static_cast<std::uint64_t>(year_))[0];
         if (u < params.of(l.role).attrition) l.status = LlmeStatus::Left;
     }
 }

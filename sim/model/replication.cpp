@@ -342,13 +342,12 @@ std::vector<LeaderHistory> trace_leaders(const Scenario& sc, std::uint32_t repli
             n.phase = l.phase;
             n.outreach = l.outreach;
             n.joined = year;
-            // A hub's opening leaders arrive at begin_year; trainees at the allocation.
-            n.founding = m == Moment::Begun;
+            n.origin = l.origin;
+            const bool trainee = l.origin == LlmeOrigin::Trainee;
             n.route_years =
-                n.founding
-                    ? 0u
-                    : static_cast<std::uint32_t>(std::lround(params.of(l.role).training_years));
-            if (!n.founding && l.status == LlmeStatus::Active) n.qualified = year;
+                trainee ? static_cast<std::uint32_t>(std::lround(params.of(l.role).training_years))
+                        : 0u;
+            if (trainee && l.status == LlmeStatus::Active) n.qualified = year;
             if (l.status == LlmeStatus::Left) n.dropped_out = year;
             out.push_back(n);
         }
@@ -362,7 +361,8 @@ std::vector<LeaderHistory> trace_leaders(const Scenario& sc, std::uint32_t repli
                     n.left = year - 1;
                 else
                     n.dropped_out = year;  // their route ended and they did not qualify
-            } else if (l.status == LlmeStatus::Active && !n.founding && !n.qualified) {
+            } else if (l.status == LlmeStatus::Active && n.origin == LlmeOrigin::Trainee &&
+                       !n.qualified) {
                 n.qualified = year;
             }
             if (m == Moment::Allocated && l.status != LlmeStatus::Left)

@@ -170,7 +170,11 @@ def drawn_yaml(check_yaml):
 def test_agrees_when_parameters_are_drawn_scaled_and_set(drawn_yaml, tmp_path):
     """Would have caught the SimPy model drawing schools' propensities with the scenario's
     heterogeneity instead of the replication's drawn one."""
-    proc, fig = compare(drawn_yaml, tmp_path, "--parameters", "drawn")
+    # 400 replications: at 200, the draws of the cohort-keyed leader streams put one of the
+    # 1,164 means (pd_lead left, 2019) at z = 4.93, beyond the 1% bound k = 4.40; at 400
+    # it is 3.62 and at 1,000 not the largest (2.96): chance, not a difference, as a bias
+    # would grow with the square root of the replications.
+    proc, fig = compare(drawn_yaml, tmp_path, "--parameters", "drawn", replications=400)
     assert proc.returncode == 0 and fig["agree"], proc.stdout
     assert fig["max_z"] <= fig["k"] < 5
 

@@ -183,3 +183,40 @@ def test_bad_leader_traces(run, args, option):
     proc = run_hubsim("trace", run, *args)
     assert proc.returncode == 2, proc.stderr
     assert option in proc.stderr
+
+
+def test_extra_leaders_leave_every_other_leaders_draws_unchanged(tmp_path):
+    """Extra leaders (extra_llme) join active on the first 1 September on or after their
+    date, and every other leader of the same cohort number keeps their dates: leaders'
+    streams are keyed by cohort, not by order of joining (common random numbers)."""
+    (tmp_path / "multi.yaml").write_text(MULTI_YAML)
+    extra = MULTI_YAML.replace(
+        "  - {name: North, opens: 2014-07-01}",
+        "  - {name: North, opens: 2014-07-01,\n"
+        "     extra_llme: [{role: primary_mastery_specialist, leaders: 4, from: 2016-06-01}]}")
+    assert extra != MULTI_YAML
+    (tmp_path / "extra.yaml").write_text(extra)
+    for name in ("multi", "extra"):
+        run_ok("run", tmp_path / f"{name}.yaml", "-o", tmp_path / f"{name}.h5", "-q", "--replications", "2")
+    for rep in range(2):
+        base = leaders(tmp_path / "multi.h5", "North", rep)
+        more = leaders(tmp_path / "extra.h5", "North", rep)
+        extra = [l for l in more if l["how"].startswith("extra")]
+        assert len(extra) == 4
+        assert all(l["joined"] == l["active"] == "2016-09-01" for l in extra)
+
+        def cohorts(listed):
+            out = {}
+            for l in listed:
+                if not l["how"].startswith("extra"):
+                    out.setdefault((l["how"].split(",")[0].split(" (")[0], l["role"], l["phase"], l["joined"]),
+                                   []).append(l)
+            return out
+
+        a, b = cohorts(base), cohorts(more)
+        compared = 0
+        for key in a.keys() & b.keys():
+            for x, y in zip(a[key], b[key]):  # the k-th of a cohort reads the same stream
+                assert (x["active"], x["left"]) == (y["active"], y["left"]), (rep, key)
+                compared += 1
+        assert compared >= 5

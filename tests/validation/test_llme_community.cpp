@@ -186,13 +186,15 @@ TEST(LlmeCommunity, ARouteChangeReachesNewCohortsOnly) {
 TEST(LlmeCommunity, EachRoleRecruitsByItsOwnPlaces) {
     const Results r =
         run(load_yaml(kHub, {"llme.pd_lead.training_places=3", "llme.pd_lead.applicants_other=1",
-                             "llme.pd_lead.training_years=2"})
+                             "llme.pd_lead.training_years=2", "llme.pd_lead.dropout=0",
+                             "llme.pd_lead.attrition=0"})
                 .scenario);
     for (std::size_t t = 0; t < r.times(); ++t) {
         EXPECT_EQ(r.trainees[r.role_cell(0, t, 0, LlmeRole::PdLead)], 3u);
         EXPECT_EQ(r.trainees[r.role_cell(0, t, 0, LlmeRole::SecondaryMasterySpecialist)], 0u);
     }
-    // A two-year route: three in training in 2014/15, six from 2015/16 on, active from 2016.
+    // A two-year route, no dropout, no attrition: three in training in 2014/15, six from
+    // 2015/16 on, three active from 2016.
     EXPECT_EQ(r.llme[r.status_cell(0, 0, 0, LlmeRole::PdLead, LlmeStatus::InTraining)], 3u);
     EXPECT_EQ(r.llme[r.status_cell(0, 1, 0, LlmeRole::PdLead, LlmeStatus::InTraining)], 6u);
     EXPECT_EQ(r.llme[r.status_cell(0, 2, 0, LlmeRole::PdLead, LlmeStatus::Active)], 3u);

@@ -96,8 +96,12 @@ class HubProcess {
     /// Each stage's successor (NotEngaged after the last) and where new schools enter.
     void tabulate_pipelines(const Parameters& params);
     void open(const Parameters& params);
-    /// The leaders a hub starts with; a role without a phase spreads over the hub's phases.
-    void add_initial_leaders(LlmeRole role, std::uint32_t count, const Parameters& params);
+    /// Active leaders joining at once (the hub's founding leaders, or extra ones); a role
+    /// without a phase spreads over the hub's phases. `first` numbers them in their cohort.
+    void add_active_leaders(LlmeOrigin origin, LlmeRole role, std::uint32_t count,
+                            std::uint32_t first, const Parameters& params);
+    /// The scenario's extra leaders due this year (HubSpec::extra_llme).
+    void add_extra_leaders(const Parameters& params);
     /// Interest built up before the hub's first working year (demand.head_start).
     void bring_head_start(const Parameters& params);
     /// Trainees whose route is over become active (or drop out); `new_year` counts a year.
@@ -164,6 +168,8 @@ class HubProcess {
     std::array<std::array<Stage, kStageCount>, kPhaseCount> next_{};
     std::array<std::array<Stage, 2>, kPhaseCount> entry_{};  ///< [phase][needs readiness]
     double budget_left_ = 0;
+    std::vector<bool> extra_added_;                        ///< per HubSpec::extra_llme entry
+    std::array<std::uint32_t, kRoleCount> extra_count_{};  ///< extra leaders so far, by role
 
     SchoolTrace* trace_ = nullptr;
     std::uint32_t traced_ = 0;

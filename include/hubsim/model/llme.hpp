@@ -85,8 +85,26 @@ constexpr bool can_lead(LlmeRole role, Phase phase, Stage stage) {
     return (!r.phase || *r.phase == phase) && r.leads[index(stage)];
 }
 
+/// How a leader came to the hub's community.
+enum class LlmeOrigin : std::uint8_t {
+    Founding,  ///< one of the leaders the hub opened with
+    Trainee,   ///< trained on their role's route
+    Extra,     ///< added from a date by the scenario (HubSpec::extra_llme; `hubsim marginal`)
+};
+
+/// The random-stream entity of a leader: their origin, role, phase, the academic year they
+/// joined and their number within that cohort. Adding leaders of one cohort leaves every
+/// other leader's draws unchanged (common random numbers for `hubsim marginal`).
+constexpr std::uint64_t llme_stream(LlmeOrigin origin, LlmeRole role, Phase phase, int year,
+                                    std::uint32_t index) {
+    return (1ULL << 40) | (static_cast<std::uint64_t>(origin) << 38) |
+           (static_cast<std::uint64_t>(role) << 34) |
+           (static_cast<std::uint64_t>(static_cast<std::uint8_t>(phase)) << 32) |
+           (static_cast<std::uint64_t>((year - 1900) & 0xfff) << 20) | (index & 0xfffff);
+}
+
 struct Llme {
-    std::uint32_t id = 0;  ///< number within its hub, in order of joining; keys its random stream
+    std::uint32_t id = 0;  ///< number within its hub, in order of joining
     LlmeRole role = LlmeRole::PrimaryMasterySpecialist;
     Phase phase = Phase::Primary;  ///< the role's, or the phase of the school they came from
     LlmeStatus status = LlmeStatus::InTraining;
@@ -94,6 +112,8 @@ struct Llme {
     /// Share of their Work Group days given to other schools (the rest to their own): fixed
     /// by the route they trained on, so a change to a route reaches new cohorts only.
     float outreach = 1;
+    LlmeOrigin origin = LlmeOrigin::Trainee;
+    std::uint64_t stream = 0;  ///< keys their draws (llme_stream)
 };
 
 }  // namespace hubsim

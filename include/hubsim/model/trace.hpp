@@ -69,7 +69,7 @@ struct LeaderHistory {
     Phase phase{};
     float outreach = 1;              ///< share of their days given to other schools (their route's)
     int joined = 0;                  ///< the academic year they joined (on its 1 September)
-    bool founding = false;           ///< one of the leaders the hub opened with (no training)
+    LlmeOrigin origin{};             ///< founding and extra leaders are active at once
     std::uint32_t route_years = 0;   ///< training years of their route (trainees)
     std::optional<int> qualified;    ///< became active on 1 September of this year
     std::optional<int> dropped_out;  ///< left at the end of their route, on 1 September
