@@ -62,7 +62,7 @@ Usage:
   hubsim merge SHARD.h5... -o OUT.h5
   hubsim report RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N]
   hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--resume] [--threads T] [--quiet]
-  hubsim marginal SCENARIO.yaml [-o OUT.h5] [--leaders K] [--from DATE] [--by DATE] [--role ROLE]
+  hubsim marginal SCENARIO.yaml [-o OUT.h5] [--leaders K] [--from DATE] [--by DATE] [--role ROLE] [--rank-by M]
                   [--allocate N] [--replications N] [--seed S] [--set key=value ...] [--threads T]
   hubsim generate SCENARIO.yaml --schools N [--schools-per-hub K] [-o OUT.yaml]
   hubsim trace RUN.h5 --school URN [--replication R]

@@ -75,12 +75,12 @@ void print_table(const MarginalFile& f) {
     std::sort(order.begin(), order.end(),
               [&](std::size_t a, std::size_t b) { return f.rank[a] < f.rank[b]; });
     std::printf(
-        "\n%u extra %s from %s: extra schools ever engaged by %s (mean of %u paired "
-        "replications, 90%% interval)\n",
+        "\n%u extra %s from %s, by %s: means of %u paired replications [90%% interval], "
+        "ranked by %s\n",
         f.leaders, f.leaders == 1 ? "leader" : "leaders", f.from.c_str(), f.by.c_str(),
-        f.replications);
-    std::printf("%4s  %-28s %-30s %-22s %-22s %s\n", "rank", "hub", "role", "national",
-                "in the hub", "change in P(target met)");
+        f.replications, f.rank_by == "engaged" ? "schools engaged" : "school-years");
+    std::printf("%4s  %-34s %-30s %-20s %-20s %s\n", "rank", "hub", "role", "schools engaged",
+                "school-years in WGs", "change in P(target met)");
     for (std::size_t k = 0; k < std::min<std::size_t>(10, order.size()); ++k) {
         const std::size_t v = order[k];
         const auto& var = f.variants[v];
@@ -88,27 +88,31 @@ void print_table(const MarginalFile& f) {
             std::find(f.phases.begin(), f.phases.end(), std::string(name(var.phase))) -
             f.phases.begin());
         if (c >= C) continue;
+        // Only targets due after the leaders arrive can move.
         std::string targets;
         for (std::size_t t = 0; t < T; ++t) {
-            if (f.targets.phase[t] != name(var.phase)) continue;
+            if (f.targets.phase[t] != name(var.phase) || f.targets.by[t] < f.from) continue;
             char buf[128];
             std::snprintf(buf, sizeof buf, "%s%s %+.3f", targets.empty() ? "" : "; ",
                           f.targets.label[t].c_str(), f.target_met[v * T + t].mean);
             targets += buf;
         }
-        std::printf("%4u  %-28s %-30s %-22s %-22s %s\n", f.rank[v], f.hubs[var.hub].c_str(),
-                    std::string(name(var.role)).c_str(),
-                    estimate(f.engaged[(v * C + c) * D + by], "%.1f").c_str(),
-                    estimate(f.engaged_hub[(v * C + c) * D + by], "%.1f").c_str(), targets.c_str());
+        std::printf(
+            "%4u  %-34s %-30s %-20s %-20s %s\n", f.rank[v], f.hubs[var.hub].c_str(),
+            std::string(name(var.role)).c_str(),
+            estimate(f.engaged[(v * C + c) * D + by], "%.1f").c_str(),
+            estimate(f.participating_years[(v * C + c) * D + by], "%.1f").c_str(),
+            targets.empty() ? "(no target of its phase due after --from)" : targets.c_str());
     }
     if (!f.allocation_variant.empty()) {
         std::printf("\ngreedy allocation, %u %s at a time:\n", f.leaders,
                     f.leaders == 1 ? "leader" : "leaders");
         for (std::size_t s = 0; s < f.allocation_variant.size(); ++s) {
             const auto& var = f.variants[f.allocation_variant[s]];
-            std::printf("  %zu. %-28s %-30s adds %s schools engaged by %s\n", s + 1,
-                        f.hubs[var.hub].c_str(), std::string(name(var.role)).c_str(),
-                        estimate(f.allocation_value[s], "%.1f").c_str(), f.by.c_str());
+            std::printf("  %zu. %-34s %-30s adds %s %s by %s\n", s + 1, f.hubs[var.hub].c_str(),
+                        std::string(name(var.role)).c_str(),
+                        estimate(f.allocation_value[s], "%.1f").c_str(),
+                        f.rank_by == "engaged" ? "schools engaged" : "school-years", f.by.c_str());
         }
     }
 }
@@ -124,6 +128,8 @@ po::options_description marginal_options() {
         "added on the first 1 September on or after this date (default: the run's start)")(
         "by", po::value<std::string>(),
         "rank hubs by what the leaders add by this date (default: the last target's date)")(
+        "rank-by", po::value<std::string>(),
+        "engaged (default: extra schools ever engaged) or participating_years")(
         "role", po::value<std::string>(),
         "the leaders' role (default: each modelled phase's Mastery Specialists)")(
         "allocate", po::value<std::string>(),
@@ -175,6 +181,12 @@ int marginal_command(const std::vector<std::string>& args, const std::string& co
         req.role = role;
     }
     req.allocate = count_option(vm, "allocate", 1, 1000000, 0);
+    if (vm.count("rank-by")) {
+        const std::string r = vm["rank-by"].as<std::string>();
+        if (r != "engaged" && r != "participating_years")
+            throw bad("--rank-by", "expected engaged or participating_years, found '" + r + "'");
+        req.rank_by_participation = r == "participating_years";
+    }
     if (req.allocate > 0 && req.allocate < req.leaders)
         throw bad("--allocate",
                   "expected at least --leaders (" + std::to_string(req.leaders) + ")");

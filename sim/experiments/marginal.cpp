@@ -135,6 +135,7 @@ MarginalFile run_marginal(const Scenario& sc, const MarginalRequest& req, Evalua
     f.leaders = req.leaders;
     f.from = format_date(req.from);
     f.by = format_date(req.by);
+    f.rank_by = req.rank_by_participation ? "participating_years" : "engaged";
     f.start_date = format_date(sc.start);
     f.targets = TargetTable::of(sc);
     for (const auto& h : sc.hubs) f.hubs.push_back(h.name);
@@ -258,10 +259,9 @@ MarginalFile run_marginal(const Scenario& sc, const MarginalRequest& req, Evalua
             f.target_met[v * T + k] =
                 paired_estimate(column(e, layout.target(k)), column(base, layout.target(k)));
     }
-    // Ranked by extra schools engaged by `by` in the variant's own phase; ties by index.
-    const auto value = [&](std::size_t v) {
-        return f.engaged[(v * C + column_of[v]) * D + by].mean;
-    };
+    // Ranked by what `rank_by` measures, by `by`, in the variant's own phase; ties by index.
+    const auto& ranked = req.rank_by_participation ? f.participating_years : f.engaged;
+    const auto value = [&](std::size_t v) { return ranked[(v * C + column_of[v]) * D + by].mean; };
     std::vector<std::size_t> order(V);
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::stable_sort(order.begin(), order.end(),
@@ -286,7 +286,8 @@ MarginalFile run_marginal(const Scenario& sc, const MarginalRequest& req, Evalua
         std::size_t best = 0;
         PairedEstimate best_value;
         for (std::size_t v = 0; v < V; ++v) {
-            const std::size_t at = layout.national(column_of[v], by);
+            const std::size_t at = req.rank_by_participation ? layout.years(column_of[v], by)
+                                                             : layout.national(column_of[v], by);
             const PairedEstimate e = paired_estimate(column(runs[v + 1], at), column(current, at));
             if (v == 0 || e.mean > best_value.mean) {
                 best = v;

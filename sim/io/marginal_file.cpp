@@ -52,6 +52,7 @@ void write_marginal_file(const fs::path& path, const MarginalFile& f,
         attr_string(file, "from", f.from);
         attr_string(file, "by", f.by);
         attr_string(file, "parameters", f.parameters);
+        attr_string(file, "rank_by", f.rank_by);
         scalar_string(file, "scenario", f.scenario_yaml);
         Scales s;
         s.add("hub", string_vector(file, "hub", f.hubs));
@@ -95,12 +96,11 @@ void write_marginal_file(const fs::path& path, const MarginalFile& f,
             f.paired_engaged.data(), "extra schools ever engaged in each replication, national",
             "schools");
         put(file, "rank", {"variant"}, s, nullptr, f.rank.data(),
-            "1: the variant whose leaders add most schools engaged by `by` (in their phase)");
+            "1: the variant whose leaders add most (rank_by) by `by` (in their phase)");
         put(file, "allocation_variant", {"step"}, s, nullptr, f.allocation_variant.data(),
             "--allocate: the variant chosen at each step (given the steps before)");
         put_estimates(file, "allocation_value", {"step"}, s, f.allocation_value,
-                      "--allocate: extra schools engaged by `by` the step's leaders add",
-                      "schools");
+                      "--allocate: what the step's leaders add by `by` (rank_by)", "");
     });
 }
 

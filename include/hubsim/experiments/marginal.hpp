@@ -18,8 +18,11 @@ struct MarginalRequest {
     Date from;                     ///< added on the first 1 September on or after this
     std::optional<LlmeRole> role;  ///< none: each modelled phase's Mastery Specialists
     Date by;                       ///< the date hubs are ranked by
-    std::uint32_t allocate = 0;    ///< N: a greedy allocation of N leaders, K at a time
-    int threads = 0;               ///< per evaluation (0: all)
+    /// What hubs are ranked (and --allocate chooses) by: extra schools ever engaged, or
+    /// extra participating school-years, nationally in the leaders' phase.
+    bool rank_by_participation = false;
+    std::uint32_t allocate = 0;  ///< N: a greedy allocation of N leaders, K at a time
+    int threads = 0;             ///< per evaluation (0: all)
 };
 
 /// Runs the study through `evaluator` (every rank returns the same file contents; the

@@ -32,6 +32,7 @@ struct MarginalFile {
     std::uint32_t replications = 0, leaders = 0;
     std::string from, by;                          ///< dates (ISO)
     std::string parameters;                        ///< "drawn" or "fixed"
+    std::string rank_by;                           ///< "engaged" or "participating_years"
     std::vector<std::string> hubs, phases, dates;  ///< axes: every hub, modelled phases, dates
     TargetTable targets;
     std::vector<MarginalVariant> variants;
@@ -41,8 +42,8 @@ struct MarginalFile {
     std::vector<PairedEstimate> target_met;    ///< [variant][target]: change in P(met)
     std::vector<double> baseline_target_met;   ///< [target]
     std::vector<std::int32_t> paired_engaged;  ///< [variant][replication][phase][date]
-    std::vector<std::uint32_t> rank;           ///< [variant]: 1 adds most engaged by `by`
-    /// --allocate: each step's chosen variant and what it added at `by` (its phase).
+    std::vector<std::uint32_t> rank;           ///< [variant]: 1 adds most (rank_by) by `by`
+    /// --allocate: each step's chosen variant and what it added (`rank_by`, its phase, `by`).
     std::vector<std::uint32_t> allocation_variant;
     std::vector<PairedEstimate> allocation_value;
 };
