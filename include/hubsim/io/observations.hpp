@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,13 @@ struct ObservationFile {
     std::string text;
     std::vector<Observation> observations;
 };
+
+/// A measure as an observation or a study output names it (`measure[:stage or role]`, a
+/// phase or "all", a scope: national, fewest_hub, region:NAME or hub:NAME), checked against
+/// `scenario`; each problem goes to `bad(field, message)`.
+MeasureQuery parse_measure_query(const std::string& measure, const std::string& phase,
+                                 const std::string& scope, const Scenario& scenario,
+                                 const std::function<void(const char*, const std::string&)>& bad);
 
 /// Reads and checks an observations CSV against `scenario` (its hubs, regions and dates);
 /// throws InputError with every problem, located.
