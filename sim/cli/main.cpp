@@ -29,6 +29,7 @@
 #include "hubsim/io/diagnostics.hpp"
 #include "hubsim/io/output.hpp"
 #include "hubsim/io/scenario_loader.hpp"
+#include "hubsim/io/sensitivity.hpp"
 #include "hubsim/io/sweep.hpp"
 #include "hubsim/io/synthetic.hpp"
 #include "hubsim/model/precision.hpp"
@@ -38,6 +39,7 @@
 #include "marginal_command.hpp"
 #include "output_path.hpp"
 #include "precision_option.hpp"
+#include "sensitivity_command.hpp"
 #include "summary.hpp"
 #include "sweep_command.hpp"
 #include "threads.hpp"
@@ -64,6 +66,7 @@ Usage:
   hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--resume] [--threads T] [--quiet]
   hubsim marginal SCENARIO.yaml [-o OUT.h5] [--leaders K] [--from DATE] [--by DATE] [--role ROLE] [--rank-by M]
                   [--allocate N] [--replications N] [--seed S] [--set key=value ...] [--threads T]
+  hubsim sensitivity STUDY.yaml [-o OUT.h5] [--threads T] [--resume] [--quiet]
   hubsim generate SCENARIO.yaml --schools N [--schools-per-hub K] [-o OUT.yaml]
   hubsim trace RUN.h5 --school URN [--replication R]
   hubsim trace RUN.h5 --hub H [--leader ID] [--replication R]
@@ -78,6 +81,7 @@ Commands:
   report    an HTML report (figures and tables) of one run, or several side by side
   calibrate fit a scenario's uncertain parameters to observed history (ABC-SMC)
   marginal  where K more leaders add most: each hub's extra schools engaged, paired
+  sensitivity  which uncertain parameters matter most (Sobol indices or Morris effects)
   generate  write a synthetic copy of a scenario with any number of schools (for scale runs)
   trace     replay one replication of a run: what happened to one school, or a hub's leaders
   params    list every scenario parameter: key, default, range, meaning
@@ -97,6 +101,13 @@ int cmd_validate(const std::vector<std::string>& args) {
     const auto sets =
         vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
     const std::string path = vm["scenario"].as<std::string>();
+    if (is_sensitivity_file(path)) {
+        const SensitivitySpec st = load_sensitivity(path);
+        std::printf("%s: ok (a sensitivity study of %zu parameters of %s for %zu outputs)\n",
+                    path.c_str(), st.parameters.size(), st.base.source_path.c_str(),
+                    st.outputs.size());
+        return kOk;
+    }
     if (is_calibration_file(path)) {
         const CalibrationSpec c = load_calibration(path);
         std::printf("%s: ok (a calibration of %zu parameters of %s against %zu observations)\n",
@@ -459,6 +470,10 @@ const CommandHelp kCommands[] = {
      "What K extra leaders add in each hub (extra schools engaged, participating school-years, "
      "P(target met)), as paired differences under common random numbers.",
      marginal_options},
+    {"sensitivity", "hubsim sensitivity STUDY.yaml [-o OUT.h5] [options]",
+     "Which parameters matter most for which outputs: Sobol indices with bootstrap intervals, "
+     "or Morris elementary effects, over design points that share their random numbers.",
+     sensitivity_options},
     {"generate", "hubsim generate SCENARIO.yaml --schools N [options]",
      "Writes a synthetic copy of a scenario with any number of schools (for scale runs).",
      generate_options},
@@ -516,13 +531,14 @@ int main(int argc, char** argv) {
         if (cmd == "sweep") return sweep_command(rest, join_args(argc, argv));
         if (cmd == "calibrate") return cmd_calibrate(rest, join_args(argc, argv));
         if (cmd == "marginal") return marginal_command(rest, join_args(argc, argv));
+        if (cmd == "sensitivity") return sensitivity_command(rest, join_args(argc, argv));
         if (cmd == "merge") return merge_command(rest, join_args(argc, argv));
         if (cmd == "generate") return cmd_generate(rest);
         if (cmd == "report") return cmd_report(rest, argv[0]);
         if (cmd == "trace") return trace_command(rest);
         std::string msg = "unknown command '" + cmd + "'";
         if (auto s = did_you_mean(cmd, {"run", "validate", "params", "sweep", "merge", "calibrate",
-                                        "generate", "report", "trace", "marginal"});
+                                        "generate", "report", "trace", "marginal", "sensitivity"});
             !s.empty())
             msg += " (did you mean '" + s + "'?)";
         throw UsageError(msg);

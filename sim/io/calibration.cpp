@@ -59,6 +59,9 @@ void write_posterior_csv(const fs::path& calibration_h5, const fs::path& csv) {
 bool is_calibration_file(const fs::path& path) {
     // Observations, or what only a calibration has (a method, tolerances): a calibration
     // missing its observations is then told so, not read as a sweep.
+    // (A sensitivity study has a method too, and outputs.)
+    constexpr std::string_view outputs = "outputs";
+    if (input::has_keys(path, std::span<const std::string_view>(&outputs, 1))) return false;
     for (std::string_view key : {"observations", "method", "tolerance"})
         if (input::has_keys(path, std::span<const std::string_view>(&key, 1))) return true;
     return false;
@@ -96,41 +99,6 @@ void read_method(const YAML::Node& m, AbcOptions& abc, Diagnostics& diags) {
 }
 
 /// `parameters: {key: {uniform: [low, high]}}`: the fitted parameters and their priors.
-void read_priors(const YAML::Node& params, CalibrationSpec& c, Diagnostics& diags) {
-    for (const auto& kv : params) {
-        const std::string key = kv.first.Scalar();
-        const std::string where = "parameters." + key;
-        const ParamSpec* spec = input::parameter(kv.first, key, where, diags);
-        if (!spec) continue;
-        if (spec->kind == ParamKind::Choice || spec->kind == ParamKind::Flag) {
-            diags.error(kv.first, where, "only numeric parameters can be fitted");
-            continue;
-        }
-        if (!kv.second.IsMap()) {
-            diags.error(kv.second, where,
-                        "expected {uniform: [low, high]}, found " + input::found(kv.second));
-            continue;
-        }
-        input::check_keys(kv.second, where, {"uniform"}, diags);
-        const YAML::Node u = kv.second["uniform"];
-        double bounds[2] = {0, 0};
-        bool ok = u.IsDefined() && u.IsSequence() && u.size() == 2;
-        for (std::size_t i = 0; ok && i < 2; ++i) {
-            const auto v = input::to_number(u[i].IsScalar() ? u[i].Scalar() : "");
-            ok = v && spec->check(*v).empty();
-            if (ok) bounds[i] = *v;
-        }
-        if (!ok || !(bounds[0] < bounds[1])) {
-            diags.error(u.IsDefined() ? u : kv.second, where + ".uniform",
-                        "expected [low, high] with low < high, both valid for " + key);
-            continue;
-        }
-        c.parameters.push_back(spec);
-        c.low.push_back(bounds[0]);
-        c.high.push_back(bounds[1]);
-    }
-}
-
 }  // namespace
 
 namespace {
@@ -199,7 +167,7 @@ CalibrationSpec read_load_calibration(const fs::path& path) {
         diags.error(params.IsDefined() ? params : root, "parameters",
                     "expected a mapping of parameter: {uniform: [low, high]}");
     else
-        read_priors(params, c, diags);
+        input::uniform_parameters(params, c.parameters, c.low, c.high, diags);
     diags.throw_if_any();
     return c;
 }

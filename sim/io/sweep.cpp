@@ -109,15 +109,7 @@ SweepSpec read_load_sweep(const fs::path& path, const std::vector<std::string>& 
     input::check_keys(root, "",
                       {"scenario", "name", "replications", "design", "parameters", "keep"}, diags);
 
-    const YAML::Node scenario = root["scenario"];
-    if (!scenario || !scenario.IsScalar()) {
-        diags.error(scenario.IsDefined() ? scenario : root, "scenario",
-                    "expected the base scenario's file name, found " + input::found(scenario));
-        diags.throw_if_any();
-    }
-    const fs::path base = input::beside(path, scenario.Scalar());
-    if (!input::file_named_exists(base, scenario, "scenario", diags)) diags.throw_if_any();
-    sw.base = load_scenario(base, overrides);
+    sw.base = input::base_scenario(root, path, diags, overrides);
     sw.name = path.stem().string();
     if (auto n = root["name"])
         if (auto t = input::output_name(n, "name", diags)) sw.name = *t;

@@ -535,6 +535,55 @@ std::optional<std::string> output_name(const YAML::Node& node, const std::string
     return std::nullopt;
 }
 
+LoadedScenario base_scenario(const YAML::Node& root, const std::filesystem::path& file,
+                             Diagnostics& diags, const std::vector<std::string>& overrides) {
+    const YAML::Node scenario = root["scenario"];
+    if (!scenario || !scenario.IsScalar()) {
+        diags.error(scenario.IsDefined() ? scenario : root, "scenario",
+                    "expected the base scenario's file name, found " + found(scenario));
+        diags.throw_if_any();
+    }
+    const std::filesystem::path base = beside(file, scenario.Scalar());
+    if (!file_named_exists(base, scenario, "scenario", diags)) diags.throw_if_any();
+    return load_scenario(base, overrides);
+}
+
+void uniform_parameters(const YAML::Node& params, std::vector<const ParamSpec*>& keys,
+                        std::vector<double>& low, std::vector<double>& high, Diagnostics& diags) {
+    for (const auto& kv : params) {
+        const std::string key = kv.first.Scalar();
+        const std::string where = "parameters." + key;
+        const ParamSpec* spec = parameter(kv.first, key, where, diags);
+        if (!spec) continue;
+        if (spec->kind == ParamKind::Choice || spec->kind == ParamKind::Flag) {
+            diags.error(kv.first, where, "only numeric parameters can take a range");
+            continue;
+        }
+        if (!kv.second.IsMap()) {
+            diags.error(kv.second, where,
+                        "expected {uniform: [low, high]}, found " + found(kv.second));
+            continue;
+        }
+        check_keys(kv.second, where, {"uniform"}, diags);
+        const YAML::Node u = kv.second["uniform"];
+        double bounds[2] = {0, 0};
+        bool ok = u.IsDefined() && u.IsSequence() && u.size() == 2;
+        for (std::size_t i = 0; ok && i < 2; ++i) {
+            const auto v = to_number(u[i].IsScalar() ? u[i].Scalar() : "");
+            ok = v && spec->check(*v).empty();
+            if (ok) bounds[i] = *v;
+        }
+        if (!ok || !(bounds[0] < bounds[1])) {
+            diags.error(u.IsDefined() ? u : kv.second, where + ".uniform",
+                        "expected [low, high] with low < high, both valid for " + key);
+            continue;
+        }
+        keys.push_back(spec);
+        low.push_back(bounds[0]);
+        high.push_back(bounds[1]);
+    }
+}
+
 bool file_named_exists(const fs::path& file, const YAML::Node& node, const std::string& path,
                        Diagnostics& diags) {
     std::error_code ec;

@@ -21,6 +21,7 @@
 
 #include "hubsim/engine/calendar.hpp"
 #include "hubsim/io/diagnostics.hpp"
+#include "hubsim/io/scenario_loader.hpp"
 #include "hubsim/model/parameters.hpp"
 
 namespace hubsim::input {
@@ -142,6 +143,17 @@ std::optional<double> parameter_value(const ParamSpec& spec, const YAML::Node& n
 
 /// True if `file`, named at `node` (key `path`), is a regular file; otherwise reports, at
 /// the naming line, that it is missing, a folder or unreadable.
+/// `parameters: {KEY: {uniform: [low, high]}, ...}` of numeric parameters, low < high, each
+/// valid for its parameter (a calibration's priors, a sensitivity study's ranges).
+void uniform_parameters(const YAML::Node& params, std::vector<const ParamSpec*>& keys,
+                        std::vector<double>& low, std::vector<double>& high, Diagnostics& diags);
+
+/// The base scenario a study file names in its `scenario` key (relative to the study
+/// file), loaded with `overrides`; throws InputError (with what `diags` holds) if the key is
+/// missing, not a file name, or names no file.
+LoadedScenario base_scenario(const YAML::Node& root, const std::filesystem::path& file,
+                             Diagnostics& diags, const std::vector<std::string>& overrides = {});
+
 bool file_named_exists(const std::filesystem::path& file, const YAML::Node& node,
                        const std::string& path, Diagnostics& diags);
 

@@ -7,8 +7,9 @@ later example finds what an earlier one wrote (a report reads the run above it, 
 shards). The commands are run by bash, exactly as printed, with three changes that keep
 the suite small, each said here:
 
-- the copied scenario, sweep and calibration files are shrunk (2 replications, a Sobol
-  design of 4 points, a calibration of 16 particles and 2 generations), and a
+- the copied scenario, sweep, calibration and study files are shrunk (2 replications, a
+  Sobol design of 4 points, a calibration of 16 particles and 2 generations, a sensitivity
+  study of 4 Sobol samples or 2 Morris trajectories), and a
   `--replications N` on the command line becomes 2;
 - `mpirun -n N` becomes `mpirun -n 2` (allowed to run as root and to oversubscribe), and
   `--precision H` gets `--max-replications 8`;
@@ -91,6 +92,8 @@ def shrink(text: str) -> str:
     text = re.sub(r"kind: sobol, points: *\d+", "kind: sobol, points: 4", text)
     text = re.sub(r"particles: *\d+", "particles: 16", text)
     text = re.sub(r"generations: *\d+", "generations: 2", text)
+    text = re.sub(r"kind: sobol, samples: *\d+", "kind: sobol, samples: 4", text)
+    text = re.sub(r"trajectories: *\d+", "trajectories: 2", text)
     return text
 
 
