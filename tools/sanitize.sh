@@ -9,7 +9,8 @@
 # Prints the time each pass took.
 #
 #   bash tools/sanitize.sh                                   # both passes, every test
-#   SANITIZE_PASSES=asan SANITIZE_TESTS=gtest bash tools/sanitize.sh   # what tools/test.sh runs
+#   SANITIZE_PASSES=asan SANITIZE_TESTS=gtest bash tools/sanitize.sh   # ASan, GoogleTest only
+#   SANITIZE_PASSES=tsan bash tools/sanitize.sh              # TSan, every test
 #
 # The tsan pass's first run fetches Debian's onetbb source (deb.debian.org; dpkg-source,
 # from dpkg-dev, which build-essential brings) and builds it: under a minute on 2 cores.
@@ -107,7 +108,7 @@ run_pass() {
       # binary of the pass loads it rather than Debian's.
       extra=(-DTBB_DIR="$PWD/$build/tbb-tsan/lib/cmake/TBB"
         -DCMAKE_BUILD_RPATH="$PWD/$build/tbb-tsan/lib"
-        -DHUBSIM_PYTHON_TESTS_TIMEOUT=7200)  # the Python suite under TSan outruns CTest's usual 15 minutes
+        -DHUBSIM_PYTHON_TESTS_TIMEOUT=7200)  # room over CTest's 15 minutes for a loaded machine
       ;;
     *) echo "sanitize.sh: unknown pass '$pass' (asan or tsan)" >&2 && return 2 ;;
   esac
@@ -120,11 +121,12 @@ run_pass() {
   # (Called in a condition, where set -e does not hold: each step returns on failure.)
   cmake --build $build -j "$(nproc)" --target "${targets[@]}" || return
   if [ "$pass" = tsan ]; then
-    local exe
+    local exe libs
     for exe in $build/hubsim $build/tests/hubsim_tests; do
-      ldd $exe | grep -q "=> $PWD/$build/tbb-tsan/lib/libtbb.so" && continue
+      libs=$(ldd $exe) || return
+      grep -q "=> $PWD/$build/tbb-tsan/lib/libtbb.so" <<<"$libs" && continue
       echo "sanitize.sh: $exe does not load the instrumented oneTBB:" >&2
-      ldd $exe | grep tbb >&2
+      grep tbb <<<"$libs" >&2
       return 1
     done
   fi
