@@ -14,6 +14,7 @@
 #include "hubsim/experiments/marginal.hpp"
 #include "hubsim/io/atomic_file.hpp"
 #include "hubsim/io/diagnostics.hpp"
+#include "hubsim/io/digest.hpp"
 #include "hubsim/model/replication.hpp"
 #include "output_path.hpp"
 #include "threads.hpp"
@@ -156,6 +157,7 @@ int marginal_command(const std::vector<std::string>& args, const std::string& co
 
     MarginalRequest req;
     req.threads = threads;
+    req.scenario_digest = sha256_hex(ls.resolved_yaml);
     req.leaders = count_option(vm, "leaders", 1, 100000, 1);
     req.from = date_option(vm, "from", sc, sc.start);
     Date last_target = sc.end;

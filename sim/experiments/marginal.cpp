@@ -169,13 +169,13 @@ MarginalFile run_marginal(const Scenario& sc, const MarginalRequest& req, Evalua
                       H = sc.hubs.size(), T = sc.targets.size(), R = sc.replications;
     const Layout layout{C, D, H, T};
     const std::size_t per = layout.per_replication() * R;
-    // What every evaluation depends on: this hubsim, the scenario as it resolves (its
-    // resolved text is not at hand here: its name, seed, replications and the request).
-    const std::string study_key = std::string("hubsim ") + kVersion + " marginal " + sc.name +
-                                  " seed " + std::to_string(sc.seed) + " replications " +
-                                  std::to_string(R) + " from " + f.from + " leaders " +
-                                  std::to_string(req.leaders) + " dates " + f.dates.front() + ".." +
-                                  f.dates.back();
+    // What every evaluation depends on: this hubsim, the scenario as it resolves, its seed
+    // and replications, and the request.
+    const std::string study_key = std::string("hubsim ") + kVersion + " marginal " +
+                                  req.scenario_digest + " seed " + std::to_string(sc.seed) +
+                                  " replications " + std::to_string(R) + " from " + f.from +
+                                  " leaders " + std::to_string(req.leaders) + " dates " +
+                                  f.dates.front() + ".." + f.dates.back();
 
     // The extra leaders given so far (--allocate), and the scenario with K more in variant v.
     std::vector<std::size_t> given;

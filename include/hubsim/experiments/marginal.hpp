@@ -23,6 +23,9 @@ struct MarginalRequest {
     bool rank_by_participation = false;
     std::uint32_t allocate = 0;  ///< N: a greedy allocation of N leaders, K at a time
     int threads = 0;             ///< per evaluation (0: all)
+    /// What the scenario's results depend on (a digest of its resolved text): journal
+    /// entries are reused on --resume only for the same scenario.
+    std::string scenario_digest;
 };
 
 /// Runs the study through `evaluator` (every rank returns the same file contents; the
