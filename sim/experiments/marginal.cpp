@@ -83,7 +83,7 @@ std::string encode(const std::vector<double>& v) {
 std::vector<double> decode(const std::string& b, std::size_t n) {
     if (b.size() != n * sizeof(double)) throw std::runtime_error("not this study's evaluation");
     std::vector<double> v(n);
-    std::memcpy(v.data(), b.data(), b.size());
+    if (!b.empty()) std::memcpy(v.data(), b.data(), b.size());
     return v;
 }
 

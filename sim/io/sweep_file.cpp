@@ -258,7 +258,8 @@ std::string encode_point(const PointResults& point) {
     put_raw<std::uint32_t>(out, point.replications);
     PointResults::for_each_array(point, [&](std::string_view, const auto& v) {
         put_raw<std::uint64_t>(out, v.size());
-        out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof v[0]);
+        // (An array not kept is empty: its data() may be null, which memcpy must not see.)
+        if (!v.empty()) out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof v[0]);
     });
     return out;
 }
@@ -275,7 +276,7 @@ PointResults decode_point(std::string_view in) {
         if (size > in.size() / sizeof v[0])
             throw std::runtime_error(std::string(name) + " cut short");
         v.resize(size);
-        std::memcpy(v.data(), in.data(), size * sizeof v[0]);
+        if (size > 0) std::memcpy(v.data(), in.data(), size * sizeof v[0]);
         in.remove_prefix(size * sizeof v[0]);
     });
     if (!in.empty()) throw std::runtime_error("bytes left over");
