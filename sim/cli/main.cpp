@@ -340,9 +340,7 @@ int cmd_calibrate(const std::vector<std::string>& args, const std::string& comma
     // there are threads; under MPI, one a rank at a time.
     Evaluator evaluator(EvaluatorOptions{
         .side_by_side = 0, .quiet = true, .study = "calibrate", .unit = "slots", .entry = "slot"});
-    if (evaluator.root()) prepare_output(out);
-    evaluator.open_journal(fs::path(out.string() + ".journal"), vm["resume"].as<bool>(),
-                           out.string());
+    evaluator.open_output(out, vm["resume"].as<bool>());
     const AbcResult fit = fit_calibration(spec, evaluator, quiet);
     if (!evaluator.root()) return kOk;
     const std::string fitted = write_calibration(out, spec, fit, command_line);

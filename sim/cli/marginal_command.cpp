@@ -80,6 +80,13 @@ void print_table(const MarginalFile& f) {
         "ranked by %s\n",
         f.leaders, f.leaders == 1 ? "leader" : "leaders", f.from.c_str(), f.by.c_str(),
         f.replications, f.rank_by == "engaged" ? "schools engaged" : "school-years");
+    // Which uncertainty the intervals hold: that of the mean paired difference, over
+    // replications that draw the posterior (or not).
+    std::printf("the intervals hold %s\n",
+                f.parameters == "drawn"
+                    ? "chance and what the calibration leaves unknown of the parameters (each "
+                      "replication draws the posterior, the same draw with and without the leaders)"
+                    : "chance only (the parameters are fixed)");
     std::printf("%4s  %-34s %-30s %-20s %-20s %s\n", "rank", "hub", "role", "schools engaged",
                 "school-years in WGs", "change in P(target met)");
     for (std::size_t k = 0; k < std::min<std::size_t>(10, order.size()); ++k) {
@@ -209,9 +216,7 @@ int marginal_command(const std::vector<std::string>& args, const std::string& co
                                          .study = "marginal",
                                          .unit = "scenarios",
                                          .entry = "scenario"});
-    if (evaluator.root()) prepare_output(out);
-    evaluator.open_journal(fs::path(out.string() + ".journal"), vm["resume"].as<bool>(),
-                           out.string());
+    evaluator.open_output(out, vm["resume"].as<bool>());
     MarginalFile f = run_marginal(sc, req, evaluator, quiet);
     if (!evaluator.root()) return 0;
     f.scenario_yaml = ls.resolved_yaml;

@@ -27,6 +27,10 @@ namespace {
 void print_ranking(const SensitivitySpec& spec, const SensitivityResult& r) {
     const std::size_t d = spec.parameters.size();
     const bool sobol = spec.method == SensitivityMethod::Sobol;
+    std::printf("%s\n", sobol ? "Sobol indices; the 90% intervals are the bootstrap's over the "
+                                "design's base points (the estimate's sampling error)"
+                              : "Morris effects per unit of each parameter, times its range "
+                                "(a screening: no intervals)");
     for (std::size_t o = 0; o < spec.outputs.size(); ++o) {
         const std::vector<double>& key = sobol ? r.total : r.mu_star;
         std::vector<std::size_t> order(d);
@@ -107,9 +111,7 @@ int sensitivity_command(const std::vector<std::string>& args, const std::string&
                                          .study = "sensitivity",
                                          .unit = "points",
                                          .entry = "point"});
-    if (evaluator.root()) prepare_output(out);
-    evaluator.open_journal(fs::path(out.string() + ".journal"), vm["resume"].as<bool>(),
-                           out.string());
+    evaluator.open_output(out, vm["resume"].as<bool>());
     const SensitivityResult r = run_sensitivity(spec, evaluator, threads);
     if (!evaluator.root()) return 0;
     const int used = threads > 0 ? threads : tbb::this_task_arena::max_concurrency();

@@ -81,10 +81,7 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
     const fs::path out = cli::checked_output(
         vm.count("output") ? vm["output"].as<std::string>() : "results/" + spec.name + ".h5",
         "--output", inputs);
-    // Its folder made, temporaries a killed sweep left cleared, and a read-only or missing
-    // place found now rather than after the points have run.
-    if (evaluator.root()) prepare_output(out);
-    evaluator.open_journal(fs::path(out.string() + ".journal"), resume, out.string());
+    evaluator.open_output(out, resume);
 
     std::size_t reused = 0;
     const SweepFile result =

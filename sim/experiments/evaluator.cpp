@@ -204,9 +204,12 @@ void Evaluator::barrier() const {
     if (mpi_) MPI_Barrier(MPI_COMM_WORLD);
 }
 
-void Evaluator::open_journal(const fs::path& folder, bool resume, const std::string& output) {
-    journal_ = folder;
-    if (root()) lock_ = std::make_unique<JournalLock>(folder, resume, output);
+void Evaluator::open_output(const fs::path& out, bool resume) {
+    journal_ = fs::path(out.string() + ".journal");
+    if (root()) {
+        prepare_output(out);
+        lock_ = std::make_unique<JournalLock>(journal_, resume, out.string());
+    }
     barrier();
 }
 

@@ -73,16 +73,16 @@ TEST_F(EvaluatorTest, ResultsComeInPlanOrderSideBySideOrOneAtATime) {
 }
 
 TEST_F(EvaluatorTest, ResumeHandsEachEvaluationItsJournalEntry) {
-    const fs::path journal = dir_ / "out.h5.journal";
+    const fs::path file = dir_ / "out.h5", journal = dir_ / "out.h5.journal";
     {
         Squares s;
         Evaluator e(EvaluatorOptions{.quiet = true});
-        e.open_journal(journal, false, "out.h5");
+        e.open_output(file, false);
         e.run(s.plan(6), {0, 1, 2}, false);
     }
     Squares s;
     Evaluator e(EvaluatorOptions{.quiet = true});
-    e.open_journal(journal, true, "out.h5");
+    e.open_output(file, true);
     std::size_t reused = 0;
     const auto out = e.run(s.plan(6), upto(6), false, &reused);
     EXPECT_EQ(out, (std::vector<std::string>{"0", "1", "4", "9", "16", "25"}));
@@ -92,27 +92,27 @@ TEST_F(EvaluatorTest, ResumeHandsEachEvaluationItsJournalEntry) {
 }
 
 TEST_F(EvaluatorTest, WithoutResumeTheJournalIsCleared) {
-    const fs::path journal = dir_ / "j";
+    const fs::path file = dir_ / "j.h5", journal = dir_ / "j.h5.journal";
     {
         Squares s;
         Evaluator e(EvaluatorOptions{.quiet = true});
-        e.open_journal(journal, false, "out");
+        e.open_output(file, false);
         e.run(s.plan(3), upto(3), false);
     }
     Squares s;
     Evaluator e(EvaluatorOptions{.quiet = true});
-    e.open_journal(journal, false, "out");
+    e.open_output(file, false);
     e.run(s.plan(3), upto(3), false);
     EXPECT_EQ(s.handed, 0);
     EXPECT_EQ(s.ran, 3);
 }
 
 TEST_F(EvaluatorTest, DamagedOrForeignEntriesAreEvaluatedAgain) {
-    const fs::path journal = dir_ / "j";
+    const fs::path file = dir_ / "j.h5", journal = dir_ / "j.h5.journal";
     {
         Squares s;
         Evaluator e(EvaluatorOptions{.quiet = true, .entry = "e"});
-        e.open_journal(journal, false, "out");
+        e.open_output(file, false);
         e.run(s.plan(3), upto(3), false);
     }
     std::vector<fs::path> entries;
@@ -129,7 +129,7 @@ TEST_F(EvaluatorTest, DamagedOrForeignEntriesAreEvaluatedAgain) {
     fs::copy_file(entries[1], entries[2], fs::copy_options::overwrite_existing);
     Squares s;
     Evaluator e(EvaluatorOptions{.quiet = true, .entry = "e"});
-    e.open_journal(journal, true, "out");
+    e.open_output(file, true);
     const auto out = e.run(s.plan(3), upto(3), false);
     EXPECT_EQ(out, (std::vector<std::string>{"0", "1", "4"}));
     EXPECT_EQ(s.handed, 0);
@@ -138,15 +138,15 @@ TEST_F(EvaluatorTest, DamagedOrForeignEntriesAreEvaluatedAgain) {
 
 TEST_F(EvaluatorTest, ASecondWriterOfTheSameJournalFailsAtOnce) {
     Evaluator first(EvaluatorOptions{.quiet = true});
-    first.open_journal(dir_ / "j", false, "out.h5");
+    first.open_output(dir_ / "out.h5", false);
     Evaluator second(EvaluatorOptions{.quiet = true});
-    EXPECT_THROW(second.open_journal(dir_ / "j", false, "out.h5"), OutputError);
+    EXPECT_THROW(second.open_output(dir_ / "out.h5", false), OutputError);
 }
 
 TEST_F(EvaluatorTest, AJournalThatIsAFileIsRefused) {
-    std::ofstream(dir_ / "j") << "not a journal\n";
+    std::ofstream(dir_ / "out.h5.journal") << "not a journal\n";
     Evaluator e(EvaluatorOptions{.quiet = true});
-    EXPECT_THROW(e.open_journal(dir_ / "j", false, "out.h5"), InputError);
+    EXPECT_THROW(e.open_output(dir_ / "out.h5", false), InputError);
 }
 
 TEST(Shard, ParsesAndRefuses) {

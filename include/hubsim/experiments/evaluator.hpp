@@ -72,10 +72,11 @@ class Evaluator {
     int rank() const { return rank_; }
     int ranks() const { return ranks_; }
 
-    /// Takes `folder` as the journal (the root creates and locks it, and clears it unless
-    /// `resume`), then waits for every rank. OutputError (exit 1) if another process holds
-    /// it; `output` names what the journal belongs to in that message.
-    void open_journal(const std::filesystem::path& folder, bool resume, const std::string& output);
+    /// Gets the study's output `out` ready (on the root: its folder made, a read-only place
+    /// found now, not after the work) and takes OUT.journal as the journal: the root creates
+    /// and locks it, and clears it unless `resume`; then every rank waits for the others.
+    /// OutputError (exit 1) if another process holds the journal.
+    void open_output(const std::filesystem::path& out, bool resume);
 
     /// Removes the journal (on the root), for studies whose journal only serves to resume
     /// an interrupted run, once their output is written.
