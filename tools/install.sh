@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config clang clang-format
   libboost-dev libboost-program-options-dev libboost-date-time-dev
   libtbb-dev libyaml-cpp-dev libhdf5-dev zlib1g-dev librandom123-dev
+  libpagmo-dev   # NSGA-II for hubsim optimise
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # cluster runs (Slurm and munge: the test suite runs the Slurm templates on a private one-node Slurm)

@@ -28,12 +28,31 @@ inline boost::program_options::options_description scenario_options() {
     return o;
 }
 
-/// Parses `args` for a command that takes one scenario file; UsageError otherwise.
+/// A study's file (`file_key`: "plan", "study") and what the study may change of its base
+/// scenario: `--set`, `--seed`, `--replications`, `--parameters`.
+inline boost::program_options::options_description study_options(const char* file_key,
+                                                                 const char* what) {
+    namespace po = boost::program_options;
+    po::options_description o("Options");
+    o.add_options()(file_key, po::value<std::string>(), what)(
+        "set", po::value<std::vector<std::string>>()->composing(),
+        "override a scalar of the base scenario: key=value (repeatable)")(
+        "replications,r", po::value<std::string>(),
+        "replications per evaluation (default: the study's, else its scenario's)")(
+        "seed", po::value<std::string>(), "root seed (default: the study's, else its scenario's)")(
+        "parameters", po::value<std::string>(),
+        "drawn (default where there is a posterior) or fixed");
+    return o;
+}
+
+/// Parses `args` for a command that takes one file (the option `file_key`); UsageError
+/// otherwise.
 inline boost::program_options::variables_map parse(
-    const std::vector<std::string>& args, const boost::program_options::options_description& opts) {
+    const std::vector<std::string>& args, const boost::program_options::options_description& opts,
+    const char* file_key = "scenario") {
     namespace po = boost::program_options;
     po::positional_options_description pos;
-    pos.add("scenario", 1).add("extra", -1);
+    pos.add(file_key, 1).add("extra", -1);
     po::options_description all;  // the extra files are caught to be named
     all.add(opts).add_options()("extra", po::value<std::vector<std::string>>());
     po::variables_map vm;
@@ -43,12 +62,12 @@ inline boost::program_options::variables_map parse(
     } catch (const po::error& e) {
         throw UsageError(e.what());
     }
-    if (!vm.count("scenario")) throw UsageError("missing the scenario file");
+    if (!vm.count(file_key)) throw UsageError(std::string("missing the ") + file_key + " file");
     if (vm.count("extra")) {
         std::string extra;
         for (const auto& e : vm["extra"].as<std::vector<std::string>>())
             extra += (extra.empty() ? "'" : ", '") + e + "'";
-        throw UsageError("one file is expected (" + vm["scenario"].as<std::string>() +
+        throw UsageError("one file is expected (" + vm[file_key].as<std::string>() +
                          "), found more: " + extra);
     }
     return vm;

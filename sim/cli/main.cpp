@@ -27,6 +27,7 @@
 #include "hubsim/io/atomic_file.hpp"
 #include "hubsim/io/calibration.hpp"
 #include "hubsim/io/diagnostics.hpp"
+#include "hubsim/io/optimisation.hpp"
 #include "hubsim/io/output.hpp"
 #include "hubsim/io/scenario_loader.hpp"
 #include "hubsim/io/sensitivity.hpp"
@@ -37,6 +38,7 @@
 #include "hubsim/model/runner.hpp"
 #include "hubsim/version.hpp"
 #include "marginal_command.hpp"
+#include "optimise_command.hpp"
 #include "output_path.hpp"
 #include "precision_option.hpp"
 #include "sensitivity_command.hpp"
@@ -66,7 +68,10 @@ Usage:
   hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--resume] [--threads T] [--quiet]
   hubsim marginal SCENARIO.yaml [-o OUT.h5] [--leaders K] [--from DATE] [--by DATE] [--role ROLE] [--rank-by M]
                   [--allocate N] [--replications N] [--seed S] [--set key=value ...] [--threads T]
-  hubsim sensitivity STUDY.yaml [-o OUT.h5] [--threads T] [--resume] [--quiet]
+  hubsim sensitivity STUDY.yaml [-o OUT.h5] [--replications N] [--seed S] [--set key=value ...]
+                     [--threads T] [--resume] [--quiet]
+  hubsim optimise PLAN.yaml [-o OUT.h5] [--plans DIR] [--replications N] [--seed S] [--set key=value ...]
+                  [--precision H] [--threads T] [--resume] [--quiet]
   hubsim generate SCENARIO.yaml --schools N [--schools-per-hub K] [-o OUT.yaml]
   hubsim trace RUN.h5 --school URN [--replication R]
   hubsim trace RUN.h5 --hub H [--leader ID] [--replication R]
@@ -82,6 +87,7 @@ Commands:
   calibrate fit a scenario's uncertain parameters to observed history (ABC-SMC)
   marginal  where K more leaders add most: each hub's extra schools engaged, paired
   sensitivity  which uncertain parameters matter most (Sobol indices or Morris effects)
+  optimise  the Pareto front of plans, cost against the targets (NSGA-II), as scenarios
   generate  write a synthetic copy of a scenario with any number of schools (for scale runs)
   trace     replay one replication of a run: what happened to one school, or a hub's leaders
   params    list every scenario parameter: key, default, range, meaning
@@ -101,8 +107,17 @@ int cmd_validate(const std::vector<std::string>& args) {
     const auto sets =
         vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
     const std::string path = vm["scenario"].as<std::string>();
+    if (is_optimisation_plan(path)) {
+        const OptimisationPlan p = load_optimisation_plan(path, sets);
+        std::printf(
+            "%s: ok (a policy search of %zu decisions of %s for %zu objectives under %zu "
+            "constraints)\n",
+            path.c_str(), p.decisions.size(), p.base.source_path.c_str(), p.objectives.size(),
+            p.constraints.size());
+        return kOk;
+    }
     if (is_sensitivity_file(path)) {
-        const SensitivitySpec st = load_sensitivity(path);
+        const SensitivitySpec st = load_sensitivity(path, sets);
         std::printf("%s: ok (a sensitivity study of %zu parameters of %s for %zu outputs)\n",
                     path.c_str(), st.parameters.size(), st.base.source_path.c_str(),
                     st.outputs.size());
@@ -472,6 +487,12 @@ const CommandHelp kCommands[] = {
      "Which parameters matter most for which outputs: Sobol indices with bootstrap intervals, "
      "or Morris elementary effects, over design points that share their random numbers.",
      sensitivity_options},
+    {"optimise", "hubsim optimise PLAN.yaml [-o OUT.h5] [options]",
+     "Searches a plan's decisions (training places by year, hub capacity, any parameter) for "
+     "the Pareto front of its objectives under its constraints (NSGA-II, pagmo2), every "
+     "candidate on the same replications; re-evaluates the front on fresh ones and writes each "
+     "front plan as a runnable scenario.",
+     optimise_options},
     {"generate", "hubsim generate SCENARIO.yaml --schools N [options]",
      "Writes a synthetic copy of a scenario with any number of schools (for scale runs).",
      generate_options},
@@ -489,7 +510,8 @@ void print_command_help(const CommandHelp& c) {
     po::options_description visible("Options");
     const po::options_description all = c.options();
     for (const auto& o : all.options())  // positional arguments are in the usage
-        if (o->long_name() != "scenario" && o->long_name() != "sweep" && o->long_name() != "shards")
+        if (o->long_name() != "scenario" && o->long_name() != "sweep" &&
+            o->long_name() != "shards" && o->long_name() != "study" && o->long_name() != "plan")
             visible.add(o);
     std::cout << "\n" << visible << "\nExit status: 0 success, 2 bad input, 1 a failure.\n";
 }
@@ -530,13 +552,15 @@ int main(int argc, char** argv) {
         if (cmd == "calibrate") return cmd_calibrate(rest, join_args(argc, argv));
         if (cmd == "marginal") return marginal_command(rest, join_args(argc, argv));
         if (cmd == "sensitivity") return sensitivity_command(rest, join_args(argc, argv));
+        if (cmd == "optimise") return optimise_command(rest, join_args(argc, argv));
         if (cmd == "merge") return merge_command(rest, join_args(argc, argv));
         if (cmd == "generate") return cmd_generate(rest);
         if (cmd == "report") return cmd_report(rest, argv[0]);
         if (cmd == "trace") return trace_command(rest);
         std::string msg = "unknown command '" + cmd + "'";
-        if (auto s = did_you_mean(cmd, {"run", "validate", "params", "sweep", "merge", "calibrate",
-                                        "generate", "report", "trace", "marginal", "sensitivity"});
+        if (auto s = did_you_mean(
+                cmd, {"run", "validate", "params", "sweep", "merge", "calibrate", "generate",
+                      "report", "trace", "marginal", "sensitivity", "optimise"});
             !s.empty())
             msg += " (did you mean '" + s + "'?)";
         throw UsageError(msg);

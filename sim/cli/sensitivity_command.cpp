@@ -69,10 +69,9 @@ void print_ranking(const SensitivitySpec& spec, const SensitivityResult& r) {
 }  // namespace
 
 po::options_description sensitivity_options() {
-    po::options_description opts("Options");
-    opts.add_options()("study", po::value<std::string>(), "sensitivity study YAML file")(
-        "output,o", po::value<std::string>(),
-        "output HDF5 file (default results/NAME-sensitivity.h5)")(
+    po::options_description opts = cli::study_options("study", "sensitivity study YAML file");
+    opts.add_options()("output,o", po::value<std::string>(),
+                       "output HDF5 file (default results/NAME-sensitivity.h5)")(
         "threads,t", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
         "resume", po::bool_switch(), "reuse what the journal (OUT.h5.journal) holds")(
         "quiet,q", po::bool_switch(), "no progress or table");
@@ -81,20 +80,13 @@ po::options_description sensitivity_options() {
 
 int sensitivity_command(const std::vector<std::string>& args, const std::string& command_line) {
     const po::options_description opts = sensitivity_options();
-    po::positional_options_description pos;
-    pos.add("study", 1);
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        throw UsageError(e.what());
-    }
-    if (!vm.count("study")) throw UsageError("missing the sensitivity study file");
+    const auto vm = cli::parse(args, opts, "study");
     const int threads = vm["threads"].as<int>();
     const auto thread_limit = cli::limit_threads(threads);
     const bool quiet = vm["quiet"].as<bool>();
-    const SensitivitySpec spec = load_sensitivity(vm["study"].as<std::string>());
+    const SensitivitySpec spec =
+        load_sensitivity(vm["study"].as<std::string>(), cli::scenario_sets(vm));
+    if (!quiet) cli::print_warnings(spec.base);
     Results shape;
     prepare_results(spec.base.scenario, 0, shape);
     cli::check_memory(static_cast<double>(shape.bytes_per_replication()) * spec.replications,

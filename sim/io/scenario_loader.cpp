@@ -95,7 +95,7 @@ YAML::Node overlay(const YAML::Node& a, const YAML::Node& b, bool top) {
     return out;
 }
 
-LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& overrides,
+LoadedScenario load_impl(input::YamlFile file, const std::vector<std::string>& overrides,
                          std::vector<fs::path> chain);
 
 /// Resolves `base: OTHER.yaml`: the base is checked on its own (so its errors name its own
@@ -118,7 +118,8 @@ YAML::Node with_base(YAML::Node root, const fs::path& path, std::vector<fs::path
         throw InputError(
             {{file, m.line + 1, m.column + 1, "base",
               "'" + base.Scalar() + "' leads back to this file: bases cannot form a cycle"}});
-    load_impl(base_path, {}, chain);  // throws, naming the base's own file, if the base is bad
+    load_impl(input::load_yaml(base_path, "scenario file"), {},
+              chain);  // throws, naming the base's own file, if the base is bad
     bases.push_back(base_path);
     const YAML::Node base_file = input::load_yaml(base_path, "scenario file").root;
     sources.nodes_from(base_path.string(), base_file);
@@ -219,11 +220,11 @@ void read_top_level(const YAML::Node& root, Scenario& sc, Diagnostics& diags) {
     }
 }
 
-LoadedScenario load_impl(const fs::path& path, const std::vector<std::string>& overrides,
+LoadedScenario load_impl(input::YamlFile file, const std::vector<std::string>& overrides,
                          std::vector<fs::path> chain) {
+    const fs::path path = file.path;
     LoadedScenario out;
     out.source_path = path.string();
-    input::YamlFile file = input::load_yaml(path, "scenario file");
     out.source_text = file.text;
     out.input_files.push_back(path);
     Diagnostics diags(path.string());
@@ -271,8 +272,17 @@ LoadedScenario load_scenario(const fs::path& path, const std::vector<std::string
     return input::guard_yaml(path, [&] {
         // The file is checked as written too: a value an option replaces (--replications
         // over a bad `replications:`) is still an error in the file.
-        if (!overrides.empty()) load_impl(path, {}, {});
-        return load_impl(path, overrides, {});
+        if (!overrides.empty()) load_impl(input::load_yaml(path, "scenario file"), {}, {});
+        return load_impl(input::load_yaml(path, "scenario file"), overrides, {});
+    });
+}
+
+LoadedScenario load_scenario_text(const std::string& text, const fs::path& path) {
+    return input::guard_yaml(path, [&] {
+        input::YamlFile file{path, text, input::parse_mapping(text, path.string(), "scenario")};
+        LoadedScenario out = load_impl(std::move(file), {}, {});
+        out.input_files.erase(out.input_files.begin());  // `path` names no file read
+        return out;
     });
 }
 

@@ -7,6 +7,7 @@
 #include "h5.hpp"
 #include "hubsim/io/diagnostics.hpp"
 #include "hubsim/io/observations.hpp"
+#include "study_output.hpp"
 #include "yaml_input.hpp"
 
 namespace hubsim {
@@ -23,55 +24,10 @@ void read_outputs(const YAML::Node& n, SensitivitySpec& s, Diagnostics& diags) {
                     "expected a list of {measure, phase, scope, date}, found " + input::found(n));
         return;
     }
-    for (std::size_t i = 0; i < n.size(); ++i) {
-        const YAML::Node& o = n[i];
-        const std::string at = "outputs[" + std::to_string(i) + "]";
-        if (!o.IsMap()) {
-            diags.error(o, at, "expected {measure, phase, scope, date}, found " + input::found(o));
-            continue;
-        }
-        input::check_keys(o, at, {"measure", "phase", "scope", "date"}, diags);
-        StudyOutput out;
-        std::string field[3] = {"", "all", "national"};
-        const char* keys[3] = {"measure", "phase", "scope"};
-        bool ok = true;
-        for (int k = 0; k < 3; ++k) {
-            if (auto v = o[keys[k]]) {
-                if (auto t = input::text(v, at + "." + keys[k], diags))
-                    field[k] = *t;
-                else
-                    ok = false;
-            } else if (k == 0) {
-                diags.error(o, at, "missing key 'measure'");
-                ok = false;
-            }
-        }
-        if (auto d = o["date"]) {
-            if (auto v = input::date(d, at + ".date", diags)) {
-                out.date = *v;
-                const Scenario& sc = s.base.scenario;
-                if (*v < sc.start || sc.end < *v)
-                    diags.error(d, at + ".date",
-                                "the date is outside the scenario (" + format_date(sc.start) +
-                                    " to " + format_date(sc.end) + ")");
-            } else {
-                ok = false;
-            }
-        } else {
-            diags.error(o, at, "missing key 'date'");
-            ok = false;
-        }
-        if (!ok) continue;
-        bool good = true;
-        out.query = parse_measure_query(field[0], field[1], field[2], s.base.scenario,
-                                        [&](const char* f, const std::string& msg) {
-                                            const YAML::Node at_node = o[f] ? o[f] : o;
-                                            diags.error(at_node, at + "." + f, msg);
-                                            good = false;
-                                        });
-        out.label = field[0] + " " + field[1] + " " + field[2] + " " + format_date(out.date);
-        if (good) s.outputs.push_back(out);
-    }
+    for (std::size_t i = 0; i < n.size(); ++i)
+        if (auto out = read_study_output(n[i], "outputs[" + std::to_string(i) + "]",
+                                         s.base.scenario, {}, diags))
+            s.outputs.push_back(*out);
 }
 
 void read_method(const YAML::Node& m, SensitivitySpec& s, Diagnostics& diags) {
@@ -114,7 +70,8 @@ void read_method(const YAML::Node& m, SensitivitySpec& s, Diagnostics& diags) {
     }
 }
 
-SensitivitySpec read_load_sensitivity(const fs::path& path) {
+SensitivitySpec read_load_sensitivity(const fs::path& path,
+                                      const std::vector<std::string>& overrides) {
     SensitivitySpec s;
     s.path = path.string();
     const input::YamlFile file = input::load_yaml(path, "sensitivity study");
@@ -124,16 +81,12 @@ SensitivitySpec read_load_sensitivity(const fs::path& path) {
     input::check_keys(
         root, "", {"scenario", "name", "parameters", "outputs", "method", "replications", "seed"},
         diags);
-    s.base = input::base_scenario(root, path, diags);
+    s.base = input::base_scenario(root, path, diags, overrides);
     s.name = path.stem().string();
     if (auto n = root["name"])
         if (auto t = input::output_name(n, "name", diags)) s.name = *t;
-    s.replications = s.base.scenario.replications;
-    if (auto r = root["replications"])
-        s.replications = static_cast<std::uint32_t>(
-            input::whole(r, "replications", 1, 1e5, diags).value_or(s.replications));
-    s.seed = s.base.scenario.seed;
-    if (auto n = root["seed"]) s.seed = input::whole(n, "seed", 0, 1.8e19, diags).value_or(s.seed);
+    input::study_replications_and_seed(root, overrides, s.base.scenario, s.replications, s.seed,
+                                       diags);
     const YAML::Node params = root["parameters"];
     if (!params || !params.IsMap() || params.size() == 0)
         diags.error(params.IsDefined() ? params : root, "parameters",
@@ -160,13 +113,66 @@ SensitivitySpec read_load_sensitivity(const fs::path& path) {
 
 }  // namespace
 
+std::optional<StudyOutput> read_study_output(const YAML::Node& o, const std::string& at,
+                                             const Scenario& sc,
+                                             const std::vector<std::string_view>& more_keys,
+                                             Diagnostics& diags) {
+    if (!o.IsMap()) {
+        diags.error(o, at, "expected {measure, phase, scope, date}, found " + input::found(o));
+        return std::nullopt;
+    }
+    std::vector<std::string_view> keys = {"measure", "phase", "scope", "date"};
+    keys.insert(keys.end(), more_keys.begin(), more_keys.end());
+    input::check_keys(o, at, keys, diags);
+    StudyOutput out;
+    std::string field[3] = {"", "all", "national"};
+    const char* names[3] = {"measure", "phase", "scope"};
+    bool ok = true;
+    for (int k = 0; k < 3; ++k) {
+        if (auto v = o[names[k]]) {
+            if (auto t = input::text(v, at + "." + names[k], diags))
+                field[k] = *t;
+            else
+                ok = false;
+        } else if (k == 0) {
+            diags.error(o, at, "missing key 'measure'");
+            ok = false;
+        }
+    }
+    if (auto d = o["date"]) {
+        if (auto v = input::date(d, at + ".date", diags)) {
+            out.date = *v;
+            if (*v < sc.start || sc.end < *v)
+                diags.error(d, at + ".date",
+                            "the date is outside the scenario (" + format_date(sc.start) + " to " +
+                                format_date(sc.end) + ")");
+        } else {
+            ok = false;
+        }
+    } else {
+        diags.error(o, at, "missing key 'date'");
+        ok = false;
+    }
+    if (!ok) return std::nullopt;
+    bool good = true;
+    out.query = parse_measure_query(field[0], field[1], field[2], sc,
+                                    [&](const char* f, const std::string& msg) {
+                                        const YAML::Node at_node = o[f] ? o[f] : o;
+                                        diags.error(at_node, at + "." + f, msg);
+                                        good = false;
+                                    });
+    out.label = field[0] + " " + field[1] + " " + field[2] + " " + format_date(out.date);
+    if (!good) return std::nullopt;
+    return out;
+}
+
 bool is_sensitivity_file(const fs::path& path) {
     constexpr std::string_view key = "outputs";
     return input::has_keys(path, std::span<const std::string_view>(&key, 1));
 }
 
-SensitivitySpec load_sensitivity(const fs::path& path) {
-    return input::guard_yaml(path, [&] { return read_load_sensitivity(path); });
+SensitivitySpec load_sensitivity(const fs::path& path, const std::vector<std::string>& overrides) {
+    return input::guard_yaml(path, [&] { return read_load_sensitivity(path, overrides); });
 }
 
 Scenario SensitivitySpec::scenario_at(const std::vector<double>& unit) const {

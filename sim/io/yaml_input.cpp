@@ -584,6 +584,24 @@ void uniform_parameters(const YAML::Node& params, std::vector<const ParamSpec*>&
     }
 }
 
+void study_replications_and_seed(const YAML::Node& root, const std::vector<std::string>& overrides,
+                                 const Scenario& base, std::uint32_t& replications,
+                                 std::uint64_t& seed, Diagnostics& diags) {
+    const auto given = [&](std::string_view key) {
+        return std::any_of(overrides.begin(), overrides.end(), [&](const std::string& s) {
+            return s.size() > key.size() && s.compare(0, key.size(), key) == 0 &&
+                   s[key.size()] == '=';
+        });
+    };
+    replications = base.replications;
+    if (auto r = root["replications"]; r && !given("replications"))
+        replications = static_cast<std::uint32_t>(
+            whole(r, "replications", 1, 1e5, diags).value_or(replications));
+    seed = base.seed;
+    if (auto n = root["seed"]; n && !given("seed"))
+        seed = whole(n, "seed", 0, 1.8e19, diags).value_or(seed);
+}
+
 bool file_named_exists(const fs::path& file, const YAML::Node& node, const std::string& path,
                        Diagnostics& diags) {
     std::error_code ec;

@@ -154,6 +154,13 @@ void uniform_parameters(const YAML::Node& params, std::vector<const ParamSpec*>&
 LoadedScenario base_scenario(const YAML::Node& root, const std::filesystem::path& file,
                              Diagnostics& diags, const std::vector<std::string>& overrides = {});
 
+/// A study's `replications` and `seed` keys (its base scenario's where it gives none);
+/// `--replications` and `--seed` (in `overrides`, already applied to `base`) win over both,
+/// as `--set` wins over a scenario file.
+void study_replications_and_seed(const YAML::Node& root, const std::vector<std::string>& overrides,
+                                 const Scenario& base, std::uint32_t& replications,
+                                 std::uint64_t& seed, Diagnostics& diags);
+
 bool file_named_exists(const std::filesystem::path& file, const YAML::Node& node,
                        const std::string& path, Diagnostics& diags);
 

@@ -38,12 +38,12 @@ std::vector<double> engaged_share(const Scenario& sc, const Results& r, Phase ph
 
 }  // namespace
 
-std::pair<double, double> wilson(std::size_t successes, std::size_t n) {
+std::pair<double, double> wilson(std::size_t successes, std::size_t n, double z) {
     if (n == 0) return {0.0, 1.0};
     const double N = static_cast<double>(n), p = static_cast<double>(successes) / N;
-    const double z2 = kZ95 * kZ95;
+    const double z2 = z * z;
     const double centre = (p + z2 / (2 * N)) / (1 + z2 / N);
-    const double half = kZ95 / (1 + z2 / N) * std::sqrt(p * (1 - p) / N + z2 / (4 * N * N));
+    const double half = z / (1 + z2 / N) * std::sqrt(p * (1 - p) / N + z2 / (4 * N * N));
     return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
 }
 

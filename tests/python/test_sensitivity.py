@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from conftest import labels, run_hubsim, run_mpi, run_ok
+from conftest import labels, run_hubsim, run_mpi, run_ok, text_of
 from test_marginal import CAPACITY
 from test_sweep import assert_same_datasets
 
@@ -120,3 +120,17 @@ def test_bad_studies(folder, change, where):
         assert proc.returncode == 2, proc.stderr
         assert f"bad.yaml" in proc.stderr and where in proc.stderr, proc.stderr
     assert not (folder / "bad.h5").exists()
+
+
+def test_command_line_seed_replications_and_set_win(tmp_path):
+    """--seed and --replications win over the study's own; --set changes its base scenario
+    (recorded in its resolved scenario)."""
+    (tmp_path / "cap.yaml").write_text(CAPACITY)
+    (tmp_path / "m.yaml").write_text(MORRIS.replace("trajectories: 8", "trajectories: 2"))
+    out = tmp_path / "m.h5"
+    run_ok("sensitivity", tmp_path / "m.yaml", "-o", out, "-q", "--seed", "9",
+           "--replications", "2", "--set", "demand.q=0")
+    with h5py.File(out, "r") as f:
+        assert f.attrs["seed"] == 9 and f.attrs["replications"] == 2
+        scenario = text_of(f["scenario"][()])
+        assert "demand:\n  p:" in scenario and "  q: 0\n" in scenario

@@ -31,6 +31,11 @@ struct LoadedScenario {
 LoadedScenario load_scenario(const std::filesystem::path& path,
                              const std::vector<std::string>& overrides = {});
 
+/// Loads and checks a scenario written in memory (`text`), as if it were the file `path`:
+/// `path` names it in messages, and relative file names are taken from its folder. A study
+/// builds its candidates this way, exactly as `hubsim run` would read them from a file.
+LoadedScenario load_scenario_text(const std::string& text, const std::filesystem::path& path);
+
 /// The run settings a scenario may hold besides the model parameters, for `hubsim params`
 /// and docs/scenario.md: key, type, default, meaning.
 struct SettingDoc {

@@ -60,7 +60,9 @@ void write_sensitivity_file(const std::filesystem::path& path, const Sensitivity
 /// True if `path` looks like a sensitivity study (a mapping with `outputs`).
 bool is_sensitivity_file(const std::filesystem::path& path);
 
-/// Loads and checks a study file; InputError with every problem, located.
-SensitivitySpec load_sensitivity(const std::filesystem::path& path);
+/// Loads and checks a study file, applying `overrides` (--set, --seed, --replications) to its
+/// base scenario; InputError with every problem, located.
+SensitivitySpec load_sensitivity(const std::filesystem::path& path,
+                                 const std::vector<std::string>& overrides = {});
 
 }  // namespace hubsim

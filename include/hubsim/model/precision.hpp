@@ -16,8 +16,10 @@
 
 namespace hubsim {
 
-/// The 95% Wilson score interval of a proportion: `successes` of `n`.
-std::pair<double, double> wilson(std::size_t successes, std::size_t n);
+/// The 95% Wilson score interval of a proportion: `successes` of `n` (another level with
+/// its normal quantile `z`: 1.6449 for 90%).
+std::pair<double, double> wilson(std::size_t successes, std::size_t n,
+                                 double z = 1.959963984540054);
 
 /// A figure a board reads first, and how precisely the replications so far estimate it.
 struct HeadlineFigure {
