@@ -17,6 +17,7 @@
 #include "hubsim/io/digest.hpp"
 #include "hubsim/model/replication.hpp"
 #include "output_path.hpp"
+#include "precision_option.hpp"
 #include "threads.hpp"
 
 namespace po = boost::program_options;
@@ -148,6 +149,7 @@ po::options_description marginal_options() {
         "threads,t", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
         "resume", po::bool_switch(), "reuse what the journal (OUT.h5.journal) holds")(
         "quiet,q", po::bool_switch(), "no progress or table");
+    cli::add_precision_options(opts);
     return opts;
 }
 
@@ -190,6 +192,10 @@ int marginal_command(const std::vector<std::string>& args, const std::string& co
         req.role = role;
     }
     req.allocate = count_option(vm, "allocate", 1, 1000000, 0);
+    if (const auto precision = cli::precision_request(vm)) {
+        req.precision = precision->half_width;
+        req.max_replications = precision->max_replications;
+    }
     if (vm.count("rank-by")) {
         const std::string r = vm["rank-by"].as<std::string>();
         if (r != "engaged" && r != "participating_years")

@@ -60,12 +60,18 @@ void print_front(const OptimisationPlan& plan, const OptimisationResult& r) {
         std::printf("\n");
         for (std::size_t q = 0; q < qs.size(); ++q) {
             const bool objective = q < plan.objectives.size();
-            const std::string role =
-                objective
-                    ? (plan.objectives[q].maximise ? "maximise " : "minimise ")
-                    : "constraint " + plan.constraints[q - plan.objectives.size()].label + ": ";
-            std::printf("  %-12s %-44s %-34s search %s\n", objective ? role.c_str() : "constraint",
-                        qs[q]->label.c_str(), shown(r.fresh[k][q], *qs[q]).c_str(),
+            std::string role = "constraint", label = qs[q]->label;
+            if (objective) {
+                role = plan.objectives[q].maximise ? "maximise" : "minimise";
+            } else {
+                // Selected on the search's replications, a plan may miss on fresh ones.
+                const PlanConstraint& c = plan.constraints[q - plan.objectives.size()];
+                const double v = r.fresh[k][q].mean;
+                label = c.label;
+                if (c.at_least ? v < c.bound : v > c.bound) role = "MISSED";
+            }
+            std::printf("  %-10s %-44s %-34s search %s\n", role.c_str(), label.c_str(),
+                        shown(r.fresh[k][q], *qs[q]).c_str(),
                         shown(r.evaluated_estimates[e][q], *qs[q]).c_str());
         }
         std::string decisions;

@@ -14,6 +14,7 @@
 #include "hubsim/io/diagnostics.hpp"
 #include "hubsim/model/replication.hpp"
 #include "output_path.hpp"
+#include "precision_option.hpp"
 #include "threads.hpp"
 
 namespace po = boost::program_options;
@@ -74,7 +75,13 @@ po::options_description sensitivity_options() {
                        "output HDF5 file (default results/NAME-sensitivity.h5)")(
         "threads,t", po::value<int>()->default_value(0), "worker threads (0: all cores)")(
         "resume", po::bool_switch(), "reuse what the journal (OUT.h5.journal) holds")(
-        "quiet,q", po::bool_switch(), "no progress or table");
+        "quiet,q", po::bool_switch(), "no progress or table")(
+        "precision", po::value<std::string>(),
+        "Sobol: double the base samples until every total index's 90% bootstrap interval has "
+        "at most this half-width (0.05)")(
+        "max-samples", po::value<std::string>(),
+        "with --precision: stop at this many base samples even if it is not reached "
+        "(default 65536)");
     return opts;
 }
 
@@ -104,7 +111,15 @@ int sensitivity_command(const std::vector<std::string>& args, const std::string&
                                          .unit = "points",
                                          .entry = "point"});
     evaluator.open_output(out, vm["resume"].as<bool>());
-    const SensitivityResult r = run_sensitivity(spec, evaluator, threads);
+    SensitivityPrecision precision;
+    if (const auto asked = cli::precision_request(vm, "max-samples", 65536, 1'000'000)) {
+        if (spec.method != SensitivityMethod::Sobol)
+            throw InputError({{"command line", 0, 0, "--precision",
+                               "only a Sobol study has intervals to make precise (this one is "
+                               "Morris)"}});
+        precision = {asked->half_width, asked->max_replications};
+    }
+    const SensitivityResult r = run_sensitivity(spec, evaluator, threads, precision);
     if (!evaluator.root()) return 0;
     const int used = threads > 0 ? threads : tbb::this_task_arena::max_concurrency();
     write_sensitivity_file(out, spec, r, command_line, used);

@@ -18,6 +18,7 @@ namespace hubsim {
 namespace {
 
 constexpr double kZ90 = 1.6448536269514722;
+constexpr double kZ95 = 1.959963984540054;
 
 /// What one evaluation keeps of each replication, as doubles: per phase and date the
 /// national schools ever engaged and participating school-years (from `from`), then per
@@ -166,9 +167,9 @@ MarginalFile run_marginal(const Scenario& sc, const MarginalRequest& req, Evalua
         column_of[v] = shape.column(f.variants[v].phase);
 
     const std::size_t V = f.variants.size(), C = shape.phases.size(), D = dates.size(),
-                      H = sc.hubs.size(), T = sc.targets.size(), R = sc.replications;
+                      H = sc.hubs.size(), T = sc.targets.size();
+    std::size_t R = sc.replications;  // more with --precision
     const Layout layout{C, D, H, T};
-    const std::size_t per = layout.per_replication() * R;
     // What every evaluation depends on: this hubsim, the scenario as it resolves, its seed
     // and replications, and the request.
     const std::string study_key = std::string("hubsim ") + kVersion + " marginal " +
@@ -189,9 +190,13 @@ MarginalFile run_marginal(const Scenario& sc, const MarginalRequest& req, Evalua
                 {f.variants[*v].role, req.leaders, req.from});
         return s;
     };
-    const auto evaluate_all = [&](const std::vector<std::optional<std::size_t>>& which) {
+    // Replications first to first + count of each scenario in `which`.
+    const auto evaluate_all = [&](const std::vector<std::optional<std::size_t>>& which,
+                                  std::size_t first, std::size_t count) {
         std::string given_key = " given";
         for (std::size_t g : given) given_key += " " + std::to_string(g);
+        given_key += " rows " + std::to_string(first) + "+" + std::to_string(count);
+        const std::size_t per = layout.per_replication() * count;
         EvaluationPlan plan;
         plan.size = which.size();
         plan.unit = "scenarios";
@@ -203,7 +208,8 @@ MarginalFile run_marginal(const Scenario& sc, const MarginalRequest& req, Evalua
             if (previous && previous->size() == per * sizeof(double)) return {*previous, true};
             const Scenario s = scenario_with(which[i]);
             RunOptions o;
-            o.replications = sc.replications;
+            o.first_replication = static_cast<std::uint32_t>(first);
+            o.replications = static_cast<std::uint32_t>(count);
             o.threads = req.threads;
             return {encode(measure(s, run_scenario(s, o), layout, days, cal.day_of(req.from))),
                     false};
@@ -226,7 +232,30 @@ MarginalFile run_marginal(const Scenario& sc, const MarginalRequest& req, Evalua
     if (!quiet && evaluator.root())
         std::fprintf(stderr, "marginal: %zu variants of %zu replications, and the baseline\n", V,
                      R);
-    auto runs = evaluate_all(first);
+    auto runs = evaluate_all(first, 0, R);
+    // --precision: replications doubled (each batch extends the last: replication i is the
+    // same whichever batch runs it) until every change in P(target met) of a target due
+    // after the leaders arrive has a 95% interval of at most that half-width.
+    const auto precise = [&] {
+        for (std::size_t v = 0; v < V; ++v)
+            for (std::size_t k = 0; k < T; ++k) {
+                if (sc.targets[k].by < req.from) continue;
+                const PairedEstimate e = paired_estimate(column(runs[v + 1], layout.target(k)),
+                                                         column(runs[0], layout.target(k)));
+                if ((e.high - e.low) / 2 * kZ95 / kZ90 > req.precision) return false;
+            }
+        return true;
+    };
+    while (req.precision > 0 && R < req.max_replications && !precise()) {
+        const std::size_t more = std::min<std::size_t>(R, req.max_replications - R);
+        if (!quiet && evaluator.root())
+            std::fprintf(stderr, "marginal: --precision: %zu more replications of each\n", more);
+        const auto extra = evaluate_all(first, R, more);
+        for (std::size_t i = 0; i < runs.size(); ++i)
+            runs[i].insert(runs[i].end(), extra[i].begin(), extra[i].end());
+        R += more;
+    }
+    f.replications = static_cast<std::uint32_t>(R);
     const std::vector<double> base = runs[0];
     for (std::size_t k = 0; k < T; ++k) {
         const auto met = column(base, layout.target(k));
@@ -280,7 +309,7 @@ MarginalFile run_marginal(const Scenario& sc, const MarginalRequest& req, Evalua
                              f.allocation_variant.size() + 1, V);
             std::vector<std::optional<std::size_t>> next;
             for (std::size_t v = 0; v < V; ++v) next.emplace_back(v);
-            runs = evaluate_all(next);
+            runs = evaluate_all(next, 0, R);
             runs.insert(runs.begin(), current);
         }
         std::size_t best = 0;

@@ -1,5 +1,6 @@
 #include "hubsim/experiments/sensitivity.hpp"
 
+#include <cstdio>
 #include <cstring>
 #include <numeric>
 #include <stdexcept>
@@ -8,6 +9,7 @@
 #include "hubsim/engine/sensitivity.hpp"
 #include "hubsim/io/digest.hpp"
 #include "hubsim/model/measures.hpp"
+#include "hubsim/model/parameters.hpp"
 #include "hubsim/model/runner.hpp"
 #include "hubsim/version.hpp"
 
@@ -31,7 +33,11 @@ std::vector<double> point_outputs(const SensitivitySpec& spec, const Scenario& s
 
 }  // namespace
 
-SensitivityResult run_sensitivity(const SensitivitySpec& spec, Evaluator& evaluator, int threads) {
+namespace {
+
+/// The study on `spec`'s design; on the root, or on every rank if `everywhere`.
+SensitivityResult run_design(const SensitivitySpec& spec, Evaluator& evaluator, int threads,
+                             bool everywhere) {
     const std::size_t d = spec.parameters.size(), m = spec.outputs.size();
     const bool sobol = spec.method == SensitivityMethod::Sobol;
     const std::vector<std::vector<double>> unit =
@@ -42,7 +48,13 @@ SensitivityResult run_sensitivity(const SensitivitySpec& spec, Evaluator& evalua
                                   " point ";
     EvaluationPlan plan;
     plan.size = unit.size();
-    plan.key = [&](std::size_t i) { return study_key + std::to_string(i); };
+    // Keyed by where the point is, so a design doubled by --precision reuses the points it
+    // shares with the smaller one (a Sobol sequence's first N points are its first N).
+    plan.key = [&](std::size_t i) {
+        std::string k = study_key;
+        for (double u : unit[i]) k += format_number(u) + " ";
+        return k;
+    };
     plan.evaluate = [&](std::size_t i, const std::string* previous) -> Evaluation {
         if (previous && previous->size() == m * sizeof(double)) return {*previous, true};
         const Scenario sc = spec.scenario_at(unit[i]);
@@ -55,9 +67,9 @@ SensitivityResult run_sensitivity(const SensitivitySpec& spec, Evaluator& evalua
     };
     std::vector<std::size_t> all(unit.size());
     std::iota(all.begin(), all.end(), std::size_t{0});
-    const auto bytes = evaluator.run(plan, all, false);
+    const auto bytes = evaluator.run(plan, all, everywhere);
     SensitivityResult r;
-    if (!evaluator.root()) return r;
+    if (!evaluator.root() && !everywhere) return r;
     for (const auto& u : unit) {
         std::vector<double> p(d);
         for (std::size_t k = 0; k < d; ++k)
@@ -107,6 +119,30 @@ SensitivityResult run_sensitivity(const SensitivitySpec& spec, Evaluator& evalua
             }
         }
     }
+    return r;
+}
+
+}  // namespace
+
+SensitivityResult run_sensitivity(const SensitivitySpec& spec, Evaluator& evaluator, int threads,
+                                  const SensitivityPrecision& precision) {
+    SensitivitySpec s = spec;
+    // With --precision every rank needs the indices, to decide alike whether to go on.
+    const bool everywhere = precision.half_width > 0;
+    SensitivityResult r = run_design(s, evaluator, threads, everywhere);
+    const auto precise = [&] {
+        for (std::size_t k = 0; k < r.total.size(); ++k)
+            if ((r.total_high[k] - r.total_low[k]) / 2 > precision.half_width) return false;
+        return true;
+    };
+    while (everywhere && s.samples < precision.max_samples && !precise()) {
+        s.samples = std::min(2 * s.samples, precision.max_samples);
+        if (evaluator.root())
+            std::fprintf(stderr, "sensitivity: --precision: %u base samples\n", s.samples);
+        r = run_design(s, evaluator, threads, everywhere);
+    }
+    r.samples = s.samples;
+    if (!evaluator.root()) return {};
     return r;
 }
 

@@ -53,7 +53,8 @@ void read_parameter_decision(const YAML::Node& v, const std::string& at, const S
     Decision d;
     d.kind = Decision::Kind::Parameter;
     d.parameter = spec;
-    const bool whole = spec->kind != ParamKind::Real;
+    const bool whole = spec->kind == ParamKind::Count || spec->kind == ParamKind::Choice ||
+                       spec->kind == ParamKind::Flag;
     d.integer = whole;
     if (auto i = v["integer"]) {
         if (!i.IsScalar() || (i.Scalar() != "true" && i.Scalar() != "false")) {

@@ -196,6 +196,8 @@ void write_sensitivity_file(const fs::path& path, const SensitivitySpec& spec,
         attr_string(file, "method", spec.method == SensitivityMethod::Sobol ? "sobol" : "morris");
         attr_number<std::uint64_t>(file, "seed", spec.seed);
         attr_number<std::uint32_t>(file, "replications", spec.replications);
+        if (spec.method == SensitivityMethod::Sobol)
+            attr_number<std::uint32_t>(file, "samples", r.samples ? r.samples : spec.samples);
         scalar_string(file, "study_file", spec.source_text);
         scalar_string(file, "scenario", spec.base.resolved_yaml);
         std::vector<std::string> keys, labels;

@@ -9,7 +9,8 @@ the suite small, each said here:
 
 - the copied scenario, sweep, calibration and study files are shrunk (2 replications, a
   Sobol design of 4 points, a calibration of 16 particles and 2 generations, a sensitivity
-  study of 4 Sobol samples or 2 Morris trajectories), and a
+  study of 4 Sobol samples or 2 Morris trajectories, a policy search of 8 candidates a
+  generation re-evaluated on 2 replications), and a
   `--replications N` on the command line becomes 2;
 - `mpirun -n N` becomes `mpirun -n 2` (allowed to run as root and to oversubscribe), and
   `--precision H` gets `--max-replications 8`;
@@ -94,6 +95,8 @@ def shrink(text: str) -> str:
     text = re.sub(r"generations: *\d+", "generations: 2", text)
     text = re.sub(r"kind: sobol, samples: *\d+", "kind: sobol, samples: 4", text)
     text = re.sub(r"trajectories: *\d+", "trajectories: 2", text)
+    text = re.sub(r"population: *\d+", "population: 8", text)
+    text = re.sub(r"reevaluate: \{replications: *\d+", "reevaluate: {replications: 2", text)
     return text
 
 

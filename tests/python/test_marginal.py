@@ -155,3 +155,24 @@ def test_ranked_by_participating_years(study):
     assert np.array_equal(m["paired_extra_engaged"], read(out)["paired_extra_engaged"])
     proc = run_hubsim("marginal", d / "cap.yaml", "-o", d / "bad.h5", "--rank-by", "cost")
     assert proc.returncode == 2 and "--rank-by" in proc.stderr
+
+
+def test_precision_doubles_replications_and_extends_them(study):
+    """--precision runs more replications (doubling) until every change in P(target met)
+    has a 95% interval of at most the half-width asked; the first 40 are those of a study of
+    40. The target is set where extra leaders can flip it (met in about 1 in 4)."""
+    d, _ = study
+    borderline = ["--set", "targets[0].share=0.6"]
+    out, precise = d / "forty.h5", d / "precise.h5"
+    run_ok("marginal", d / "cap.yaml", "-o", out, *ARGS, *borderline, "-q")
+    proc = run_ok("marginal", d / "cap.yaml", "-o", precise, *ARGS, *borderline, "-t", "2",
+                  "--precision", "0.05", "--max-replications", "160")
+    m, p = read(out), read(precise)
+    assert np.any(m["target_met_change_high"] > m["target_met_change_low"])
+    n = int(p["attrs"]["replications"])
+    assert n in (80, 160) and "more replications of each" in proc.stderr
+    assert np.array_equal(p["paired_extra_engaged"][:, :40], m["paired_extra_engaged"])
+    half95 = (p["target_met_change_high"] - p["target_met_change_low"]) / 2 * 1.959964 / 1.644854
+    assert np.all((half95 <= 0.05 + 1e-9) | (n == 160))
+    proc = run_hubsim("marginal", d / "cap.yaml", "-o", d / "x.h5", "--max-replications", "9")
+    assert proc.returncode == 2 and "--max-replications: only with --precision" in proc.stderr

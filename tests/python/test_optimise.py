@@ -282,3 +282,23 @@ def test_an_output_never_replaces_an_input(tmp_path):
     proc = run_hubsim("optimise", tmp_path / "plan.yaml", "-o", tmp_path / "cap.yaml")
     assert proc.returncode == 2 and "an output never replaces an input" in proc.stderr
     assert (tmp_path / "cap.yaml").read_text() == before
+
+
+def test_choices_and_shares_are_decisions_too(tmp_path):
+    """A choice is searched over its values and written by name; a share is a real number;
+    both are explicit values (`set:`) of the plan's scenario."""
+    (tmp_path / "cap.yaml").write_text(CAPACITY)
+    (tmp_path / "plan.yaml").write_text(PLAN.replace(
+        "  - {hub: Tight, capacity_factor: [0.5, 3]}\n",
+        "  - {parameter: policy.priority}\n  - {parameter: policy.new_share, range: [0.2, 0.8]}\n")
+        .replace("generations: 3", "generations: 1"))
+    out = tmp_path / "c.h5"
+    run_ok("optimise", tmp_path / "plan.yaml", "-o", out, "-q")
+    f = front(out)
+    assert f["variable"][2:] == ["policy.priority", "policy.new_share"]
+    x = f["all_decisions"]
+    assert set(np.unique(x[:, 2])) <= {0, 1, 2} and len(np.unique(x[:, 3])) > 4
+    for k, text in enumerate(f["scenario"]):
+        chosen = yaml.safe_load(text)["set"]
+        assert isinstance(chosen["policy.priority"], str)
+        assert chosen["policy.new_share"] == f["decisions"][k][3]

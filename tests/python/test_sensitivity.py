@@ -134,3 +134,37 @@ def test_command_line_seed_replications_and_set_win(tmp_path):
         assert f.attrs["seed"] == 9 and f.attrs["replications"] == 2
         scenario = text_of(f["scenario"][()])
         assert "demand:\n  p:" in scenario and "  q: 0\n" in scenario
+
+
+def test_precision_doubles_the_sobol_samples(folder, tmp_path):
+    """--precision doubles the base samples until every total index's 90% bootstrap interval
+    has at most the half-width asked; the design's points it shares with the study's own are
+    the same points (a Sobol sequence extends), so their outputs are identical."""
+    (tmp_path / "cap.yaml").write_text(CAPACITY)
+    (tmp_path / "sobol.yaml").write_text(STUDY)
+    out = tmp_path / "p.h5"
+    proc = run_ok("sensitivity", tmp_path / "sobol.yaml", "-o", out, "-t", "2", "--precision",
+                  "0.2", "--max-samples", "128")
+    with h5py.File(out, "r") as f:
+        n = int(f.attrs["samples"])
+        g = f["sensitivity"]
+        half = (g["total_high"][()] - g["total_low"][()]) / 2
+        design, outputs = f["design"][()], f["outputs"][()]
+    assert n in (32, 64, 128)
+    assert np.all((half <= 0.2) | (n == 128))
+    if n > 32:
+        assert "base samples" in proc.stderr
+    base = indices(folder / "sobol.h5")
+    shared = [i for i, row in enumerate(base["design"])
+              if (design == row).all(axis=1).any()]
+    assert len(shared) >= 32 * 2  # at least the A and B matrices' rows
+    for i in shared:
+        j = int(np.flatnonzero((design == base["design"][i]).all(axis=1))[0])
+        assert np.array_equal(outputs[j], base["outputs"][i])
+    proc = run_hubsim("sensitivity", tmp_path / "sobol.yaml", "-o", tmp_path / "m.h5",
+                      "--precision", "0.1", "--max-replications", "5")
+    assert proc.returncode == 2
+    (tmp_path / "morris.yaml").write_text(MORRIS)
+    proc = run_hubsim("sensitivity", tmp_path / "morris.yaml", "-o", tmp_path / "m.h5",
+                      "--precision", "0.1")
+    assert proc.returncode == 2 and "only a Sobol study" in proc.stderr

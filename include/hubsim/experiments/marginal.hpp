@@ -23,6 +23,10 @@ struct MarginalRequest {
     bool rank_by_participation = false;
     std::uint32_t allocate = 0;  ///< N: a greedy allocation of N leaders, K at a time
     int threads = 0;             ///< per evaluation (0: all)
+    /// --precision: replications doubled until every change in P(target met) has a 95%
+    /// interval of at most this half-width (0: the scenario's replications).
+    double precision = 0;
+    std::uint32_t max_replications = 10000;
     /// What the scenario's results depend on (a digest of its resolved text): journal
     /// entries are reused on --resume only for the same scenario.
     std::string scenario_digest;

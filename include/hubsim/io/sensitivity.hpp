@@ -50,6 +50,7 @@ struct SensitivityResult {
     std::vector<double> first, first_low, first_high, total, total_low, total_high;  ///< [o][p]
     std::vector<double> variance;                                                    ///< [output]
     std::vector<double> mu, mu_star, sigma;  ///< [output][parameter]
+    std::uint32_t samples = 0;               ///< Sobol: the base samples run (--precision: more)
 };
 
 /// Writes a study's output atomically, with provenance.
