@@ -8,7 +8,9 @@
 A run file (`hubsim run`) and a sweep file (`hubsim sweep`, `hubsim merge`) are laid out as
 docs/output.md says; the series of a run are declared once in hubsim's C++ output schema
 (include/hubsim/model/results.hpp) and read here by name, so a new series needs no change
-here. Uses Debian's python3-h5py and python3-numpy (python3-yaml, if present, to parse the
+here. The output of the decision studies (`hubsim marginal`, `sensitivity`, `optimise`;
+docs/decisions.md), whose root attribute `study` names it, is read by read_decision.
+Uses Debian's python3-h5py and python3-numpy (python3-yaml, if present, to parse the
 resolved scenario).
 """
 
@@ -322,3 +324,172 @@ def read_sweep(path):
         raise
     except (OSError, RuntimeError, KeyError, ValueError, TypeError, IndexError) as e:
         raise NotHubsimOutput(path, f"is not usable hubsim sweep output: {e}") from None
+
+
+# The decision studies (docs/decisions.md): what each file must hold to be read at all.
+# Datasets are named by their path in the file; /front's plans are checked when it has any.
+DECISION_REQUIRED = {
+    "marginal": ("hub", "phase", "date", "target", "variant_hub", "variant_role",
+                 "variant_phase", "rank", "extra_engaged", "extra_engaged_low",
+                 "extra_engaged_high", "extra_participating_years",
+                 "extra_participating_years_low", "extra_participating_years_high",
+                 "target_met_change", "target_met_change_low", "target_met_change_high",
+                 "baseline_target_met"),
+    "sensitivity": ("parameter", "output", "low", "high", "sensitivity"),
+    "optimise": ("variable", "quantity", "quantity_role", "low", "high", "integer", "front"),
+}
+DECISION_ATTRS = {
+    "marginal": ("seed", "replications", "leaders", "from", "by", "rank_by", "parameters"),
+    "sensitivity": ("seed", "replications", "method"),
+    "optimise": ("seed", "replications", "reevaluation_seed", "reevaluation_replications",
+                 "uncertainty"),
+}
+SENSITIVITY_INDICES = {
+    "sobol": ("first_order", "first_order_low", "first_order_high", "total", "total_low",
+              "total_high"),
+    "morris": ("mu", "mu_star", "sigma"),
+}
+FRONT_REQUIRED = ("decisions", "search", "search_low", "search_high", "fresh", "fresh_low",
+                  "fresh_high", "fresh_replications", "scenario", "file")
+
+
+@dataclass
+class DecisionFile:
+    """The output of a decision study (`hubsim marginal`, `sensitivity` or `optimise`), read
+    into memory: every dataset by its path in the file, strings as lists of str."""
+
+    path: str
+    study: str  # marginal, sensitivity or optimise: the root attribute `study`
+    name: str = ""
+    attrs: dict = field(default_factory=dict)
+    group_attrs: dict = field(default_factory=dict)  # "front" -> {"plans": 2, ...}
+    data: dict = field(default_factory=dict)  # "extra_engaged", "front/fresh", ...
+    targets: list = field(default_factory=list)  # a marginal study's targets
+    scenario_text: str = ""
+    scenario: object = None  # the resolved scenario parsed as YAML, or None
+
+    def __getitem__(self, name):
+        return self.data[name]
+
+    def __contains__(self, name):
+        return name in self.data
+
+
+def study_of(path):
+    """The root attribute `study` of an HDF5 file (a decision study's output), or None for a
+    file without one (a run, a sweep, or no hubsim output at all: read_run says which)."""
+    with _open(path, "run") as f:
+        study = f.attrs.get("study")
+        return None if study is None else text(study)
+
+
+def _read_datasets(f):
+    """Every dataset of an open file as {path: array or list of str}, and every group's
+    attributes; raises ValueError if a dataset's shape is not that of its axes."""
+    import h5py
+
+    data, groups = {}, {}
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Group):
+            groups[name] = {k: attr(v) for k, v in obj.attrs.items()}
+            return
+        for k, dim in enumerate(obj.dims):  # an axis longer or shorter than its scale
+            if len(dim) and dim[0].shape[:1] != obj.shape[k:k + 1]:
+                raise ValueError(f"/{name} has shape {obj.shape}, its axis "
+                                 f"{text(dim[0].name)} has {dim[0].shape[0]}")
+        value = obj[()]
+        if isinstance(value, (bytes, str)):  # a scalar string: the scenario, a study file
+            data[name] = text(value)
+        elif value.dtype.kind in "OS":
+            data[name] = [text(v) for v in value.ravel()]
+        else:
+            data[name] = value
+
+    f.visititems(visit)
+    return data, groups
+
+
+def read_decision(path):
+    """Reads and checks one decision study's output file; raises NotHubsimOutput naming it if
+    it is not one."""
+    f = _open(path, "run")
+    study = "decision study"
+    try:
+        with f:
+            study = text(f.attrs.get("study", b""))
+            if study not in DECISION_REQUIRED:
+                raise NotHubsimOutput(path, f"is `hubsim {study}` output, not that of run, "
+                                            "marginal, sensitivity or optimise")
+            missing = [n for n in DECISION_REQUIRED[study] if n not in f]
+            missing += [f"attribute {a}" for a in DECISION_ATTRS[study] if a not in f.attrs]
+            if missing:
+                raise NotHubsimOutput(path, f"is not usable hubsim {study} output (no "
+                                      + ", ".join(missing[:4])
+                                      + (", ..." if len(missing) > 4 else "") + ")")
+            d = DecisionFile(path=str(path), study=study)
+            d.attrs = {k: attr(v) for k, v in f.attrs.items()}
+            d.data, d.group_attrs = _read_datasets(f)
+            d.targets = read_targets(f) if "target" in f else []
+            d.scenario_text = d.data.get("scenario", "")
+            d.scenario = parse_yaml(d.scenario_text)
+            _check_decision(d)
+            d.name = _decision_name(d)
+            return d
+    except NotHubsimOutput:
+        raise
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError, IndexError) as e:
+        raise NotHubsimOutput(path, f"is not usable hubsim {study} output: {e}") from None
+
+
+def _check_decision(d):
+    """Raises ValueError unless what the study's figures need is there, in its shapes."""
+    def need(names, why):
+        gone = [n for n in names if n not in d]
+        if gone:
+            raise ValueError(f"{why} but no /{', /'.join(gone)}")
+
+    if d.study == "marginal":
+        if d.attrs["by"] not in d["date"]:
+            raise ValueError(f"its `by` date {d.attrs['by']} is not one of its /date")
+        unknown = sorted(set(d["variant_phase"]) - set(d["phase"]))
+        if unknown:
+            raise ValueError(f"its variants' phases {unknown} are not in /phase")
+        want = (len(d["variant_hub"]), len(d["phase"]), len(d["date"]))
+        if d["extra_engaged"].shape != want:
+            raise ValueError(f"/extra_engaged has shape {d['extra_engaged'].shape}, not {want}")
+        if "allocation_variant" in d:
+            need(["allocation_value", "allocation_value_low", "allocation_value_high"],
+                 "it has an allocation")
+            if np.any(d["allocation_variant"] >= len(d["variant_hub"])):
+                raise ValueError("its /allocation_variant names a variant it does not hold")
+    elif d.study == "sensitivity":
+        method = d.attrs["method"]
+        if method not in SENSITIVITY_INDICES:
+            raise ValueError(f"its method is {method!r}, not sobol or morris")
+        need([f"sensitivity/{n}" for n in SENSITIVITY_INDICES[method]], f"it is {method}")
+        if not d["output"] or not d["parameter"]:
+            raise ValueError("it has no outputs or no parameters")
+    else:
+        roles = d["quantity_role"]
+        if len(roles) != len(d["quantity"]):
+            raise ValueError(f"it has {len(d['quantity'])} quantities but {len(roles)} roles")
+        if sum(r in ("minimise", "maximise") for r in roles) < 2:
+            raise ValueError("it has fewer than two objectives")
+        plans = int(d.group_attrs.get("front", {}).get("plans", 0))
+        if plans:
+            need([f"front/{n}" for n in FRONT_REQUIRED], f"its front has {plans} plans")
+            if len(d["front/file"]) != plans:
+                raise ValueError(f"/front says {plans} plans but holds {len(d['front/file'])}")
+
+
+def _decision_name(d):
+    """The study's own name (its study or plan file's `name`), else its scenario's, else the
+    file's."""
+    for key in ("study_file", "plan_file"):
+        own = parse_yaml(d.data.get(key, "")) if key in d else None
+        if isinstance(own, dict) and own.get("name"):
+            return str(own["name"])
+    if isinstance(d.scenario, dict) and d.scenario.get("name"):
+        return str(d.scenario["name"])
+    return Path(d.path).stem

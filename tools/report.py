@@ -2,6 +2,7 @@
 """Turns hubsim run output into a report a planner can put in front of a board.
 
     /usr/bin/python3 tools/report.py RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition 50]
+    /usr/bin/python3 tools/report.py [RUN.h5 ...] STUDY.h5 [...] -o DIR
 
 Writes DIR/index.html, a self-contained page (figures embedded as PNG data URIs, styles
 and the table-sorting script inline: it opens without network access), each figure as
@@ -15,10 +16,16 @@ and the run's provenance. Two or more runs: the same figures overlaid and, for e
 against the first, a table of differences: paired replication by replication when the
 runs share seed and replication count (common random numbers), unpaired otherwise.
 
-Bad input (a missing file, a file that is not `hubsim run` output, runs whose hubs,
-phases or time axes differ) gets a one-line message naming the file on stderr, exit
-status 2, and nothing written. A report that cannot be written (a full disk, a read-only
-folder) gets a message naming the folder and the cause, exit status 1, and nothing partial.
+The output of `hubsim marginal`, `sensitivity` and `optimise` (STUDY.h5, alone or after
+runs) adds a Decisions section: where extra leaders add most, which parameters matter, and
+the front of a policy search, each with its figure and saying which uncertainty its
+intervals hold.
+
+Bad input (a missing file, a file that is neither `hubsim run` output nor a decision
+study's, sweep output included, runs whose hubs, phases or time axes differ) gets a
+one-line message naming the file on stderr, exit status 2, and nothing written. A report
+that cannot be written (a full disk, a read-only folder) gets a message naming the folder
+and the cause, exit status 1, and nothing partial.
 Uses Debian's python3-numpy, python3-h5py, python3-matplotlib and python3-jinja2
 (python3-yaml, if present, for the parameter table).
 """
@@ -1021,21 +1028,24 @@ def scenario_diffs(runs):
     return out
 
 
-def provenance(runs):
-    """Root attributes, one column per run, in a fixed order."""
-    keys = [k for k in PROVENANCE_ATTRS if any(k in r.attrs for r in runs)]
-    keys += sorted({k for r in runs for k in r.attrs} - set(keys))
-    rows = [dict(key="file", vals=[r.path for r in runs])]
-    rows += [dict(key=k, vals=[str(r.attrs.get(k, "—")) for r in runs]) for k in keys]
-    return rows
+def provenance(files):
+    """Root attributes, one column per file (runs, then decision studies), in a fixed order."""
+    keys = [k for k in PROVENANCE_ATTRS if any(k in r.attrs for r in files)]
+    keys += sorted({k for r in files for k in r.attrs} - set(keys))
+    rows = [dict(key="file", vals=[r.path for r in files])]
+    rows += [dict(key=k, vals=[str(r.attrs.get(k, "—")) for r in files]) for k in keys]
+    head = [f"{r.name} ({r.study})" if is_decision(r) else r.name for r in files]
+    return dict(head=head, rows=rows)
 
 
-def report_data(runs, ambition):
+def report_data(runs, ambition, decisions=()):
     """Everything the page shows, JSON-ready: the numbers tests compare with the HDF5 file."""
     data = [series(r, ambition) for r in runs]
     nat = [national_targets(r) for r in runs]
     hub = [hub_targets(r) for r in runs]
     comps = [compare_runs(runs[0], r) for r in runs[1:]]
+    # A report of runs alone writes the data.json it always has: no empty `decisions`.
+    more = dict(decisions=[decision_data(d) for d in decisions]) if decisions else {}
     return dict(
         generator="hubsim tools/report.py",
         llme_ambition_per_hub=ambition,
@@ -1051,6 +1061,7 @@ def report_data(runs, ambition):
                    series=data[i], national_targets=nat[i], hub_targets=hub[i])
               for i, r in enumerate(runs)],
         comparisons=comps,
+        **more,
     )
 
 
@@ -1065,8 +1076,9 @@ def json_safe(obj):
     return obj
 
 
-def render_page(runs, data, pngs, ambition):
-    """The HTML page: figures as data URIs, everything inline."""
+def render_page(runs, data, pngs, ambition, decisions=()):
+    """The HTML page: figures as data URIs, everything inline. With decision files only, the
+    page has their Decisions section and provenance."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE)),
@@ -1077,17 +1089,527 @@ def render_page(runs, data, pngs, ambition):
     hub = [d["hub_targets"] for d in data["runs"]]
     figures = [dict(name=n, title=t, caption=c.format(ambition=ambition),
                     src="data:image/png;base64," + base64.b64encode(pngs[n]).decode("ascii"))
-               for n, t, c in FIGURES]
+               for n, t, c in FIGURES] if runs else []
     blob = json.dumps(json_safe(data), allow_nan=False).replace("</", "<\\/")
+    title = _title(runs) if runs else "Decisions: " + ", ".join(d.name for d in decisions)
     return env.get_template(TEMPLATE.name).render(
-        title=_title(runs), runs=runs, figures=figures,
-        headlines=headlines(runs, nat, data["comparisons"], series_, ambition),
-        national=national_table(runs, nat), hub_tables=hub_tables(runs, hub, data["comparisons"]),
+        title=title, runs=runs, figures=figures,
+        headlines=headlines(runs, nat, data["comparisons"], series_, ambition) if runs else [],
+        national=national_table(runs, nat),
+        hub_tables=hub_tables(runs, hub, data["comparisons"]) if runs else [],
         comparisons=[comparison_table(runs, c) for c in data["comparisons"]],
         parameters=parameter_table(runs), timelines=timelines(runs),
-        diffs=scenario_diffs(runs), provenance=provenance(runs),
+        diffs=scenario_diffs(runs), provenance=provenance(list(runs) + list(decisions)),
+        decisions=decision_views(decisions, data.get("decisions", []), pngs),
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         data_json=blob, yaml_available=yaml is not None)
+
+
+# -------------------------------------------------------------------------- decisions
+# The output of `hubsim marginal`, `sensitivity` and `optimise` (docs/decisions.md), shown
+# in the page's Decisions section: per file, its numbers (data.json), one figure and its
+# tables. Each says which uncertainty its intervals hold, in the words the command's own
+# table uses, so that the terminal and the page never disagree.
+
+STUDY_TITLES = {"marginal": "Where extra leaders add most",
+                "sensitivity": "Which parameters matter",
+                "optimise": "The best trade-offs a search found"}
+
+# `hubsim marginal` (print_table in sim/cli/marginal_command.cpp): what the intervals hold.
+MARGINAL_INTERVALS = {
+    True: "chance and what the calibration leaves unknown of the parameters (each "
+          "replication draws the posterior, the same draw with and without the leaders)",
+    False: "chance only (the parameters are fixed)",
+}
+MARGINAL_RANK_BY = {"engaged": "extra schools ever engaged",
+                    "participating_years": "extra school-years in Work Groups"}
+MARGINAL_TABLE_ROWS = 10  # the terminal's table: the ten variants that add most
+MARGINAL_FIGURE_BARS = 40  # what a screen shows legibly (England has 120 variants)
+
+# `hubsim sensitivity` (print_ranking in sim/cli/sensitivity_command.cpp).
+SENSITIVITY_INTERVALS = {
+    "sobol": "the 90% intervals are the bootstrap's over the design's base points (the "
+             "estimate's sampling error)",
+    "morris": "Morris effects per unit of each parameter, times its range (a screening: no "
+              "intervals)",
+}
+
+
+def load_input(path):
+    """A run or a decision study's output, by the file's `study` attribute; raises BadInput
+    naming the file if it is neither (a sweep, say)."""
+    try:
+        if hubsim_output.study_of(path) is None:
+            return load_run(path)
+        return hubsim_output.read_decision(path)
+    except hubsim_output.NotHubsimOutput as e:
+        raise BadInput(e.what, e.why) from None
+
+
+def is_decision(f):
+    return isinstance(f, hubsim_output.DecisionFile)
+
+
+def estimate(d, name, at):
+    """A mean with its 90% interval, from the datasets NAME, NAME_low and NAME_high."""
+    return dict(mean=float(d[name][at]), low=float(d[f"{name}_low"][at]),
+                high=float(d[f"{name}_high"][at]))
+
+
+def marginal_data(d):
+    """Per variant (a hub and a role), what its leaders add by `by` in their own phase, and
+    the change in P(met) of each target of that phase due after they arrive; the greedy
+    allocation's steps."""
+    a = d.attrs
+    by = d["date"].index(a["by"])
+    due = [(k, t) for k, t in enumerate(d.targets) if t.by.isoformat() >= a["from"]]
+    variants = []
+    for v, hub in enumerate(d["variant_hub"]):
+        phase = d["variant_phase"][v]
+        at = (v, d["phase"].index(phase), by)
+        variants.append(dict(
+            variant=v, hub=hub, role=d["variant_role"][v], phase=phase, rank=int(d["rank"][v]),
+            extra_engaged=estimate(d, "extra_engaged", at),
+            participating_years=estimate(d, "extra_participating_years", at),
+            # Only a target of the leaders' phase due after they arrive can move.
+            target_met_change={t.label: estimate(d, "target_met_change", (v, k))
+                               for k, t in due if t.phase == phase}))
+    variants.sort(key=lambda r: r["rank"])
+    steps = d["allocation_variant"] if "allocation_variant" in d else []
+    allocation = [dict(step=s + 1, variant=int(v), hub=d["variant_hub"][v],
+                       role=d["variant_role"][v], value=estimate(d, "allocation_value", s))
+                  for s, v in enumerate(steps)]
+    drawn = a["parameters"] == "drawn"
+    return {"leaders": int(a["leaders"]), "from": a["from"], "by": a["by"],
+            "rank_by": a["rank_by"], "replications": int(a["replications"]),
+            "seed": int(a["seed"]), "parameters": a["parameters"],
+            "intervals": MARGINAL_INTERVALS[drawn],
+            # The targets some variant can move: a column each in the ranked table.
+            "targets_due": [t.label for _, t in due
+                            if any(t.label in r["target_met_change"] for r in variants)],
+            "baseline_target_met": {t.label: float(d["baseline_target_met"][k])
+                                    for k, t in enumerate(d.targets)},
+            "variants": variants, "allocation": allocation}
+
+
+def sensitivity_data(d):
+    """Per output, the parameters from most to least important: by Sobol total index, or by
+    Morris mu* over the parameter's range (print_ranking's order)."""
+    method = d.attrs["method"]
+    outputs = []
+    for o, label in enumerate(d["output"]):
+        rows = []
+        for k, key in enumerate(d["parameter"]):
+            low, high = float(d["low"][k]), float(d["high"][k])
+            row = dict(parameter=key, low=low, high=high)
+            if method == "sobol":
+                row["total"] = estimate(d, "sensitivity/total", (o, k))
+                row["first_order"] = estimate(d, "sensitivity/first_order", (o, k))
+                row["importance"] = row["total"]["mean"]
+            else:  # effects per unit of the parameter: over its whole range, comparable
+                for name in ("mu_star", "mu", "sigma"):
+                    row[f"{name}_per_unit"] = float(d[f"sensitivity/{name}"][o, k])
+                    row[name] = row[f"{name}_per_unit"] * (high - low)
+                row["importance"] = row["mu_star"]
+            rows.append(row)
+        rows.sort(key=lambda r: -r["importance"] if math.isfinite(r["importance"]) else math.inf)
+        variance = d["sensitivity/variance"][o] if "sensitivity/variance" in d else None
+        outputs.append(dict(output=label, parameters=rows,
+                            variance=None if variance is None else float(variance)))
+    return dict(method=method, replications=int(d.attrs["replications"]),
+                seed=int(d.attrs["seed"]), points=len(d["design"]) if "design" in d else None,
+                intervals=SENSITIVITY_INTERVALS[method], outputs=outputs)
+
+
+def quantity_unit(label):
+    """A search quantity's unit, from its label (the file stores quantities by label only):
+    'gbp' for a cost, 'probability' for P(...), else 'number' (the mean of a measure)."""
+    if label.endswith("(GBP)"):
+        return "gbp"
+    return "probability" if label.startswith("P(") else "number"
+
+
+def optimise_intervals(uncertainty):
+    """What a search's intervals hold (print_front in sim/cli/optimise_command.cpp)."""
+    return ("the intervals hold the Monte Carlo error of each mean, over replications whose "
+            f"spread holds {uncertainty}")
+
+
+def optimise_data(d):
+    """Every candidate's estimates, and the front's plans: their decisions, their fresh
+    estimates (the ones to use) and their search estimates (optimistic: selected on them)."""
+    a = d.attrs
+    quantities = [dict(label=q, role=role, unit=quantity_unit(q),
+                       objective=role in ("minimise", "maximise"))
+                  for q, role in zip(d["quantity"], d["quantity_role"])]
+    variables = [dict(label=v, low=float(d["low"][k]), high=float(d["high"][k]),
+                      integer=bool(d["integer"][k])) for k, v in enumerate(d["variable"])]
+    candidates = {n: d[n].tolist() if n in d else [] for n in
+                  ("decisions", "estimate", "estimate_low", "estimate_high")}
+    plans = int(d.group_attrs.get("front", {}).get("plans", 0))
+    front = [dict(plan=k + 1, file=d["front/file"][k], decisions=d["front/decisions"][k].tolist(),
+                  fresh=[estimate(d, "front/fresh", (k, q)) for q in range(len(quantities))],
+                  search=[estimate(d, "front/search", (k, q)) for q in range(len(quantities))],
+                  fresh_replications=int(d["front/fresh_replications"][k]))
+             for k in range(plans)]
+    feasible = d["generation_feasible"] if "generation_feasible" in d else []
+    return dict(seed=int(a["seed"]), replications=int(a["replications"]),
+                reevaluation_seed=int(a["reevaluation_seed"]),
+                reevaluation_replications=int(a["reevaluation_replications"]),
+                population=a.get("population"), generations=a.get("generations"),
+                uncertainty=a["uncertainty"], intervals=optimise_intervals(a["uncertainty"]),
+                quantities=quantities, variables=variables, candidates=candidates,
+                feasible=int(feasible[-1]) if len(feasible) else None,
+                folder=d.group_attrs["front"].get("folder", ""), front=front)
+
+
+DECISION_DATA = {"marginal": marginal_data, "sensitivity": sensitivity_data,
+                 "optimise": optimise_data}
+
+
+def decision_data(d):
+    """One decision file's numbers, JSON-ready."""
+    return dict(study=d.study, name=d.name, file=d.path, **DECISION_DATA[d.study](d))
+
+
+def decision_figure_names(decisions):
+    """A figure name per file: its study ('marginal'), numbered from the second of a kind."""
+    seen, names = {}, []
+    for d in decisions:
+        seen[d.study] = seen.get(d.study, 0) + 1
+        names.append(d.study if seen[d.study] == 1 else f"{d.study}-{seen[d.study]}")
+    return names
+
+
+# ------------------------------------------------------------------- decisions: figures
+
+
+def _whiskers(rows):
+    """Means and the distances to their interval's ends, as errorbar wants them."""
+    mean = np.array([r["mean"] for r in rows], float)
+    low = np.array([r["low"] for r in rows], float)
+    high = np.array([r["high"] for r in rows], float)
+    return mean, np.vstack([np.maximum(mean - low, 0), np.maximum(high - mean, 0)])
+
+
+def role_words(role):
+    return role.replace("_", " ")
+
+
+def variant_label(v, several_roles):
+    """A variant as the figure and tables name it: its hub, and its role where they differ."""
+    return f"{v['hub']} ({role_words(v['role'])})" if several_roles else v["hub"]
+
+
+def fig_marginal(plt, m):
+    """Extra schools engaged by `by` per variant, sorted, with 90% whiskers."""
+    several = len({v["role"] for v in m["variants"]}) > 1
+    shown = sorted(m["variants"], key=lambda v: -v["extra_engaged"]["mean"])
+    shown = shown[:MARGINAL_FIGURE_BARS]
+    mean, err = _whiskers([v["extra_engaged"] for v in shown])
+    y = np.arange(len(shown))[::-1]  # the most at the top
+    fig, ax = plt.subplots(figsize=(13, max(3.0, 0.42 * len(shown) + 1.6)))
+    ax.barh(y, mean, xerr=err, color=RUN_COLOURS[0], alpha=0.85, ecolor="black", capsize=4)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y)
+    ax.set_yticklabels([variant_label(v, several) for v in shown])
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(f"extra schools ever engaged by {m['by']}, in the leaders' phase "
+                  "(mean of paired differences, 90% interval)")
+    ax.set_title(f"{m['leaders']} extra {'leader' if m['leaders'] == 1 else 'leaders'} in one "
+                 f"hub from {m['from']}: what they add by {m['by']}")
+    fig.tight_layout()
+    return _save(plt, fig)
+
+
+SENSITIVITY_BARS = {"sobol": [("total", "total index"), ("first_order", "first-order index")],
+                    "morris": [("mu_star", "mu* × range"), ("sigma", "sigma × range")]}
+
+
+def fig_sensitivity(plt, s):
+    """Per output, the two bars of each parameter (Sobol total and first-order index with
+    their whiskers, or Morris mu* and sigma over the range), most important at the top."""
+    n = len(s["outputs"])
+    cols = min(n, 2)
+    rows = math.ceil(n / cols)
+    params = len(s["outputs"][0]["parameters"]) if n else 0
+    fig, axes = plt.subplots(rows, cols, figsize=(9 * cols, rows * max(3.2, 0.7 * params + 1.8)),
+                             squeeze=False)
+    for o, out in enumerate(s["outputs"]):
+        ax = axes[o // cols, o % cols]
+        y = np.arange(len(out["parameters"]))[::-1]
+        for j, (key, label) in enumerate(SENSITIVITY_BARS[s["method"]]):
+            if s["method"] == "sobol":
+                mean, err = _whiskers([p[key] for p in out["parameters"]])
+            else:
+                mean, err = np.array([p[key] for p in out["parameters"]], float), None
+            ax.barh(y + (0.2 if j == 0 else -0.2), mean, height=0.4, xerr=err, label=label,
+                    color=RUN_COLOURS[j], alpha=0.85, ecolor="black", capsize=3)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y)
+        ax.set_yticklabels([p["parameter"] for p in out["parameters"]])
+        ax.grid(axis="y", visible=False)
+        ax.set_title(out["output"], fontsize=14)
+    for k in range(n, rows * cols):
+        axes[k // cols, k % cols].axis("off")
+    fig.suptitle("Sobol indices (90% bootstrap intervals)" if s["method"] == "sobol" else
+                 "Morris effects over each parameter's range", fontsize=17)
+    fig.tight_layout()
+    _figure_legend(fig, axes[0, 0].get_legend_handles_labels()[0])
+    return _save(plt, fig)
+
+
+QUANTITY_AXIS = {"gbp": (1e-6, "£m"), "probability": (100.0, "%"), "number": (1.0, "")}
+
+
+def fig_optimise(plt, o):
+    """The first two objectives: every candidate faint, the front's plans with their fresh
+    estimates and 90% whiskers, and their search estimates hollow."""
+    qx, qy = [k for k, q in enumerate(o["quantities"]) if q["objective"]][:2]
+    sx, sy = (QUANTITY_AXIS[o["quantities"][q]["unit"]][0] for q in (qx, qy))
+    fig, ax = plt.subplots(figsize=(12, 7))
+    est = np.asarray(o["candidates"]["estimate"], float).reshape(-1, len(o["quantities"]))
+    ax.scatter(est[:, qx] * sx, est[:, qy] * sy, s=22, color="#999999", alpha=0.35,
+               label="every candidate (search estimates)")
+    if o["front"]:
+        fx, ex = _whiskers([p["fresh"][qx] for p in o["front"]])
+        fy, ey = _whiskers([p["fresh"][qy] for p in o["front"]])
+        ax.errorbar(fx * sx, fy * sy, xerr=ex * sx, yerr=ey * sy, fmt="o", ms=9,
+                    color=RUN_COLOURS[0], ecolor=RUN_COLOURS[0], capsize=4, zorder=5,
+                    label="the front's plans: fresh replications, 90% interval")
+        search = np.array([[p["search"][qx]["mean"] * sx, p["search"][qy]["mean"] * sy]
+                           for p in o["front"]])
+        ax.scatter(search[:, 0], search[:, 1], s=90, facecolors="none",
+                   edgecolors=RUN_COLOURS[1], linewidths=1.8, zorder=4,
+                   label="the same plans on the search's replications (optimistic)")
+        for p, x, y in zip(o["front"], fx * sx, fy * sy):
+            ax.annotate(str(p["plan"]), (x, y), textcoords="offset points", xytext=(7, 7),
+                        fontsize=13, fontweight="bold", zorder=6)
+    else:
+        ax.text(0.5, 0.5, "no candidate met every constraint", transform=ax.transAxes,
+                ha="center", fontsize=16, color="#b2182b")
+    for q, set_label in ((qx, ax.set_xlabel), (qy, ax.set_ylabel)):
+        unit = QUANTITY_AXIS[o["quantities"][q]["unit"]][1]
+        label = o["quantities"][q]["label"].replace(" (GBP)", "")  # said by the unit: £m
+        set_label(f"{o['quantities'][q]['role']}: {label}" + (f", {unit}" if unit else ""))
+    ax.set_title("Candidate plans on the first two objectives")
+    fig.tight_layout()
+    _figure_legend(fig, ax.get_legend_handles_labels()[0])
+    return _save(plt, fig)
+
+
+DECISION_FIGURES = {"marginal": fig_marginal, "sensitivity": fig_sensitivity,
+                    "optimise": fig_optimise}
+
+
+def draw_decision_figures(decisions, data):
+    """{name: PNG bytes}, one figure per decision file."""
+    if not decisions:
+        return {}
+    plt = _pyplot()
+    return {name: DECISION_FIGURES[d.study](plt, data[i])
+            for i, (d, name) in enumerate(zip(decisions, decision_figure_names(decisions)))}
+
+
+# ---------------------------------------------------------------- decisions: the page
+
+
+def fmt_estimate(e, show):
+    """A mean and its 90% interval as 'MEAN [LOW, HIGH]', each written by show."""
+    return f"{show(e['mean'])} [{show(e['low'])}, {show(e['high'])}]"
+
+
+def estimate_cell(e, show, small=""):
+    """A cell holding an estimate, sorting by its mean; n/a if there is none."""
+    if not math.isfinite(e["mean"]):
+        return na_cell()
+    return dict(cell(fmt_estimate(e, show), e["mean"]), small=small)
+
+
+def fmt_count(x):
+    """A mean of counts (schools, school-years): one decimal."""
+    return f"{x:,.1f}"
+
+
+def fmt_change(p):
+    """A change of probability, in signed percentage points."""
+    return fmt_pp(100 * p)
+
+
+def marginal_view(m):
+    """The lead, the ranked table of the variants that add most, and the allocation."""
+    in_file_order = sorted(m["variants"], key=lambda v: v["variant"])
+    roles = list(dict.fromkeys(role_words(v["role"]) for v in in_file_order))
+    k, plural = m["leaders"], "" if m["leaders"] == 1 else "s"
+    who = (f"{k} extra active {roles[0]}{plural} (one variant per hub)" if len(roles) == 1 else
+           f"{k} extra active leader{plural} of one role at a time ({', '.join(roles[:-1])} or "
+           f"{roles[-1]}: one variant per hub and role)")
+    lead = [f"Each hub in turn is given {who} from {m['from']}, and the programme is run with "
+            f"and without them on the same random numbers. Ranked by "
+            f"{MARGINAL_RANK_BY[m['rank_by']]} by {m['by']}, in the leaders' own phase."]
+    intervals = (f"Means of {m['replications']} paired replications, with the 90% interval of "
+                 f"the mean; the intervals hold {m['intervals']}.")
+    head = ["rank", "hub", "role", f"extra schools engaged by {m['by']} [90%]",
+            f"extra school-years in Work Groups, {m['from']} to {m['by']} [90%]"]
+    head += [f"change in P({t}) [90%]" for t in m["targets_due"]]
+    rows = []
+    for v in m["variants"][:MARGINAL_TABLE_ROWS]:
+        cells = [cell(str(v["rank"]), v["rank"]), cell(v["hub"]), cell(role_words(v["role"])),
+                 estimate_cell(v["extra_engaged"], fmt_count),
+                 estimate_cell(v["participating_years"], fmt_count)]
+        cells += [estimate_cell(v["target_met_change"][t], fmt_change)
+                  if t in v["target_met_change"] else na_cell("—")
+                  for t in m["targets_due"]]
+        rows.append(dict(cells=cells))
+    n = len(m["variants"])
+    note = (f"The {MARGINAL_TABLE_ROWS} of {n} variants that add most (every one is in "
+            "data.json)." if n > MARGINAL_TABLE_ROWS else f"All {n} variants.")
+    note += (" A change in P(target met) is given for the targets of the leaders' "
+            f"phase due on or after {m['from']} (— for another phase's): only those can move"
+            + ("" if m["targets_due"] else "; this study has none") + ".")
+    tables = [dict(heading="Ranked: where the leaders add most", head=head, rows=rows,
+                   note=note, sortable=True)]
+    if m["allocation"]:
+        what = MARGINAL_RANK_BY[m["rank_by"]]
+        tables.append(dict(
+            heading=f"Greedy allocation, {k} leader{plural} at a time",
+            head=["step", "hub", "role", f"adds ({what} by {m['by']}) [90%]"],
+            rows=[dict(cells=[cell(str(s["step"]), s["step"]), cell(s["hub"]),
+                              cell(role_words(s["role"])), estimate_cell(s["value"], fmt_count)])
+                  for s in m["allocation"]],
+            note="Each step places the leaders where they add most given the steps before it, "
+                 "so diminishing returns show.", sortable=False))
+    caption = (f"Extra schools ever engaged by {m['by']} in the leaders' phase, nationally, for "
+               f"each hub given the leaders; bars are means of paired differences, whiskers "
+               f"their 90% interval, which holds {m['intervals']}.")
+    if len(m["variants"]) > MARGINAL_FIGURE_BARS:
+        caption += f" The {MARGINAL_FIGURE_BARS} that add most of {len(m['variants'])}."
+    return dict(lead=lead, intervals=intervals, tables=tables, caption=caption, details=[])
+
+
+def fmt_index(x):
+    """A Sobol index, to the three decimals `hubsim sensitivity` prints."""
+    return f"{x:.3f}"
+
+
+def sensitivity_view(s):
+    """The lead and a table per output, parameters ranked."""
+    sobol = s["method"] == "sobol"
+    lead = [f"Each output is the mean of {s['replications']} replications at each of "
+            f"{s['points']} design points, the parameters varied over their ranges. "
+            + ("The total index is the share of the output's variance a parameter accounts "
+               "for with its interactions; the first-order index, alone. A total near zero: "
+               "the parameter does not matter here." if sobol else
+               "mu* is the mean absolute change in the output when a parameter moves over its "
+               "whole range, mu the signed mean (opposite effects cancel), sigma their spread "
+               "(large: the effect depends on the other parameters).")]
+    intervals = f"{s['intervals'][0].upper()}{s['intervals'][1:]}."
+    tables = []
+    for out in s["outputs"]:
+        if sobol:
+            head = ["parameter", "range", "total index [90%]", "first-order index [90%]"]
+        else:
+            head = ["parameter", "range", "mu* × range", "mu × range", "sigma × range"]
+        rows = []
+        for p in out["parameters"]:
+            cells = [cell(p["parameter"]), cell(f"{p['low']:g} to {p['high']:g}")]
+            if sobol:
+                cells += [estimate_cell(p[k], fmt_index) for k in ("total", "first_order")]
+            else:
+                cells += [cell(f"{p[k]:,.2f}", p[k]) for k in ("mu_star", "mu", "sigma")]
+            rows.append(dict(cells=cells))
+        tables.append(dict(heading=out["output"], head=head, rows=rows, note="", sortable=True))
+    caption = ("Per output, each parameter's total index (blue) and first-order index (orange), "
+               f"with their 90% bootstrap intervals; {s['intervals']}." if sobol else
+               "Per output, each parameter's mu* (blue) and sigma (orange), times its range: "
+               f"{s['intervals']}.")
+    return dict(lead=lead, intervals=intervals, tables=tables, caption=caption, details=[])
+
+
+def fmt_quantity(unit):
+    """How a search quantity is written: £m for a cost, a percentage for a probability."""
+    if unit == "gbp":
+        return lambda v: fmt_measure(v, "gbp")
+    return fmt_pct if unit == "probability" else fmt_count
+
+
+def fmt_decision(value, integer):
+    """A decision variable's value: whole where it takes whole values."""
+    return f"{value:,.0f}" if integer else f"{value:,.4g}"
+
+
+def optimise_view(o, scenarios):
+    """The lead, the table of the front's plans, and each plan as the scenario it wrote."""
+    objectives = [q for q in o["quantities"] if q["objective"]]
+    lead = [f"A search (NSGA-II: {o['population']} plans for {o['generations']} generations, "
+            f"each on {o['replications']} replications) for the best trade-offs between "
+            + ", ".join(f"{q['role']} {q['label']}" for q in objectives) + "."]
+    if not o["front"]:
+        lead.append("The search found no plan: no candidate met every constraint on the "
+                    "search's replications. Widen the variables' ranges, relax a constraint, "
+                    "or search longer.")
+        intervals = f"The candidates' estimates are means; {o['intervals']}."
+        return dict(lead=lead, intervals=intervals, tables=[], details=[],
+                    caption="Every candidate on the first two objectives (search estimates).")
+    lead.append(f"The front: {len(o['front'])} {'plan' if len(o['front']) == 1 else 'plans'} "
+                "that no other candidate beats on every objective while meeting every "
+                f"constraint. Each was run again on fresh replications (seed "
+                f"{o['reevaluation_seed']}): use those figures. The search's own (in smaller "
+                "type) are optimistic, as the plans were chosen on them.")
+    intervals = f"Means with the 90% interval of the mean; {o['intervals']}."
+    head = ["plan"]
+    for q in o["quantities"]:
+        head.append(f"{q['role']} {q['label']} [90%]" if q["objective"]
+                    else f"constraint: {q['role']} [90%]")
+    head += [v["label"] for v in o["variables"]] + ["scenario file"]
+    rows = []
+    for p in o["front"]:
+        cells = [cell(str(p["plan"]), p["plan"])]
+        for k, q in enumerate(o["quantities"]):
+            show = fmt_quantity(q["unit"])
+            cells.append(estimate_cell(p["fresh"][k], show,
+                                       small=f"search {fmt_estimate(p['search'][k], show)}"))
+        cells += [cell(fmt_decision(x, v["integer"]), x)
+                  for x, v in zip(p["decisions"], o["variables"])]
+        cells.append(cell(p["file"]))
+        rows.append(dict(cells=cells))
+    where = f" in {o['folder']}" if o["folder"] else ""
+    counts = sorted({p["fresh_replications"] for p in o["front"]})
+    note = (f"Fresh estimates on {' or '.join(f'{n:,}' for n in counts)} replications (more "
+            f"where --precision needed them); each plan is a scenario for hubsim run, "
+            f"written{where}.")
+    tables = [dict(heading="The front", head=head, rows=rows, note=note, sortable=True)]
+    details = [dict(summary=f"Plan {p['plan']} as a scenario: {p['file']}", text=text)
+               for p, text in zip(o["front"], scenarios)]
+    caption = ("Every candidate the search evaluated (grey, on the search's replications); the "
+               "front's plans numbered, on fresh replications with 90% whiskers, and hollow "
+               "where the search put them (optimistic: selected on those replications); "
+               f"{o['intervals']}.")
+    return dict(lead=lead, intervals=intervals, tables=tables, caption=caption, details=details)
+
+
+def decision_views(decisions, data, pngs):
+    """What the Decisions section shows of each file: title, lead, tables, its figure."""
+    views = []
+    for i, (d, name) in enumerate(zip(decisions, decision_figure_names(decisions))):
+        x = data[i]
+        if d.study == "marginal":
+            view = marginal_view(x)
+        elif d.study == "sensitivity":
+            view = sensitivity_view(x)
+        else:
+            view = optimise_view(x, d["front/scenario"] if x["front"] else [])
+        for k, t in enumerate(view["tables"]):
+            t["id"] = f"{name}-table-{k}"
+        for key, what in (("study_file", "The study file"), ("plan_file", "The plan file"),
+                          ("scenario", "The resolved scenario the study ran")):
+            if key in d:
+                view["details"].append(dict(summary=what, text=d[key]))
+        src = "data:image/png;base64," + base64.b64encode(pngs[name]).decode("ascii")
+        views.append(dict(view, name=name, study=d.study, file=d.path,
+                          title=f"{STUDY_TITLES[d.study]}: {d.name}",
+                          figure=dict(name=name, caption=view["caption"], src=src)))
+    return views
 
 
 # ----------------------------------------------------------------------------- output
@@ -1137,12 +1659,17 @@ def write_atomically(out, files):
 def build(paths, out, ambition):
     """Validates every input, then computes, draws and writes the report."""
     check_output_dir(out)
-    runs = [load_run(p) for p in paths]
-    check_comparable(runs)
-    name_runs(runs)
-    data = report_data(runs, ambition)
-    pngs = draw_figures(runs, [d["series"] for d in data["runs"]], ambition)
-    page = render_page(runs, data, pngs, ambition)
+    inputs = [load_input(p) for p in paths]
+    runs = [f for f in inputs if not is_decision(f)]
+    decisions = [f for f in inputs if is_decision(f)]
+    if runs:
+        check_comparable(runs)
+        name_runs(runs)
+    name_runs(decisions)
+    data = report_data(runs, ambition, decisions)
+    pngs = draw_figures(runs, [d["series"] for d in data["runs"]], ambition) if runs else {}
+    pngs.update(draw_decision_figures(decisions, data.get("decisions", [])))
+    page = render_page(runs, data, pngs, ambition, decisions)
     files = {f"{n}.png": b for n, b in pngs.items()}
     files["data.json"] = json.dumps(json_safe(data), indent=1, allow_nan=False).encode()
     files["index.html"] = page.encode("utf-8")
@@ -1157,9 +1684,11 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(
         prog="report.py",
         description="Writes an HTML report (DIR/index.html, figures as PNG, data.json) of one "
-                    "or more hubsim run output files; with several, each is compared with the "
-                    "first.")
-    ap.add_argument("runs", nargs="+", metavar="RUN.h5", help="hubsim run output files")
+                    "or more hubsim run output files (with several, each is compared with the "
+                    "first) and of the output of hubsim marginal, sensitivity and optimise (a "
+                    "Decisions section).")
+    ap.add_argument("runs", nargs="+", metavar="RUN.h5",
+                    help="output files of hubsim run, marginal, sensitivity or optimise")
     ap.add_argument("-o", "--output", required=True, metavar="DIR",
                     help="directory to write the report into (created if needed)")
     ap.add_argument("--llme-ambition", type=float, default=LLME_AMBITION_PER_HUB, metavar="N",
