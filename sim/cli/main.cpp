@@ -64,7 +64,7 @@ Usage:
   hubsim validate SCENARIO.yaml|SWEEP.yaml [--set key=value ...]
   hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--parameters drawn|fixed] [--quiet]
   hubsim merge SHARD.h5... -o OUT.h5
-  hubsim report RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N]
+  hubsim report RUN.h5|STUDY.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N]
   hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--resume] [--threads T] [--quiet]
   hubsim marginal SCENARIO.yaml [-o OUT.h5] [--leaders K] [--from DATE] [--by DATE] [--role ROLE] [--rank-by M]
                   [--allocate N] [--replications N] [--seed S] [--set key=value ...] [--precision H]
@@ -84,7 +84,8 @@ Commands:
   validate  check a scenario and report every problem, with file, line and column
   sweep     run every point of a parameter sweep (under mpirun: across ranks)
   merge     join the shards of a sweep run as a job array
-  report    an HTML report (figures and tables) of one run, or several side by side
+  report    an HTML report (figures and tables) of one run, or several side by side,
+            and of marginal, sensitivity and optimise output (a Decisions section)
   calibrate fit a scenario's uncertain parameters to observed history (ABC-SMC)
   marginal  where K more leaders add most: each hub's extra schools engaged, paired
   sensitivity  which uncertain parameters matter most (Sobol indices or Morris effects)
