@@ -1561,17 +1561,18 @@ def optimise_view(o, scenarios):
     for q in o["quantities"]:
         head.append(f"{q['role']} {q['label']} [90%]" if q["objective"]
                     else f"constraint: {q['role']} [90%]")
-    head += [v["label"] for v in o["variables"]] + ["scenario file"]
+    # The decisions in one column, a line each: a column per decision ran off the page.
+    head += ["decisions"]
     rows = []
     for p in o["front"]:
-        cells = [cell(str(p["plan"]), p["plan"])]
+        cells = [dict(cell(str(p["plan"]), p["plan"]), small=p["file"])]  # its scenario file
         for k, q in enumerate(o["quantities"]):
             show = fmt_quantity(q["unit"])
             cells.append(estimate_cell(p["fresh"][k], show,
                                        small=f"search {fmt_estimate(p['search'][k], show)}"))
-        cells += [cell(fmt_decision(x, v["integer"]), x)
-                  for x, v in zip(p["decisions"], o["variables"])]
-        cells.append(cell(p["file"]))
+        cells.append(cell("\n".join(f"{v['label']} = {fmt_decision(x, v['integer'])}"
+                                    for x, v in zip(p["decisions"], o["variables"])),
+                          cls="lines"))
         rows.append(dict(cells=cells))
     where = f" in {o['folder']}" if o["folder"] else ""
     counts = sorted({p["fresh_replications"] for p in o["front"]})

@@ -308,7 +308,7 @@ def quantity_text(label):
 def front_expected(o):
     rows = []
     for k in range(o["plans"]):
-        row = [str(k + 1)]
+        row = [f"{k + 1}{o['front/file'][k]}"]  # the plan's scenario file in smaller type
         for q, label in enumerate(o["quantity"]):
             show = quantity_text(label)
             fresh = interval(o["front/fresh"][k, q], o["front/fresh_low"][k, q],
@@ -316,9 +316,10 @@ def front_expected(o):
             search = interval(o["front/search"][k, q], o["front/search_low"][k, q],
                               o["front/search_high"][k, q], show)
             row.append(f"{fresh}search {search}")  # the search's in smaller type below
-        row += [f"{x:,.0f}" if o["integer"][j] else f"{x:,.4g}"
-                for j, x in enumerate(o["front/decisions"][k])]
-        rows.append(row + [o["front/file"][k]])
+        # The decisions in one cell, a line each ("label = value").
+        row.append("\n".join(f"{o['variable'][j]} = " + (f"{x:,.0f}" if o["integer"][j] else f"{x:,.4g}")
+                             for j, x in enumerate(o["front/decisions"][k])))
+        rows.append(row)
     return rows
 
 
