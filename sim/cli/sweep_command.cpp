@@ -22,6 +22,43 @@ namespace fs = std::filesystem;
 
 namespace hubsim {
 
+namespace {
+
+/// The most points the closing table shows; the file holds them all.
+constexpr std::size_t kTableRows = 20;
+
+/// Per point: its parameters and P(each target met by its date) over its replications.
+void print_results(const SweepSpec& spec, const SweepFile& f) {
+    const std::size_t K = f.parameter_keys.size(), T = f.targets.size();
+    if (f.point_index.empty()) return;
+    std::printf("\n%-6s", "point");
+    for (const auto& k : f.parameter_keys)
+        std::printf(" %-*s", std::max<int>(10, int(k.size())), k.c_str());
+    for (std::size_t t = 0; t < T; ++t) std::printf(" P(%s)", f.targets.label[t].c_str());
+    std::printf("\n");
+    const std::size_t shown = std::min(kTableRows, f.point_index.size());
+    const std::vector<double> met = target_met_probability(f);
+    for (std::size_t i = 0; i < shown; ++i) {
+        std::printf("%-6u", f.point_index[i]);
+        for (std::size_t k = 0; k < K; ++k) {
+            const double v = f.point_values[i][k];
+            const std::string text = f.parameter_choices[k].empty()
+                                         ? format_number(v)
+                                         : f.parameter_choices[k].at(static_cast<std::size_t>(v));
+            std::printf(" %-*s", std::max<int>(10, int(f.parameter_keys[k].size())), text.c_str());
+        }
+        for (std::size_t t = 0; t < T; ++t)
+            std::printf(" %-*.2f", int(f.targets.label[t].size() + 3), met[i * T + t]);
+        std::printf("\n");
+    }
+    if (shown < f.point_index.size())
+        std::printf("(%zu more points in the file)\n", f.point_index.size() - shown);
+    std::printf("P(target met by its date) over each point's %u replications, which hold %s\n",
+                f.replications, std::string(spec.base.scenario.uncertainty()).c_str());
+}
+
+}  // namespace
+
 po::options_description sweep_options() {
     po::options_description opts("Options");
     opts.add_options()("sweep", po::value<std::string>(), "sweep YAML file")(
@@ -90,6 +127,7 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
                   : run_sweep(spec, evaluator, shard, threads, reused);
     if (evaluator.root()) {
         write_sweep_file(out, result, command_line);
+        if (!quiet) print_results(spec, result);
         if (!quiet)
             std::fprintf(stderr,
                          "sweep %s: %zu points x %u replications (%zu reused) written to %s\n",

@@ -74,6 +74,10 @@ inline hid_t native<double>() {
     return H5T_NATIVE_DOUBLE;
 }
 template <>
+inline hid_t native<std::int64_t>() {
+    return H5T_NATIVE_INT64;
+}
+template <>
 inline hid_t native<std::uint64_t>() {
     return H5T_NATIVE_UINT64;
 }

@@ -70,11 +70,9 @@ void target_statistics(const SweepFile& f, std::vector<std::int32_t>& quantiles,
     for (const auto& p : f.results) {
         for (std::size_t k = 0; k < nt; ++k) {
             std::vector<double> days;
-            std::size_t on_time = 0;
             for (std::size_t r = 0; r < R; ++r) {
                 const std::int32_t d = p.run.target_day[r * nt + k];  // [replication][target]
                 days.push_back(d < 0 ? INFINITY : static_cast<double>(d));
-                if (d >= 0 && d <= f.targets.by_day[k]) ++on_time;
             }
             std::sort(days.begin(), days.end());
             for (double q : kQuantiles) {
@@ -84,9 +82,9 @@ void target_statistics(const SweepFile& f, std::vector<std::int32_t>& quantiles,
                       : NAN;
                 quantiles.push_back(std::isfinite(v) ? static_cast<std::int32_t>(v) : -1);
             }
-            met.push_back(R ? static_cast<double>(on_time) / static_cast<double>(R) : NAN);
         }
     }
+    met = target_met_probability(f);
 }
 
 std::vector<std::string> with_point(const SeriesSpec& spec) {
@@ -104,7 +102,15 @@ void write_points(hid_t file, const SweepFile& f, const Scales& root) {
         std::vector<double> v;
         for (const auto& p : f.point_values) v.push_back(p[k]);
         if (f.parameter_choices[k].empty()) {
-            put(g, f.parameter_keys[k], {"point"}, local, &root, v.data());
+            // A whole-number parameter (training places) is stored as one.
+            const ParamSpec* spec = find_parameter(f.parameter_keys[k]);
+            if (spec && (spec->kind == ParamKind::Count || spec->kind == ParamKind::Flag)) {
+                std::vector<std::int64_t> whole;
+                for (double x : v) whole.push_back(std::llround(x));
+                put(g, f.parameter_keys[k], {"point"}, local, &root, whole.data());
+            } else {
+                put(g, f.parameter_keys[k], {"point"}, local, &root, v.data());
+            }
             continue;
         }
         std::vector<std::string> names;
@@ -184,6 +190,21 @@ void write_precision(hid_t file, const SweepPrecision& p, const Scales& root) {
 }
 
 }  // namespace
+
+std::vector<double> target_met_probability(const SweepFile& f) {
+    const std::size_t nt = f.targets.size(), R = f.replications;
+    std::vector<double> met;
+    for (const auto& p : f.results)
+        for (std::size_t k = 0; k < nt; ++k) {
+            std::size_t on_time = 0;
+            for (std::size_t r = 0; r < R; ++r) {
+                const std::int32_t d = p.run.target_day[r * nt + k];  // [replication][target]
+                on_time += d >= 0 && d <= f.targets.by_day[k];
+            }
+            met.push_back(R ? static_cast<double>(on_time) / static_cast<double>(R) : NAN);
+        }
+    return met;
+}
 
 void write_sweep_file(const fs::path& path, const SweepFile& f, const std::string& command_line) {
     create_atomically(path, [&](hid_t file) {

@@ -202,3 +202,26 @@ def test_every_shipped_sweep_validates():
         proc = run_hubsim("validate", s)
         assert proc.returncode == 0, proc.stderr
         assert "a sweep of" in proc.stdout
+
+
+def test_sweep_prints_its_results_and_keeps_whole_numbers_whole(sweep_dir):
+    """The closing table gives each point's parameters and P(target met), equal to the file's;
+    a whole-number parameter (training places) is stored as an integer, a real one as a real."""
+    (sweep_dir / "places.yaml").write_text(GRID.replace("name: grid", "name: places").replace(
+        "policy.priority: {values: [waiting_time, lottery]}",
+        "llme.primary_mastery_specialist.training_places: {values: [0, 40]}"))
+    out = sweep_dir / "places.h5"
+    proc = run_hubsim("sweep", sweep_dir / "places.yaml", "-o", out, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rows = [l.split() for l in proc.stdout.splitlines() if l[:1].isdigit()]
+    with h5py.File(out, "r") as f:
+        places = f["points/llme.primary_mastery_specialist.training_places"]
+        days = f["points/llme.primary_mastery_specialist.days"]
+        assert places.dtype.kind == "i" and days.dtype.kind == "f"
+        met = f["summary/target_met_probability"][()]
+        assert len(rows) == len(places) == 4
+        for k, row in enumerate(rows):
+            assert row[0] == str(k)
+            assert float(row[1]) == days[k] and int(row[2]) == places[k]
+            assert float(row[3]) == pytest.approx(met[k, 0], abs=0.005)
+    assert "P(primary 30% by 2019-08-31)" in proc.stdout and "chance only" in proc.stdout

@@ -118,6 +118,9 @@ struct SweepFile {
     static SweepFile describe(const SweepSpec& spec);
 };
 
+/// P(each target met by its date) over each point's replications: [point][target].
+std::vector<double> target_met_probability(const SweepFile& file);
+
 /// Writes atomically (temporary name, flush, rename). `command_line` goes into provenance.
 void write_sweep_file(const std::filesystem::path& path, const SweepFile& file,
                       const std::string& command_line);
