@@ -2,9 +2,11 @@
 // and candidates as scenarios (tests/python/test_optimise.py runs the search itself).
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "hubsim/experiments/optimise.hpp"
 #include "hubsim/io/diagnostics.hpp"
@@ -54,7 +56,8 @@ TEST(Optimise, EveryInfeasibleCandidateRanksBehindEveryFeasibleOne) {
 }
 
 TEST(Optimise, ScenarioTextLoadsAsAFileWould) {
-    const auto dir = std::filesystem::temp_directory_path() / "hubsim_optimise_text";
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("hubsim_optimise_text_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const std::string text =
         "name: t\nstart: 2014-09-01\nend: 2016-08-31\nhubs: [{name: A}]\n"
