@@ -38,6 +38,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -446,12 +447,51 @@ def _sample_label(dates):
     return "sample date"
 
 
-def _bands(ax, x, q, colour, label, scale=1.0):
-    """Median line with 50% and 90% bands across replications."""
+# Each run its own line style and marker as well as colour, so that runs drawn over one
+# another stay apart in grey print and for readers who do not tell the colours apart.
+RUN_STYLES = ["-", "--", "-.", ":"]
+RUN_MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
+
+
+def run_style(i):
+    """Colour, line style and marker of the i-th run's lines."""
+    return dict(color=RUN_COLOURS[i % len(RUN_COLOURS)], ls=RUN_STYLES[i % len(RUN_STYLES)],
+                marker=RUN_MARKERS[i % len(RUN_MARKERS)])
+
+
+def _bands(ax, x, q, i, label, scale=1.0, end_label=None):
+    """The i-th run's median line, in its style, with 50% and 90% bands across replications;
+    end_label (the run's name, with several runs) is written at the line's end by _save."""
     s = lambda k: np.asarray(q[k], float) * scale  # noqa: E731
-    ax.fill_between(x, s("p5"), s("p95"), color=colour, alpha=0.14, lw=0)
-    ax.fill_between(x, s("p25"), s("p75"), color=colour, alpha=0.32, lw=0)
-    ax.plot(x, s("p50"), color=colour, lw=2.6, label=label, marker="o" if len(x) < 3 else None)
+    style = run_style(i)
+    ax.fill_between(x, s("p5"), s("p95"), color=style["color"], alpha=0.14, lw=0)
+    ax.fill_between(x, s("p25"), s("p75"), color=style["color"], alpha=0.32, lw=0)
+    # A few markers per line (not one per sample), each run's offset so they do not coincide.
+    every = (i % 3, 3) if len(x) > 8 else 1
+    ax.plot(x, s("p50"), lw=2.6, label=label, ms=7, markevery=every, **style)
+    if end_label:
+        ends = ax.__dict__.setdefault("_hubsim_line_ends", [])
+        ends.append((x[-1], float(s("p50")[-1]), end_label, style["color"]))
+
+
+def _label_line_ends(ax):
+    """Writes each run's name at its line's end, inside the axes, the labels spread apart
+    vertically so that runs ending together stay legible: lines are told apart by their
+    labels, not by colour alone."""
+    ends = ax.__dict__.get("_hubsim_line_ends", [])
+    if not ends:
+        return
+    low, high = ax.get_ylim()
+    gap = 0.075  # of the axes' height: a label's height at the figures' type size
+    placed = []
+    for x, y, text, colour in sorted(ends, key=lambda e: e[1]):
+        frac = (y - low) / (high - low) if high > low and math.isfinite(y) else 0.5
+        frac = min(max(frac, placed[-1] + gap if placed else 0.03), 0.97)
+        placed.append(frac)
+        ax.annotate(text, xy=(x, y), xycoords="data", xytext=(0.985, frac),
+                    textcoords="axes fraction", ha="right", va="center", fontsize=12,
+                    fontweight="bold", color=colour, zorder=7,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
 
 
 def _band_legend_handles(plt):
@@ -468,10 +508,22 @@ def _figure_legend(fig, handles):
 
 
 def _save(plt, fig):
+    for ax in fig.axes:  # the axes' limits are final now
+        _label_line_ends(ax)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
+
+
+def run_label(runs, i):
+    """A run's line in a legend: its name, or 'median' when it is the only one."""
+    return runs[i].name if len(runs) > 1 else "median"
+
+
+def end_label(runs, i):
+    """The name written at a run's line end: with several runs only."""
+    return runs[i].name if len(runs) > 1 else None
 
 
 def _title(runs):
@@ -491,8 +543,8 @@ def fig_engagement(plt, runs, data):
     for p, ph in enumerate(phases):
         ax = axes[0, p]
         for i, r in enumerate(runs):
-            _bands(ax, r.dates, data[i]["engaged_share"][ph], RUN_COLOURS[i % 7],
-                   r.name if len(runs) > 1 else "median", scale=100)
+            _bands(ax, r.dates, data[i]["engaged_share"][ph], i, run_label(runs, i), scale=100,
+                   end_label=end_label(runs, i))
         for (tph, share, by), t in targets.items():
             if tph != ph:
                 continue
@@ -533,9 +585,9 @@ def fig_stages(plt, runs, data):
         for i in range(1, len(runs)):
             top = np.cumsum([data[i]["stage_median"][ph][s] for s in shown], axis=0)
             for j, line in enumerate(top[:-1]):
-                ax.plot(runs[i].dates, line, color=RUN_COLOURS[i % 7], lw=2,
-                        ls=["--", ":", "-."][(i - 1) % 3],
-                        label=f"{runs[i].name}: stage boundaries" if j == 0 else None)
+                ax.plot(runs[i].dates, line, lw=2, ms=6, markevery=(i % 3, 3),
+                        label=f"{runs[i].name}: stage boundaries" if j == 0 else None,
+                        **run_style(i))
         ax.set_title(f"{ph.capitalize()} schools by stage")
         ax.set_ylabel("schools (median of replications)" if p == 0 else "")
         ax.set_ylim(0, None)
@@ -565,8 +617,8 @@ def fig_llme(plt, runs, data, ambition_per_hub):
     for u, st in enumerate(statuses):
         ax = axes[0, u]
         for i, r in enumerate(runs):
-            _bands(ax, r.dates, data[i]["llme"][st], RUN_COLOURS[i % 7],
-                   r.name if len(runs) > 1 else "median")
+            _bands(ax, r.dates, data[i]["llme"][st], i, run_label(runs, i),
+                   end_label=end_label(runs, i))
         if st == "active":
             drawn = set()
             for i, r in enumerate(runs):
@@ -609,7 +661,8 @@ def fig_roles(plt, runs, data):
         for i, r in enumerate(runs):
             q = data[i]["leader_targets"].get(t.label)
             if q:
-                _bands(ax, r.dates, q, RUN_COLOURS[i % 7], r.name if len(runs) > 1 else "median")
+                _bands(ax, r.dates, q, i, run_label(runs, i),
+                       end_label=end_label(runs, i))
         ax.plot([t.by], [t.value], marker="D", ms=10, color="black", zorder=5)
         ax.axhline(t.value, color="black", ls=":", lw=1.2)
         what = (t.role.replace("_", " ") if t.role else "leaders of every role")
@@ -629,7 +682,7 @@ def fig_roles(plt, runs, data):
 
 def fig_equity(plt, runs, data):
     """Share of each disadvantage quintile's schools ever engaged, per phase (first run's
-    bands; other runs dashed)."""
+    bands; each further run in its own line style)."""
     phases = runs[0].phases
     fig, axes = plt.subplots(1, len(phases), figsize=(7 * len(phases), 5.6), squeeze=False,
                              sharey=True)
@@ -643,7 +696,7 @@ def fig_equity(plt, runs, data):
                          " disadvantaged)") if i == 0 else None
                 ax.plot(r.dates, 100 * np.asarray(q["p50"], float),
                         color=cmap(j / max(1, len(r.bands) - 1)), lw=2.2,
-                        ls="-" if i == 0 else "--", label=label)
+                        ls=run_style(i)["ls"], label=label)
         ax.set_title(f"{ph.capitalize()}: schools ever engaged, by disadvantage quintile")
         ax.set_ylim(0, 100)
         ax.set_ylabel("% of the quintile's schools" if p == 0 else "")
@@ -661,8 +714,8 @@ def fig_waiting(plt, runs, data):
     for p, ph in enumerate(phases):
         ax = axes[0, p]
         for i, r in enumerate(runs):
-            _bands(ax, r.dates, data[i]["waiting"][ph], RUN_COLOURS[i % 7],
-                   r.name if len(runs) > 1 else "median")
+            _bands(ax, r.dates, data[i]["waiting"][ph], i, run_label(runs, i),
+                   end_label=end_label(runs, i))
         ax.set_title(f"{ph.capitalize()} schools waiting for a place")
         ax.set_ylabel("schools" if p == 0 else "")
         ax.set_ylim(0, None)
@@ -678,8 +731,8 @@ def fig_cost(plt, runs, data):
     fig, ax = plt.subplots(figsize=(14, 5.2))
     years = runs[0].years
     for i, r in enumerate(runs):
-        _bands(ax, r.years, data[i]["annual_cost"], RUN_COLOURS[i % 7],
-               r.name if len(runs) > 1 else "median", scale=1e-6)
+        _bands(ax, r.years, data[i]["annual_cost"], i, run_label(runs, i), scale=1e-6,
+               end_label=end_label(runs, i))
     ax.set_xticks(years)
     ax.set_xticklabels([f"{y}/{(y + 1) % 100:02d}" for y in years], rotation=45, ha="right")
     ax.set_xlabel("academic year")
@@ -713,7 +766,7 @@ FIGURES = [
      "Share of the schools in each quintile of disadvantage (pupils eligible for free school "
      "meals in six years; quintiles of the phase's schools nationally, q1 least, q5 most "
      "disadvantaged) that have ever taken part in a TfM Work Group: medians across "
-     "replications; with several runs, the others dashed."),
+     "replications; with several runs, each run in its own line style (the first solid)."),
     ("waiting", "Waiting lists",
      "Schools that wanted a Work Group place and had none: new schools waiting, plus "
      "continuing schools not placed this year."),
@@ -861,19 +914,30 @@ def hub_tables(runs, hub, comps):
     return tables
 
 
+def round_half_up(x, digits=0):
+    """x rounded half away from zero (Python's round() goes to even: 3,264.5 to 3,264)."""
+    scale = 10 ** digits
+    return math.copysign(math.floor(abs(x) * scale + 0.5) / scale, x)
+
+
+def fmt_whole(x):
+    """A count (schools, leaders) as a whole number: a median of 3,265.5 schools is 3,266."""
+    return f"{round_half_up(x):,.0f}"
+
+
 def fmt_measure(value, unit, signed=False):
-    """A comparison value; an infinite one is a target never met (by B if positive)."""
+    """A comparison value; an infinite one is a target never met (by B if positive). The
+    sign goes before the pound sign ("-£0.16m"); a value that rounds to zero has none."""
     if not math.isfinite(value):
         if not signed:
             return "never"
         return "B never" if value > 0 else "A never"
-    sign = "+" if signed and value > 0 else ""
+    shown = round_half_up(value / 1e6, 2) if unit == "gbp" else round_half_up(value)
+    sign = "-" if shown < 0 else "+" if signed and shown > 0 else ""
     if unit == "gbp":
-        return f"{sign}£{value / 1e6:,.2f}m"
-    if unit == "days":
-        return f"{sign}{value:,.0f} days"
-    # Medians of counts can fall between two replications: one decimal, none when whole.
-    return f"{sign}{value:,.1f}".rstrip("0").rstrip(".")
+        return f"{sign}£{abs(shown):,.2f}m"
+    # Days are whole sample days; counts are whole schools or leaders, even as medians.
+    return f"{sign}{abs(shown):,.0f}" + (" days" if unit == "days" else "")
 
 
 def comparison_table(runs, comp):
@@ -940,8 +1004,8 @@ def headlines(runs, nat, comps, data, ambition):
                          f"{fmt_day(a, s['p95'])}).")
         lines.append(f"These bands and probabilities hold {uncertainty_of(a)}.")
         active = data[0]["llme"]["active"]["p50"][-1]
-        lines.append(f"Active LLME at {a.dates[-1].isoformat()}: median {active:,.0f} against an "
-                     f"ambition of {data[0]['llme_ambition'][-1]:,.0f} ({ambition:g} per hub × "
+        lines.append(f"Active LLME at {a.dates[-1].isoformat()}: median {fmt_whole(active)} against "
+                     f"an ambition of {fmt_whole(data[0]['llme_ambition'][-1])} ({ambition:g} per hub × "
                      f"{data[0]['hubs_open'][-1]} hubs open).")
         cost = quantiles(a.cost.sum(axis=(1, 2)))
         lines.append(f"Total cost {academic_years(a.years)}: median "
@@ -984,15 +1048,21 @@ def flatten(obj, prefix=""):
     return [(prefix[:-1], str(obj))]
 
 
+def scenario_parameters(run, skip):
+    """The resolved scenario's entries but those in skip, flattened ({dotted key: text}),
+    data files by their display names."""
+    sc = run.scenario if isinstance(run.scenario, dict) else {}
+    names = data_file_names(run.scenario_text)
+    return {k: without_machine_paths(v, names)
+            for k, v in flatten({k: v for k, v in sc.items() if k not in skip})}
+
+
 def parameter_table(runs):
     """The resolved scenario's parameters, one column per run; rows that differ flagged.
 
     Hubs, targets and the timeline are shown elsewhere (hub table, targets, timeline)."""
     skip = {"hubs", "targets", "timeline", "name", "description"}
-    per_run = []
-    for r in runs:
-        sc = r.scenario if isinstance(r.scenario, dict) else {}
-        per_run.append(dict(flatten({k: v for k, v in sc.items() if k not in skip})))
+    per_run = [scenario_parameters(r, skip) for r in runs]
     keys = []
     for d in per_run:
         keys += [k for k in d if k not in keys]
@@ -1017,12 +1087,44 @@ def timelines(runs):
     return out
 
 
+# A data file in a resolved scenario: `file: PATH`, as a block or inline ({file: PATH}).
+DATA_FILE = re.compile(r"(\bfile:\s*)([^\s,}]+)")
+
+
+def data_file_names(text):
+    """{path as the resolved scenario stores it: its display name} for each data file.
+
+    hubsim stores data files by absolute path, which names the machine and folder it ran
+    in. Shown relative to the folder holding all of the run's data files (a lone file by its
+    name), two copies of a scenario in different folders read the same."""
+    paths = list(dict.fromkeys(m.group(2) for m in DATA_FILE.finditer(text)))
+    absolute = [p for p in paths if os.path.isabs(p)]
+    if not absolute:
+        return {}
+    root = os.path.commonpath([os.path.dirname(p) for p in absolute])
+    return {p: os.path.relpath(p, root) for p in absolute}
+
+
+def without_machine_paths(text, names):
+    """text (a scenario, or a parameter's value) with each data file's stored path replaced
+    by its display name; the longest first, so that no path is cut inside another."""
+    for path in sorted(names, key=len, reverse=True):
+        text = text.replace(path, names[path])
+    return text
+
+
+def shown_scenario(run):
+    """A run's resolved scenario as the page shows it: data files without machine paths."""
+    return without_machine_paths(run.scenario_text, data_file_names(run.scenario_text))
+
+
 def scenario_diffs(runs):
-    """The unified diff of each run's resolved scenario against the first's."""
+    """The unified diff of each run's resolved scenario against the first's; data files by
+    their display names, so that a scenario copied to another folder shows no difference."""
     out = []
     for r in runs[1:]:
-        diff = difflib.unified_diff(runs[0].scenario_text.splitlines(),
-                                    r.scenario_text.splitlines(), runs[0].name, r.name,
+        diff = difflib.unified_diff(shown_scenario(runs[0]).splitlines(),
+                                    shown_scenario(r).splitlines(), runs[0].name, r.name,
                                     lineterm="", n=1)
         out.append(dict(reference=runs[0].name, other=r.name, text="\n".join(diff)))
     return out
@@ -1099,7 +1201,8 @@ def render_page(runs, data, pngs, ambition, decisions=()):
         hub_tables=hub_tables(runs, hub, data["comparisons"]) if runs else [],
         comparisons=[comparison_table(runs, c) for c in data["comparisons"]],
         parameters=parameter_table(runs), timelines=timelines(runs),
-        diffs=scenario_diffs(runs), provenance=provenance(list(runs) + list(decisions)),
+        diffs=scenario_diffs(runs), scenario_texts=[shown_scenario(r) for r in runs],
+        provenance=provenance(list(runs) + list(decisions)),
         decisions=decision_views(decisions, data.get("decisions", []), pngs),
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         data_json=blob, yaml_available=yaml is not None)

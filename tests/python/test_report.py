@@ -728,3 +728,88 @@ def test_roles_leader_targets_and_equity_equal_hdf5(tmp_path, community_h5):
     assert any(r[0][0].startswith("20 active") and r[5][0].endswith("leaders") for r in rows)
     # Hub tables: the per-hub count, not the national count.
     assert [t["target"] for t in d["hub_targets"]] == ["6 active LLME per hub by 2020-08-31"]
+
+
+# ---------------------------------------------------------------- numbers, lines, paths (issue 16)
+
+
+def test_counts_are_whole_and_money_signed_before_the_pound():
+    report = load_report_module()
+    assert report.fmt_measure(3265.5, "schools") == "3,266"  # a median between replications
+    assert report.fmt_measure(3264.5, "schools") == "3,265"  # half up, not to even
+    assert report.fmt_measure(-2.5, "leaders", signed=True) == "-3"
+    assert report.fmt_measure(12.0, "schools", signed=True) == "+12"
+    assert report.fmt_measure(-160_000, "gbp", signed=True) == "-£0.16m"
+    assert report.fmt_measure(-160_000, "gbp") == "-£0.16m"
+    assert report.fmt_measure(1_234_567, "gbp", signed=True) == "+£1.23m"
+    assert report.fmt_measure(-1_000, "gbp", signed=True) == "£0.00m"  # no sign on nothing
+    assert report.fmt_measure(-30, "days", signed=True) == "-30 days"
+
+
+def test_page_counts_whole_and_money_signed(paired_report):
+    page = page_of(paired_report)
+    assert "£-" not in page
+    for row in Tables(page).tables["comparison-0"]:
+        if "engaged" in row[0][0] or "LLME" in row[0][0]:
+            for text, _ in row[1:5]:
+                assert re.fullmatch(r"[+-]?[\d,]+( to [+-]?[\d,]+)?", text), (row[0][0], text)
+
+
+class KeepFigures:
+    """pyplot, except that closing a figure keeps it for a test to look at."""
+
+    def __init__(self, plt):
+        self.plt, self.figures = plt, []
+
+    def __getattr__(self, name):
+        return getattr(self.plt, name)
+
+    def close(self, fig):
+        self.figures.append(fig)
+
+
+def test_runs_told_apart_by_line_style_marker_and_label(multi_h5, multi_b_h5, multi_h5_other_seed):
+    report = load_report_module()
+    runs = [report.load_run(p) for p in (multi_h5, multi_b_h5, multi_h5_other_seed)]
+    report.name_runs(runs)
+    data = report.report_data(runs, 50)
+    plt = KeepFigures(report._pyplot())
+    series = [d["series"] for d in data["runs"]]
+    for draw in (report.fig_engagement, report.fig_waiting, report.fig_cost):
+        draw(plt, runs, series)
+    for fig in plt.figures:
+        ax = fig.axes[0]
+        lines = {l.get_label(): l for l in ax.get_lines() if l.get_label() in [r.name for r in runs]}
+        assert sorted(lines) == sorted(r.name for r in runs)
+        # not colour alone: every run its own line style and marker
+        assert len({l.get_linestyle() for l in lines.values()}) == len(runs)
+        assert len({l.get_marker() for l in lines.values()}) == len(runs)
+        # each run's name written at its line's end, inside the axes
+        labels_ = [t.get_text() for t in ax.texts]
+        assert all(r.name in labels_ for r in runs), labels_
+
+
+def test_scenario_diff_without_machine_paths(tmp_path):
+    """Two copies of a scenario with a data file, in different folders: the diff shows the
+    parameter that differs and no `schools:` line, and the page names no folder."""
+    outputs = []
+    for name, extra in (("one", []), ("two", ["--set", "demand.p=0.2"])):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "schools.csv").write_text("urn,hub,phase,pupils,disadvantage\n"
+                                            "1,Alpha,secondary,900,0.2\n2,Alpha,secondary,300,0.4\n")
+        (folder / "s.yaml").write_text(
+            "name: csv_schools\nstart: 2014-09-01\nend: 2016-08-31\n"
+            "hubs:\n  - {name: Alpha, opens: 2014-07-01}\nschools: {file: schools.csv}\n"
+            "phases:\n  primary: {pipeline: []}\n")
+        outputs.append(tmp_path / f"{name}.h5")
+        run_ok("run", folder / "s.yaml", "-o", outputs[-1], "--replications", 2, "-q", *extra)
+    report_ok(*outputs, "-o", tmp_path / "r")
+    page = page_of(tmp_path / "r")
+    diff = re.search(r"<pre>(--- .*?)</pre>", page, re.S).group(1)
+    assert "+  p: 0.2" in diff
+    assert not re.search(r"^[-+]\s*(schools|file)", diff, re.M), diff
+    scenario = page[page.index('id="scenario"'):page.index('id="provenance"')]
+    assert str(tmp_path) not in scenario
+    assert "file: schools.csv" in scenario
+
