@@ -304,7 +304,8 @@ def academic_years(years):
 
 def measures(run):
     """The measures a comparison reports, per replication: {key: dict(label, values, better,
-    unit)}; better is 'lower' or 'higher', unit 'days', 'schools', 'leaders' or 'gbp'."""
+    unit)}; better is 'lower', 'higher' or None (neither: a cost), unit 'days', 'schools',
+    'leaders' or 'gbp'."""
     last = run.dates[-1].isoformat()
     out = {}
 
@@ -323,8 +324,9 @@ def measures(run):
             "higher", "schools")
     add("llme:active", f"active LLME at {last}", leaders_active(run)[:, -1].sum(axis=1), "higher",
         "leaders")
+    # A cost is better only per extra school (policy_cost), never for being lower alone.
     add("cost:total", f"total cost {academic_years(run.years)}", run.cost.sum(axis=(1, 2)),
-        "lower", "gbp")
+        None, "gbp")
     return out
 
 
@@ -352,12 +354,14 @@ def compare_measure(a, b, better, unit, paired):
     qa = np.quantile(np.asarray(a, float), 0.5, method=method)
     qb = np.quantile(np.asarray(b, float), 0.5, method=method)
     qd = quantiles(d, method=method)
-    b_better = bb < aa if better == "lower" else bb > aa
-    b_worse = bb > aa if better == "lower" else bb < aa
+    if better is None:  # neither better nor worse for being higher: P(better) is not defined
+        p_better = p_worse = None
+    else:
+        p_better = float(np.mean(bb < aa if better == "lower" else bb > aa))
+        p_worse = float(np.mean(bb > aa if better == "lower" else bb < aa))
     return dict(a_median=float(qa), b_median=float(qb), diff_p50=float(qd["p50"]),
-                diff_p5=float(qd["p5"]), diff_p95=float(qd["p95"]),
-                p_better=float(np.mean(b_better)), p_same=float(np.mean(bb == aa)),
-                p_worse=float(np.mean(b_worse)), better=better, unit=unit)
+                diff_p5=float(qd["p5"]), diff_p95=float(qd["p95"]), p_better=p_better,
+                p_same=float(np.mean(bb == aa)), p_worse=p_worse, better=better, unit=unit)
 
 
 def compare_runs(a, b):
@@ -380,7 +384,7 @@ def compare_runs(a, b):
     only_a = [t.label for t in a.targets if f"target:{t.label}" not in mb]
     only_b = [t.label for t in b.targets if f"target:{t.label}" not in ma]
     return dict(reference=a.name, other=b.name, paired=paired, note=note, rows=rows,
-                hubs=compare_hub_targets(a, b, paired),
+                hubs=compare_hub_targets(a, b, paired), policy_cost=policy_cost(a, b, paired),
                 targets_only_in_reference=only_a, targets_only_in_other=only_b)
 
 
@@ -402,6 +406,109 @@ def compare_hub_targets(a, b, paired):
                              p_later=float(np.mean(bb > aa))))
         out.append(dict(target=t.label, hubs=hubs))
     return out
+
+
+# ------------------------------------------------------------ the policy period's cost
+
+# What does not change what a run does: names, the random numbers' seed and count, the
+# targets it is judged by, what it writes, and `set` (its values are in the parameters).
+NOT_POLICY = {"name", "description", "seed", "replications", "output", "targets", "timeline",
+              "set"}
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 16  # fixed: the same files give the same intervals
+# Fewer extra schools (or school-years) than this on average: no cost per extra one, as a
+# division by about nothing says nothing.
+MIN_EXTRA = 0.5
+
+
+def timeline_changes(run):
+    """A run's dated changes as comparable (date, until, settings) triples, notes left out."""
+    sc = run.scenario if isinstance(run.scenario, dict) else {}
+    return {(str(ev.get("date", "")), str(ev.get("until", "") or ""),
+             tuple(tuple(flatten(ev.get(how) or {})) for how in ("set", "scale", "add")))
+            for ev in sc.get("timeline") or [] if isinstance(ev, dict)}
+
+
+def policy_start(a, b):
+    """The first date on which b's scenario differs from a's, and why, in words: the start
+    when they differ in a parameter that holds for the whole run, else the first dated
+    change one has and the other has not; the start too when they do not differ."""
+    pa, pb = scenario_parameters(a, NOT_POLICY), scenario_parameters(b, NOT_POLICY)
+    differ = [k for k in dict.fromkeys([*pa, *pb]) if pa.get(k) != pb.get(k)]
+    if differ:
+        more = f" and {len(differ) - 3} more" if len(differ) > 3 else ""
+        return a.start, (f"their scenarios differ in {', '.join(differ[:3])}{more}, which hold "
+                         "for the whole run: from its start")
+    changed = sorted(c[0] for c in timeline_changes(a) ^ timeline_changes(b))
+    if changed:
+        day = dt.date.fromisoformat(changed[0][:10])
+        return day, f"their timelines first differ on {day.isoformat()}"
+    return a.start, "their scenarios do not differ (only in name, seed or replications)"
+
+
+def academic_year_of(day):
+    """The academic year (by the year it starts in, 1 September) holding a date."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def cost_from(run, day):
+    """Cost per replication from the academic year holding day to the end: [replication]."""
+    keep = np.array(run.years) >= academic_year_of(day)
+    return run.cost[:, keep].sum(axis=(1, 2))
+
+
+def participating_years_from(run, day):
+    """School-years in Work Groups from day to the last sample, per replication: each
+    sample's participating schools over the time since the sample before it (as `hubsim
+    marginal` counts them)."""
+    from_day = (day - run.start).days
+    prev = np.concatenate([[0], run.days[:-1]])
+    span = np.clip(run.days - np.maximum(prev, from_day), 0, None) / 365.25
+    return run.participating.sum(axis=(2, 3)) @ span
+
+
+def interval(values):
+    """Median and 90% interval of values, JSON-ready."""
+    q = quantiles(values)
+    return dict(p50=float(q["p50"]), p5=float(q["p5"]), p95=float(q["p95"]))
+
+
+def ratio_of_means(cost_a, cost_b, n_a, n_b, paired):
+    """Extra cost per extra unit, B against A: the difference of mean costs over the
+    difference of mean counts, with a 90% bootstrap interval (pairs of replications resampled
+    together when paired, each run's apart otherwise). None when B adds fewer than MIN_EXTRA
+    units on average; the interval's high end None when the resamples' extra units reach 0."""
+    extra = np.mean(n_b) - np.mean(n_a)
+    if not extra >= MIN_EXTRA:
+        return None
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    ia = rng.integers(len(n_a), size=(BOOTSTRAP_RESAMPLES, len(n_a)))
+    ib = ia if paired else rng.integers(len(n_b), size=(BOOTSTRAP_RESAMPLES, len(n_b)))
+    num = cost_b[ib].mean(axis=1) - cost_a[ia].mean(axis=1)
+    den = n_b[ib].mean(axis=1) - n_a[ia].mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(den > 0, num / den, np.inf)  # no extra units: no finite cost per one
+    p5, p95 = np.quantile(ratio, [0.05, 0.95], method="inverted_cdf")
+    return dict(estimate=float((np.mean(cost_b) - np.mean(cost_a)) / extra), p5=float(p5),
+                p95=float(p95) if math.isfinite(p95) else None)
+
+
+def policy_cost(a, b, paired):
+    """The policy period's extra cost of b against a, the extra schools engaged by the last
+    sample and school-years in Work Groups from the period's start, and the cost per extra
+    school and per extra school-year."""
+    day, why = policy_start(a, b)
+    ca, cb = cost_from(a, day), cost_from(b, day)
+    ea, eb = (r.engaged[:, -1].sum(axis=(1, 2)).astype(float) for r in (a, b))
+    ya, yb = participating_years_from(a, day), participating_years_from(b, day)
+    return dict(
+        reference=a.name, other=b.name, paired=paired, start=day.isoformat(), why=why,
+        from_year=academic_years([academic_year_of(day)]).split(" to ")[0],
+        extra_cost=interval(differences(ca, cb, paired)[2]),
+        extra_engaged=interval(differences(ea, eb, paired)[2]),
+        extra_school_years=interval(differences(ya, yb, paired)[2]),
+        cost_per_school=ratio_of_means(ca, cb, ea, eb, paired),
+        cost_per_school_year=ratio_of_means(ca, cb, ya, yb, paired))
 
 
 # ---------------------------------------------------------------------------- figures
@@ -940,6 +1047,63 @@ def fmt_measure(value, unit, signed=False):
     return f"{sign}{abs(shown):,.0f}" + (" days" if unit == "days" else "")
 
 
+def better_cells(m):
+    """P(B better), P(same), P(B worse) of a comparison row; for a cost, better and worse are
+    '—': a cost is better only per extra school (the policy period's table)."""
+    same = cell(fmt_pct(m["p_same"]), m["p_same"])
+    if m["better"] is None:
+        return [na_cell("—"), same, na_cell("—")]
+    return [cell(fmt_pct(m["p_better"]), m["p_better"], "better" if m["p_better"] > 0 else ""),
+            same, cell(fmt_pct(m["p_worse"]), m["p_worse"], "worse" if m["p_worse"] > 0 else "")]
+
+
+def fmt_pounds(value):
+    """Pounds, whole, the sign before the pound sign: '-£1,234'."""
+    shown = round_half_up(value)
+    return f"{'-' if shown < 0 else ''}£{abs(shown):,.0f}"
+
+
+def fmt_per_extra(ratio, what):
+    """A cost per extra school (or school-year) with its 90% interval; 'no extra schools'
+    when B adds none (no division by about nothing)."""
+    if ratio is None:
+        return f"no extra {what}"
+    high = "no upper bound" if ratio["p95"] is None else fmt_pounds(ratio["p95"])
+    return f"{fmt_pounds(ratio['estimate'])} (90%: {fmt_pounds(ratio['p5'])} to {high})"
+
+
+def fmt_interval(q, unit):
+    """A signed median difference and its 90% interval, on two lines' worth of text."""
+    return (f"{fmt_measure(q['p50'], unit, True)} ({fmt_measure(q['p5'], unit, True)} to "
+            f"{fmt_measure(q['p95'], unit, True)})")
+
+
+def policy_cost_table(comps, last):
+    """One row per run against the first: when its policy period starts, what it costs
+    extra, what it adds, and the cost per extra school and per extra school-year."""
+    rows = []
+    for c in comps:
+        pc = c["policy_cost"]
+        per_school, per_year = pc["cost_per_school"], pc["cost_per_school_year"]
+        rows.append(dict(cells=[
+            cell(pc["other"]), cell(pc["reference"]),
+            dict(cell(pc["start"]), small=pc["why"]),
+            cell(fmt_interval(pc["extra_cost"], "gbp"), pc["extra_cost"]["p50"]),
+            cell(fmt_interval(pc["extra_engaged"], "schools"), pc["extra_engaged"]["p50"]),
+            cell(fmt_interval(pc["extra_school_years"], "schools"),
+                 pc["extra_school_years"]["p50"]),
+            na_cell(fmt_per_extra(None, "schools")) if per_school is None else
+            cell(fmt_per_extra(per_school, "schools"), per_school["estimate"]),
+            na_cell(fmt_per_extra(None, "school-years")) if per_year is None else
+            cell(fmt_per_extra(per_year, "school-years"), per_year["estimate"]),
+        ]))
+    head = ["run (B)", "against (A)", "policy period from", "extra cost, B − A [90%]",
+            f"extra schools engaged by {last} [90%]",
+            "extra school-years in Work Groups [90%]", "cost per extra school [90%]",
+            "cost per extra school-year [90%]"]
+    return dict(head=head, rows=rows)
+
+
 def comparison_table(runs, comp):
     """Rows of one comparison, formatted; target dates shown as dates."""
     a = next(r for r in runs if r.name == comp["reference"])
@@ -955,9 +1119,7 @@ def comparison_table(runs, comp):
             cell(fmt_measure(m["diff_p50"], unit, signed=True), m["diff_p50"]),
             cell(f"{fmt_measure(m['diff_p5'], unit, True)} to {fmt_measure(m['diff_p95'], unit, True)}",
                  m["diff_p5"], "interval"),
-            cell(fmt_pct(m["p_better"]), m["p_better"], "better" if m["p_better"] > 0 else ""),
-            cell(fmt_pct(m["p_same"]), m["p_same"]),
-            cell(fmt_pct(m["p_worse"]), m["p_worse"], "worse" if m["p_worse"] > 0 else ""),
+            *better_cells(m),
         ]))
     kind = "paired" if comp["paired"] else "unpaired"
     head = ["measure", f"A: {a.name}", f"B: {b.name}", f"B − A ({kind})", "B − A, 90% interval",
@@ -1024,8 +1186,7 @@ def headlines(runs, nat, comps, data, ambition):
                              f"replications and {fmt_pct(sb['p_on_time'])} of {b.name}'s; "
                              f"{b.name} is earlier in {fmt_pct(m['p_better'])} of {pairs}, "
                              f"later in {fmt_pct(m['p_worse'])}.")
-        for key, what in [("engaged:all", "schools engaged"), ("llme:active", "active LLME"),
-                          ("cost:total", "total cost")]:
+        for key in ("engaged:all", "llme:active"):
             m = rows.get(key)
             if m:
                 lines.append(f"{m['measure'][0].upper()}{m['measure'][1:]}: {b.name} − {a.name} "
@@ -1033,7 +1194,18 @@ def headlines(runs, nat, comps, data, ambition):
                              f"{fmt_measure(m['diff_p5'], m['unit'], True)} to "
                              f"{fmt_measure(m['diff_p95'], m['unit'], True)}); {b.name} better in "
                              f"{fmt_pct(m['p_better'])} of {pairs}.")
+        lines.append(policy_cost_line(c["policy_cost"]))
     return lines
+
+
+def policy_cost_line(pc):
+    """The policy period's extra cost and cost per extra school, as one sentence."""
+    b, a = pc["other"], pc["reference"]
+    extra = pc["extra_cost"]
+    return (f"The policy period, from {pc['start']} ({pc['why']}): extra cost of {b} over "
+            f"{a} {fmt_measure(extra['p50'], 'gbp', True)} (90%: "
+            f"{fmt_measure(extra['p5'], 'gbp', True)} to {fmt_measure(extra['p95'], 'gbp', True)}); "
+            f"cost per extra school engaged {fmt_per_extra(pc['cost_per_school'], 'schools')}.")
 
 
 def flatten(obj, prefix=""):
@@ -1200,12 +1372,14 @@ def render_page(runs, data, pngs, ambition, decisions=()):
         national=national_table(runs, nat),
         hub_tables=hub_tables(runs, hub, data["comparisons"]) if runs else [],
         comparisons=[comparison_table(runs, c) for c in data["comparisons"]],
+        policy_cost=policy_cost_table(data["comparisons"], runs[0].dates[-1].isoformat())
+        if len(runs) > 1 else None,
         parameters=parameter_table(runs), timelines=timelines(runs),
         diffs=scenario_diffs(runs), scenario_texts=[shown_scenario(r) for r in runs],
         provenance=provenance(list(runs) + list(decisions)),
         decisions=decision_views(decisions, data.get("decisions", []), pngs),
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        data_json=blob, yaml_available=yaml is not None)
+        data_json=blob, yaml_available=yaml is not None, min_extra=MIN_EXTRA)
 
 
 # -------------------------------------------------------------------------- decisions

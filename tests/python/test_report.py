@@ -328,7 +328,7 @@ def measure_values(h):
     out["engaged:all"] = (engaged.sum(axis=1).astype(float), "higher")
     out["llme:active"] = (h["llme"][:, last, :, :, h["statuses"].index("active")].sum(axis=(1, 2))
                           .astype(float), "higher")
-    out["cost:total"] = (h["cost"].sum(axis=(1, 2)), "lower")
+    out["cost:total"] = (h["cost"].sum(axis=(1, 2)), None)  # better only per extra school
     return out
 
 
@@ -351,9 +351,12 @@ def check_comparison(comp, a, b, paired):
             assert json_num(r[f"diff_{name}"]) == json_num(np.quantile(d, Q[name], method=method)), (key, name)
         assert json_num(r["a_median"]) == json_num(np.quantile(va, 0.5, method=method)), key
         assert json_num(r["b_median"]) == json_num(np.quantile(vb, 0.5, method=method)), key
+        assert r["p_same"] == np.mean(bb == aa), key
+        if better is None:  # a cost: neither better nor worse for being lower
+            assert r["p_better"] is None and r["p_worse"] is None, key
+            continue
         wins = bb < aa if better == "lower" else bb > aa
         assert r["p_better"] == np.mean(wins), key
-        assert r["p_same"] == np.mean(bb == aa), key
         assert r["p_better"] + r["p_same"] + r["p_worse"] == pytest.approx(1)
 
 
@@ -367,14 +370,16 @@ def test_paired_differences_equal_direct(paired_report, multi_h5, multi_b_h5):
     check_comparison(comp, a, b, paired=True)
     # the change does something in every replication: more schools engaged, at a higher cost
     rows = {r["key"]: r for r in comp["rows"]}
-    assert rows["engaged:primary"]["p_better"] == 1 and rows["cost:total"]["p_worse"] == 1
+    assert rows["engaged:primary"]["p_better"] == 1
+    cost = rows["cost:total"]
+    assert cost["diff_p5"] > 0 and cost["p_better"] is None and cost["p_worse"] is None
     page = page_of(paired_report)
     assert "differences are paired, replication by replication" in page
     table = Tables(page).tables["comparison-0"]
     assert [r[0][0] for r in table] == [r["measure"] for r in comp["rows"]]
     for row, r in zip(table, comp["rows"]):
         assert float(row[3][1]) == r["diff_p50"]
-        assert row[5][0] == f"{100 * r['p_better']:.0f}%"
+        assert row[5][0] == ("—" if r["p_better"] is None else f"{100 * r['p_better']:.0f}%")
 
 
 def test_unpaired_when_seeds_differ(unpaired_report, multi_h5, multi_h5_other_seed):
@@ -813,3 +818,84 @@ def test_scenario_diff_without_machine_paths(tmp_path):
     assert str(tmp_path) not in scenario
     assert "file: schools.csv" in scenario
 
+
+# ---------------------------------------------------------------- the policy period's cost (issue 16)
+
+
+def direct_policy_cost(a, b, from_day, first_year, paired):
+    """Extra cost from an academic year, extra schools engaged by the end and extra
+    school-years in Work Groups from a day, computed from the HDF5 files: (diffs, means)."""
+    def per_run(h):
+        with h5py.File(h["path"], "r") as f:
+            part = f["trajectories/participating"][()].sum(axis=(2, 3))
+            years = f["year"][()]
+        days = np.asarray(h["days"])
+        prev = np.concatenate([[0], days[:-1]])
+        span = np.clip(days - np.maximum(prev, from_day), 0, None) / 365.25
+        cost = h["cost"][:, years >= first_year].sum(axis=(1, 2))
+        return cost, h["engaged"][:, -1].sum(axis=(1, 2)).astype(float), part @ span
+    ra, rb = per_run(a), per_run(b)
+    diffs = []
+    for va, vb in zip(ra, rb):
+        aa, bb = (va, vb) if paired else (np.repeat(va, len(vb)), np.tile(vb, len(va)))
+        diffs.append(bb - aa)
+    return diffs, ra, rb
+
+
+def test_policy_cost_from_the_start_when_a_parameter_differs(paired_report, multi_h5, multi_b_h5):
+    pc = data_of(paired_report)["comparisons"][0]["policy_cost"]
+    a, b = read_h5(multi_h5), read_h5(multi_b_h5)
+    a["path"], b["path"] = multi_h5, multi_b_h5
+    assert pc["start"] == "2014-09-01" and "demand.p" in pc["why"] and pc["paired"]
+    diffs, ra, rb = direct_policy_cost(a, b, 0, 2014, paired=True)
+    for key, d in zip(("extra_cost", "extra_engaged", "extra_school_years"), diffs):
+        for q in ("p5", "p50", "p95"):
+            assert pc[key][q] == pytest.approx(np.quantile(d, Q[q])), (key, q)
+    # cost per extra school: the mean extra cost over the mean extra schools
+    assert pc["cost_per_school"]["estimate"] == pytest.approx(
+        (rb[0].mean() - ra[0].mean()) / (rb[1].mean() - ra[1].mean()))
+    assert pc["cost_per_school_year"]["estimate"] == pytest.approx(
+        (rb[0].mean() - ra[0].mean()) / (rb[2].mean() - ra[2].mean()))
+    for key in ("cost_per_school", "cost_per_school_year"):
+        assert pc[key]["p5"] <= pc[key]["estimate"] <= pc[key]["p95"]
+    rows = Tables(page_of(paired_report)).tables["policy-cost"]
+    assert rows[0][2][0].startswith("2014-09-01")  # then, smaller, why
+    assert rows[0][6][0].startswith(f"£{pc['cost_per_school']['estimate']:,.0f} (90%: £")
+    assert "lower is better" in page_of(paired_report)
+
+
+def test_policy_cost_from_the_first_timeline_change(multi_yaml, multi_h5, tmp_path):
+    """A scenario that differs from 2017 on: the policy period starts on the first date on
+    which the timelines differ, its cost counted from the academic year holding it."""
+    variant = tmp_path / "later.yaml"
+    variant.write_text(f"base: {multi_yaml}\nname: later\ntimeline:\n"
+                       "  - {date: 2018-01-15, set: {demand.p: 0.2}, note: the policy}\n")
+    out = tmp_path / "later.h5"
+    run_ok("run", variant, "-o", out, "--threads", 2, "-q")
+    report = load_report_module()
+    a, b = report.load_run(multi_h5), report.load_run(out)
+    pc = report.compare_runs(a, b)["policy_cost"]
+    assert pc["start"] == "2018-01-15" and pc["from_year"] == "2017/18"
+    assert "timelines first differ on 2018-01-15" in pc["why"]
+    ha, hb = read_h5(multi_h5), read_h5(out)
+    ha["path"], hb["path"] = multi_h5, out
+    from_day = (dt.date(2018, 1, 15) - dt.date(2014, 9, 1)).days
+    diffs, _, _ = direct_policy_cost(ha, hb, from_day, 2017, paired=True)
+    assert pc["extra_cost"]["p50"] == pytest.approx(np.quantile(diffs[0], 0.5))
+    assert pc["extra_school_years"]["p50"] == pytest.approx(np.quantile(diffs[2], 0.5))
+    # nothing differs before the policy: the same random numbers give the same costs
+    with h5py.File(multi_h5, "r") as fa, h5py.File(out, "r") as fb:
+        years = fa["year"][()]
+        np.testing.assert_array_equal(fa["summary/cost"][:, years < 2017], fb["summary/cost"][:, years < 2017])
+
+
+def test_no_extra_schools_is_said_not_divided(multi_h5, tmp_path):
+    report = load_report_module()
+    a, b = report.load_run(multi_h5), report.load_run(multi_h5)
+    b.name = "again"
+    pc = report.compare_runs(a, b)["policy_cost"]
+    assert pc["cost_per_school"] is None and pc["cost_per_school_year"] is None
+    assert "do not differ" in pc["why"]
+    rows = report.policy_cost_table([dict(policy_cost=pc)], "2020-08-31")["rows"]
+    assert [c["text"] for c in rows[0]["cells"][6:]] == ["no extra schools", "no extra school-years"]
+    assert "no extra schools" in report.policy_cost_line(pc)
