@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns hubsim run output into a report a planner can put in front of a board.
 
-    /usr/bin/python3 tools/report.py RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition 50]
+    /usr/bin/python3 tools/report.py RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition 50] [--threshold 0.75]
     /usr/bin/python3 tools/report.py [RUN.h5 ...] STUDY.h5 [...] -o DIR
 
 Writes DIR/index.html, a self-contained page (figures embedded as PNG data URIs, styles
@@ -60,6 +60,10 @@ TEMPLATE = HERE / "report_template.html.j2"
 # The programme's ambition of active Local Leaders of Mathematics Education per hub. It is
 # a policy aspiration, not a scenario parameter, so it lives here (and in --llme-ambition).
 LLME_AMBITION_PER_HUB = 50
+
+# The share of a hub's schools ever engaged whose date the first hub table gives
+# (--threshold): the planner's "when does each hub reach 75% of its primary schools".
+THRESHOLD = 0.75
 
 # Quantiles across replications shown everywhere: the median, the 50% and 90% bands.
 QUANTILES = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
@@ -257,6 +261,46 @@ def hub_targets(run):
             rows.append(row)
         out.append(dict(target=t.label, phase=t.phase, value=t.value, by=t.by.isoformat(),
                         hubs=rows))
+    return out
+
+
+def threshold_phases(run):
+    """The phases a hub's threshold date is given for: primary and secondary (the targets'
+    phases), or every phase of a run that has neither."""
+    named = [ph for ph in ("primary", "secondary") if ph in run.phases]
+    return named or list(run.phases)
+
+
+def threshold_days(run, threshold):
+    """Per phase, per replication and hub, the first sample day at which the hub's share of
+    its schools ever engaged reaches threshold (+inf: not by the last sample; a hub without
+    schools of the phase: NaN): {phase: [replication, hub]}."""
+    out = {}
+    for ph in threshold_phases(run):
+        p = run.phases.index(ph)
+        n = run.schools[:, p].astype(float)  # [hub]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reached = run.engaged[:, :, :, p] / n >= threshold - 1e-12  # [rep, time, hub]
+        first = np.where(reached.any(axis=1), run.days[reached.argmax(axis=1)], np.inf)
+        out[ph] = np.where(n > 0, first, np.nan)
+    return out
+
+
+def hub_thresholds(run, threshold):
+    """Per phase, per hub: the median date and 90% interval at which the hub reaches the
+    threshold share of its schools ever engaged (days since the start; null: not reached)."""
+    out = {}
+    for ph, days in threshold_days(run, threshold).items():
+        rows = []
+        for h, hub in enumerate(run.hubs):
+            if np.isnan(days[:, h]).all():
+                rows.append(dict(hub=hub, schools=0))
+                continue
+            q = quantiles(days[:, h], method="inverted_cdf")
+            rows.append(dict(hub=hub, schools=int(run.schools[h, run.phases.index(ph)]),
+                             p5=float(q["p5"]), p50=float(q["p50"]), p95=float(q["p95"]),
+                             p_reached=float(np.mean(np.isfinite(days[:, h])))))
+        out[ph] = rows
     return out
 
 
@@ -899,11 +943,18 @@ def draw_figures(runs, data, ambition):
 # --------------------------------------------------------------------- page contents
 
 
-def fmt_day(run, day):
+def fmt_day(run, day, never="not met by"):
     """A sample day as an ISO date, or 'not met by <last sample>' for never."""
     if day is None or not math.isfinite(day):
-        return f"not met by {run.dates[-1].isoformat()}"
+        return f"{never} {run.dates[-1].isoformat()}"
     return (run.start + dt.timedelta(days=int(day))).isoformat()
+
+
+def fmt_day_interval(run, low, high, never="not met by"):
+    """A 90% interval of sample days: '90%: A to B', or one date when its ends agree."""
+    if low == high:
+        return f"90%: {fmt_day(run, low, never)}"
+    return f"90%: {fmt_day(run, low, never)} to {fmt_day(run, high, never)}"
 
 
 def fmt_delay(delay):
@@ -1030,6 +1081,30 @@ def round_half_up(x, digits=0):
 def fmt_whole(x):
     """A count (schools, leaders) as a whole number: a median of 3,265.5 schools is 3,266."""
     return f"{round_half_up(x):,.0f}"
+
+
+def threshold_table(runs, data):
+    """The first hub table: for each hub, the date it reaches the threshold share of its
+    schools of each phase, every run side by side (median, and the 90% interval below it)."""
+    phases = threshold_phases(runs[0])
+    per_run = [d["hub_thresholds"] for d in data["runs"]]
+    rows = []
+    for h, name in enumerate(runs[0].hubs):
+        cells = [cell(name)]
+        for ph in phases:
+            for i, r in enumerate(runs):
+                x = per_run[i][ph][h]
+                if not x["schools"]:
+                    cells.append(na_cell("no schools"))
+                    continue
+                cells.append(dict(cell(fmt_day(r, x["p50"], "not by"), x["p50"]),
+                                  small=fmt_day_interval(r, x["p5"], x["p95"], "not by")))
+        rows.append(dict(hub=name, cells=cells))
+    several = len(runs) > 1
+    groups = [dict(name=f"{ph} schools", fields=[r.name for r in runs] if several else
+                   ["median date [90%]"]) for ph in phases]
+    return dict(threshold=data["threshold"], head=["hub"], groups=groups, rows=rows,
+                phases=phases)
 
 
 def fmt_measure(value, unit, signed=False):
@@ -1312,7 +1387,7 @@ def provenance(files):
     return dict(head=head, rows=rows)
 
 
-def report_data(runs, ambition, decisions=()):
+def report_data(runs, ambition, decisions=(), threshold=THRESHOLD):
     """Everything the page shows, JSON-ready: the numbers tests compare with the HDF5 file."""
     data = [series(r, ambition) for r in runs]
     nat = [national_targets(r) for r in runs]
@@ -1323,6 +1398,7 @@ def report_data(runs, ambition, decisions=()):
     return dict(
         generator="hubsim tools/report.py",
         llme_ambition_per_hub=ambition,
+        threshold=threshold,
         quantiles=QUANTILES,
         runs=[dict(name=r.name, file=r.path, seed=r.seed, replications=r.replications,
                    uncertainty=r.attrs.get("uncertainty", ""),
@@ -1332,7 +1408,8 @@ def report_data(runs, ambition, decisions=()):
                    targets=[dict(label=t.label, measure=t.measure, phase=t.phase, role=t.role,
                                  per_hub=t.per_hub, value=t.value, by=t.by.isoformat())
                             for t in r.targets],
-                   series=data[i], national_targets=nat[i], hub_targets=hub[i])
+                   series=data[i], national_targets=nat[i], hub_targets=hub[i],
+                   hub_thresholds=hub_thresholds(r, threshold))
               for i, r in enumerate(runs)],
         comparisons=comps,
         **more,
@@ -1371,6 +1448,7 @@ def render_page(runs, data, pngs, ambition, decisions=()):
         headlines=headlines(runs, nat, data["comparisons"], series_, ambition) if runs else [],
         national=national_table(runs, nat),
         hub_tables=hub_tables(runs, hub, data["comparisons"]) if runs else [],
+        threshold_table=threshold_table(runs, data) if runs else None,
         comparisons=[comparison_table(runs, c) for c in data["comparisons"]],
         policy_cost=policy_cost_table(data["comparisons"], runs[0].dates[-1].isoformat())
         if len(runs) > 1 else None,
@@ -1934,7 +2012,7 @@ def write_atomically(out, files):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def build(paths, out, ambition):
+def build(paths, out, ambition, threshold=THRESHOLD):
     """Validates every input, then computes, draws and writes the report."""
     check_output_dir(out)
     inputs = [load_input(p) for p in paths]
@@ -1944,7 +2022,7 @@ def build(paths, out, ambition):
         check_comparable(runs)
         name_runs(runs)
     name_runs(decisions)
-    data = report_data(runs, ambition, decisions)
+    data = report_data(runs, ambition, decisions, threshold)
     pngs = draw_figures(runs, [d["series"] for d in data["runs"]], ambition) if runs else {}
     pngs.update(draw_decision_figures(decisions, data.get("decisions", [])))
     page = render_page(runs, data, pngs, ambition, decisions)
@@ -1958,7 +2036,7 @@ def build(paths, out, ambition):
 
 
 def parse_args(argv):
-    """The command line: RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N]."""
+    """The command line: RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N] [--threshold S]."""
     ap = argparse.ArgumentParser(
         prog="report.py",
         description="Writes an HTML report (DIR/index.html, figures as PNG, data.json) of one "
@@ -1971,6 +2049,9 @@ def parse_args(argv):
                     help="directory to write the report into (created if needed)")
     ap.add_argument("--llme-ambition", type=float, default=LLME_AMBITION_PER_HUB, metavar="N",
                     help="ambition of active LLME per open hub (default: %(default)s)")
+    ap.add_argument("--threshold", type=float, default=THRESHOLD, metavar="SHARE",
+                    help="share of a hub's schools ever engaged whose date the first hub table "
+                         "gives, per phase and run (default: %(default)s)")
     return ap.parse_args(argv)
 
 
@@ -1980,8 +2061,12 @@ def main(argv=None):
     if not (args.llme_ambition >= 0 and math.isfinite(args.llme_ambition)):
         print("report: --llme-ambition must be a number >= 0", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if not 0 < args.threshold <= 1:
+        print("report: --threshold must be a share above 0 and at most 1 (0.75 for 75%)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
-        build(args.runs, args.output, args.llme_ambition)
+        build(args.runs, args.output, args.llme_ambition, args.threshold)
     except BadInput as e:
         print(f"report: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -64,7 +64,7 @@ Usage:
   hubsim validate SCENARIO.yaml|SWEEP.yaml [--set key=value ...]
   hubsim sweep SWEEP.yaml [-o OUT.h5] [--resume] [--shard i/N] [--threads T] [--parameters drawn|fixed] [--quiet]
   hubsim merge SHARD.h5... -o OUT.h5
-  hubsim report RUN.h5|STUDY.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N]
+  hubsim report RUN.h5|STUDY.h5 [OTHER.h5 ...] -o DIR [--llme-ambition N] [--threshold SHARE]
   hubsim calibrate CALIBRATION.yaml [-o OUT.h5] [--fitted FITTED.yaml] [--resume] [--threads T] [--quiet]
   hubsim marginal SCENARIO.yaml [-o OUT.h5] [--leaders K] [--from DATE] [--by DATE] [--role ROLE] [--rank-by M]
                   [--allocate N] [--replications N] [--seed S] [--set key=value ...] [--precision H]

@@ -899,3 +899,90 @@ def test_no_extra_schools_is_said_not_divided(multi_h5, tmp_path):
     rows = report.policy_cost_table([dict(policy_cost=pc)], "2020-08-31")["rows"]
     assert [c["text"] for c in rows[0]["cells"][6:]] == ["no extra schools", "no extra school-years"]
     assert "no extra schools" in report.policy_cost_line(pc)
+
+
+# ---------------------------------------------------------------- the hub answer (issue 16)
+
+
+def direct_threshold_days(h, threshold):
+    """Per phase, [replication, hub]: the first sample day at which the hub's share of its
+    schools ever engaged reaches threshold, +inf if never, from the HDF5 arrays."""
+    out = {}
+    for p, ph in enumerate(h["phases"]):
+        days = np.full(h["engaged"].shape[::2][:1] + (len(h["hubs"]),), np.inf)
+        for i in range(h["engaged"].shape[0]):
+            for j in range(len(h["hubs"])):
+                hit = np.nonzero(h["engaged"][i, :, j, p] >= threshold * h["schools"][j, p])[0]
+                if len(hit):
+                    days[i, j] = h["days"][hit[0]]
+        out[ph] = days
+    return out
+
+
+def test_threshold_dates_equal_hdf5(multi_h5, multi_b_h5, tmp_path):
+    out = tmp_path / "r"
+    report_ok(multi_h5, multi_b_h5, "-o", out, "--threshold", 0.05)
+    d = data_of(out)
+    assert d["threshold"] == 0.05
+    rows = Tables(page_of(out)).tables["threshold-table"]
+    for i, path in enumerate((multi_h5, multi_b_h5)):
+        h = read_h5(path)
+        got = d["runs"][i]["hub_thresholds"]
+        assert sorted(got) == ["primary", "secondary"]
+        for p, (ph, days) in enumerate(direct_threshold_days(h, 0.05).items()):
+            for j, hub in enumerate(h["hubs"]):
+                want = {q: np.quantile(days[:, j], Q[q], method="inverted_cdf") for q in ("p5", "p50", "p95")}
+                row = got[ph][j]
+                assert row["hub"] == hub
+                for q, v in want.items():
+                    assert json_num(row[q]) == json_num(v), (ph, hub, q)
+                # columns: hub, then per phase every run side by side
+                text = rows[j][1 + 2 * p + i][0]
+                assert text.startswith(date_text(h, want["p50"]) if np.isfinite(want["p50"])
+                                       else f"not by {h['dates'][-1]}"), text
+    assert any(np.isfinite(json_num(r["p50"])) for r in d["runs"][0]["hub_thresholds"]["primary"])
+
+
+def test_threshold_through_hubsim_report_and_bad_values(multi_h5, tmp_path):
+    run_ok("report", multi_h5, "-o", tmp_path / "r", "--threshold", 0.3)
+    assert data_of(tmp_path / "r")["threshold"] == 0.3
+    assert "reaches 30% of its primary and secondary schools" in page_of(tmp_path / "r")
+    for bad in ("0", "1.5", "-0.2", "most"):
+        proc = run_report(multi_h5, "-o", tmp_path / "never", "--threshold", bad)
+        assert proc.returncode == 2 and "--threshold" in proc.stderr, (bad, proc.stderr)
+        assert not (tmp_path / "never").exists()
+    # the default: 75%
+    assert data_of(tmp_path / "r")["runs"][0]["hub_thresholds"]
+    report = load_report_module()
+    assert report.THRESHOLD == 0.75 and report.parse_args([str(multi_h5), "-o", "x"]).threshold == 0.75
+
+
+HUB_ANSWER_LAYOUT = """
+    const t = document.getElementById('threshold-table');
+    const box = t.parentElement.getBoundingClientRect(), r = t.getBoundingClientRect();
+    const first = document.querySelector('#hubs table');
+    return {visible: r.height > 0 && t.offsetParent !== null,
+            scrolls: t.parentElement.scrollWidth > t.parentElement.clientWidth + 1,
+            right: r.right, viewport: document.documentElement.clientWidth,
+            first: first.id, top: r.top + window.scrollY,
+            open: [...document.querySelectorAll('#hubs details')].map(d => d.open)};"""
+
+
+def test_hub_answer_first_visible_and_fits_1400px(browser, multi_h5, multi_b_h5, multi_h5_other_seed,
+                                                  tmp_path):
+    """Three runs: the threshold table is the first hub table, open, and fits a 1400 px
+    window without sideways scrolling; the tables per target are folded behind it."""
+    out = tmp_path / "three"
+    report_ok(multi_h5, multi_b_h5, multi_h5_other_seed, "-o", out, "--threshold", 0.05)
+    browser.open((out / "index.html").as_uri())
+    assert browser.run("return window.innerWidth") == 1400
+    layout = browser.run(HUB_ANSWER_LAYOUT)
+    assert layout["first"] == "threshold-table"
+    assert layout["visible"] and not layout["scrolls"], layout
+    assert layout["right"] <= layout["viewport"], layout
+    assert layout["open"] and not any(layout["open"]), layout  # the rest behind it
+    browser.run("window.scrollTo(0, arguments[0] - 80)", layout["top"])
+    png = browser.screenshot()
+    assert png.startswith(b"\x89PNG")
+    (tmp_path / "hub-answer.png").write_bytes(png)
+    assert browser.console() == []
