@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Turns hubsim run output into a report a planner can put in front of a board.
 
-    /usr/bin/python3 tools/report.py RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition 50] [--threshold 0.75]
+    /usr/bin/python3 tools/report.py RUN.h5 [OTHER.h5 ...] -o DIR [--llme-ambition 50]
+                                     [--threshold 0.75]
     /usr/bin/python3 tools/report.py [RUN.h5 ...] STUDY.h5 [...] -o DIR
 
 Writes DIR/index.html, a self-contained page (figures embedded as PNG data URIs, styles
@@ -1002,7 +1003,8 @@ def target_cells(run, s):
         return [na_cell("no schools")] + [na_cell()] * (len(TARGET_FIELDS) - 1)
     gap = s["gap"]
     late = s["delay_days"] > 0
-    shown = None if gap is None else (fmt_pp(gap) if s["gap_unit"] == "pp" else f"{gap:+,.0f} leaders")
+    shown = None if gap is None else (fmt_pp(gap) if s["gap_unit"] == "pp" else
+                                      f"{fmt_measure(gap, 'leaders', signed=True)} leaders")
     return [
         cell(fmt_day(run, s["p50"]), s["p50"]),
         cell(f"{fmt_day(run, s['p5'])} to {fmt_day(run, s['p95'])}", s["p5"], "interval"),
