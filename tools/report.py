@@ -951,11 +951,11 @@ def fmt_day(run, day, never="not met by"):
     return (run.start + dt.timedelta(days=int(day))).isoformat()
 
 
-def fmt_day_interval(run, low, high, never="not met by"):
+def fmt_day_interval(run, low, high, never="not met by", to=" to "):
     """A 90% interval of sample days: '90%: A to B', or one date when its ends agree."""
     if low == high:
         return f"90%: {fmt_day(run, low, never)}"
-    return f"90%: {fmt_day(run, low, never)} to {fmt_day(run, high, never)}"
+    return f"90%: {fmt_day(run, low, never)}{to}{fmt_day(run, high, never)}"
 
 
 def fmt_delay(delay):
@@ -1229,27 +1229,79 @@ def uncertainty_of(run):
     return "chance (replications); the file does not say whether parameters were drawn"
 
 
+def held_in_words(run):
+    """Which uncertainty a run's probabilities hold, in the headline's few words, from the
+    file's `parameters` (does each replication draw the posterior?) or `uncertainty`."""
+    drawn = run.attrs.get("parameters")
+    said = run.attrs.get("uncertainty")
+    if drawn == "drawn" or said == "chance and parameters":
+        return "chance and what is not known of the parameters"
+    if drawn in ("fixed", "none") or said == "chance only":
+        return "chance only"
+    return "chance; the file does not say whether parameters were drawn"
+
+
+def headline(run, nat, pc=None):
+    """A run's headline: per target, P(met by its date) with its 95% Wilson interval and
+    the median date it is reached with its 90% interval; what the probabilities hold; and
+    the cost of the policy period (pc: the policy period against the first run), or of the
+    whole run for the first run or a run alone."""
+    n = run.replications
+    targets = []
+    for k, s in enumerate(nat):
+        met = int(np.sum(never_as_inf(run.target_day[:, k]) <= run.targets[k].by_day))
+        lo, hi = wilson(met, n)
+        targets.append(dict(target=s["target"], met=met, p_on_time=s["p_on_time"], p_low=lo,
+                            p_high=hi, p50=s["p50"], p5=s["p5"], p95=s["p95"]))
+    if pc is None:
+        cost = dict(interval(run.cost.sum(axis=(1, 2))), start=run.start.isoformat(),
+                    years=academic_years(run.years), extra=None)
+    else:
+        day = dt.date.fromisoformat(pc["start"])
+        years = [y for y in run.years if y >= academic_year_of(day)]
+        cost = dict(interval(cost_from(run, day)), start=pc["start"], why=pc["why"],
+                    years=academic_years(years), extra=pc["extra_cost"],
+                    reference=pc["reference"])
+    return dict(name=run.name, replications=n, held=held_in_words(run), targets=targets,
+                cost=cost)
+
+
+def headline_view(run, h):
+    """A headline as the page shows it: a row per target and a line on cost."""
+    rows = [dict(cells=[
+        cell(t["target"]),
+        dict(cell(fmt_pct(t["p_on_time"]), t["p_on_time"]),
+             small=f"95%: {fmt_pct(t['p_low'])} to {fmt_pct(t['p_high'])}"),
+        dict(cell(fmt_day(run, t["p50"], "not by"), t["p50"]),
+             # its ends on two lines: three runs' blocks side by side fit 1400 px
+             small=fmt_day_interval(run, t["p5"], t["p95"], "not by", to="\nto "))])
+        for t in h["targets"]]
+    c = h["cost"]
+    spread = (f"{fmt_measure(c['p50'], 'gbp')} (90%: {fmt_measure(c['p5'], 'gbp')} to "
+              f"{fmt_measure(c['p95'], 'gbp')})")
+    if c["extra"] is None:
+        cost = f"Cost {c['years']}: {spread}."
+    else:
+        e = c["extra"]
+        cost = (f"Cost of the policy period, {c['years']} (from {c['start']}): {spread}; "
+                f"against {c['reference']}: {fmt_measure(e['p50'], 'gbp', True)} (90%: "
+                f"{fmt_measure(e['p5'], 'gbp', True)} to {fmt_measure(e['p95'], 'gbp', True)}).")
+    return dict(name=h["name"], head=["target", "P(met by its date) [95%]",
+                                      "date reached [90%]"], rows=rows, cost=cost,
+                held=f"Over {h['replications']:,} replications; the probabilities and "
+                     f"intervals hold {h['held']}.")
+
+
 def headlines(runs, nat, comps, data, ambition):
     """A few sentences a planner reads first: one run's targets, leaders and cost, or for
     several runs how each compares with the first."""
     a = runs[0]
-    if not comps:
+    if not comps:  # targets, what they hold and cost are in the headline above these
         lines = []
-        for s in nat[0]:
-            lo, hi = wilson(round(s["p_on_time"] * a.replications), a.replications)
-            lines.append(f"{s['target']}: P(met by its date) {fmt_pct(s['p_on_time'])} (95%: "
-                         f"{fmt_pct(lo)} to {fmt_pct(hi)}, over {a.replications} replications); "
-                         f"median date {fmt_day(a, s['p50'])} (90%: {fmt_day(a, s['p5'])} to "
-                         f"{fmt_day(a, s['p95'])}).")
-        lines.append(f"These bands and probabilities hold {uncertainty_of(a)}.")
         active = data[0]["llme"]["active"]["p50"][-1]
         lines.append(f"Active LLME at {a.dates[-1].isoformat()}: median {fmt_whole(active)} against "
                      f"an ambition of {fmt_whole(data[0]['llme_ambition'][-1])} ({ambition:g} per hub × "
                      f"{data[0]['hubs_open'][-1]} hubs open).")
-        cost = quantiles(a.cost.sum(axis=(1, 2)))
-        lines.append(f"Total cost {academic_years(a.years)}: median "
-                     f"{fmt_measure(cost['p50'], 'gbp')} (90%: {fmt_measure(cost['p5'], 'gbp')} "
-                     f"to {fmt_measure(cost['p95'], 'gbp')}).")
         return lines
     lines = []
     for i, c in enumerate(comps, start=1):
@@ -1411,6 +1463,7 @@ def report_data(runs, ambition, decisions=(), threshold=THRESHOLD):
                                  per_hub=t.per_hub, value=t.value, by=t.by.isoformat())
                             for t in r.targets],
                    series=data[i], national_targets=nat[i], hub_targets=hub[i],
+                   headline=headline(r, nat[i], comps[i - 1]["policy_cost"] if i else None),
                    hub_thresholds=hub_thresholds(r, threshold))
               for i, r in enumerate(runs)],
         comparisons=comps,
@@ -1448,6 +1501,7 @@ def render_page(runs, data, pngs, ambition, decisions=()):
     return env.get_template(TEMPLATE.name).render(
         title=title, runs=runs, figures=figures,
         headlines=headlines(runs, nat, data["comparisons"], series_, ambition) if runs else [],
+        headline_views=[headline_view(r, d["headline"]) for r, d in zip(runs, data["runs"])],
         national=national_table(runs, nat),
         hub_tables=hub_tables(runs, hub, data["comparisons"]) if runs else [],
         threshold_table=threshold_table(runs, data) if runs else None,

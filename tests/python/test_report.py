@@ -887,6 +887,77 @@ def test_policy_cost_from_the_first_timeline_change(multi_yaml, multi_h5, tmp_pa
     with h5py.File(multi_h5, "r") as fa, h5py.File(out, "r") as fb:
         years = fa["year"][()]
         np.testing.assert_array_equal(fa["summary/cost"][:, years < 2017], fb["summary/cost"][:, years < 2017])
+    # the later run's headline: its own cost over the policy period, from 2017/18
+    cost = hb["cost"][:, years >= 2017].sum(axis=(1, 2))
+    hl = report.headline(b, report.national_targets(b), pc)["cost"]
+    assert hl["years"].startswith("2017/18 to ") and hl["start"] == "2018-01-15"
+    for q in ("p5", "p50", "p95"):
+        assert hl[q] == pytest.approx(np.quantile(cost, Q[q]))
+    assert hl["extra"] == pc["extra_cost"]
+
+
+# ---------------------------------------------------------------- the headline per run (issue 16)
+
+
+def direct_wilson(k, n, z=1.959963984540054):
+    """The 95% Wilson score interval, as a textbook writes it."""
+    p = k / n
+    centre = (2 * n * p + z ** 2) / (2 * (n + z ** 2))
+    half = z * np.sqrt(4 * n * p * (1 - p) + z ** 2) / (2 * (n + z ** 2))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def test_headline_per_run_equals_hdf5(paired_report, multi_h5, multi_b_h5):
+    """Each run's headline: P(met by its date) with its Wilson interval, the median date and
+    90% interval, what the probabilities hold, and the cost (the first run's whole run; the
+    other's over the policy period, here the whole run as demand.p holds throughout)."""
+    d = data_of(paired_report)
+    tables = Tables(page_of(paired_report)).tables
+    for i, path in enumerate((multi_h5, multi_b_h5)):
+        h = read_h5(path)
+        with h5py.File(path, "r") as f:
+            by_day = f["target_by_day"][()]
+        hl = d["runs"][i]["headline"]
+        n = h["target_day"].shape[0]
+        assert hl["replications"] == n and hl["held"] == "chance only"
+        assert h["attrs"]["parameters"] in (b"fixed", b"none", "fixed", "none")
+        rows = tables[f"headline-{i}"]
+        assert len(rows) == len(h["targets"]) == len(hl["targets"])
+        for k, t in enumerate(hl["targets"]):
+            days = as_inf(h["target_day"][:, k])
+            met = int(np.sum(days <= by_day[k]))
+            lo, hi = direct_wilson(met, n)
+            assert t["met"] == met and t["p_on_time"] == pytest.approx(met / n)
+            assert t["p_low"] == pytest.approx(lo) and t["p_high"] == pytest.approx(hi)
+            for q in ("p5", "p50", "p95"):
+                assert t[q] == json_num(np.quantile(days, Q[q], method="inverted_cdf"))
+            assert rows[k][0][0] == h["targets"][k]
+            assert rows[k][1][0] == f"{100 * met / n:.0f}%95%: {100 * lo:.0f}% to {100 * hi:.0f}%"
+            median = np.quantile(days, 0.5, method="inverted_cdf")
+            shown = date_text(h, median).replace("not met by", "not by")
+            assert rows[k][2][0].startswith(shown + "90%: ")
+        cost = h["cost"].sum(axis=(1, 2))
+        for q in ("p5", "p50", "p95"):
+            assert hl["cost"][q] == pytest.approx(np.quantile(cost, Q[q]))
+    assert d["runs"][0]["headline"]["cost"]["extra"] is None
+    assert d["runs"][1]["headline"]["cost"]["extra"] == d["comparisons"][0]["policy_cost"]["extra_cost"]
+    page = page_of(paired_report)
+    assert page.index('id="headline-0"') < page.index('id="headline-1"') < page.index('class="glance"')
+    assert "the probabilities and intervals hold chance only." in page
+    assert "Cost of the policy period, 2014/15 to " in page
+
+
+def test_headline_says_which_uncertainty():
+    report = load_report_module()
+
+    class Run:
+        def __init__(self, **attrs):
+            self.attrs = attrs
+    assert (report.held_in_words(Run(parameters="drawn", uncertainty="chance and parameters"))
+            == "chance and what is not known of the parameters")
+    assert report.held_in_words(Run(parameters="fixed", uncertainty="chance only")) == "chance only"
+    assert report.held_in_words(Run(parameters="none")) == "chance only"
+    assert "does not say" in report.held_in_words(Run())
 
 
 def test_no_extra_schools_is_said_not_divided(multi_h5, tmp_path):
