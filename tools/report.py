@@ -165,12 +165,13 @@ def national_share(run):
         return run.engaged.sum(axis=2) / run.schools.sum(axis=0)
 
 
-def equity_shares(run):
-    """Share of each disadvantage quintile's schools ever engaged, per phase:
-    [replication, time, phase, band] (NaN for a band without schools)."""
+def equity_shares(run, measure="engaged"):
+    """Share of each disadvantage quintile's schools ever engaged (or, for "participating",
+    in a Work Group in the sample's academic year), per phase: [replication, time, phase,
+    band] (NaN for a band without schools)."""
     schools = run.band_schools.sum(axis=0).astype(float)  # [phase, band]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return run.engaged_by_band.sum(axis=2) / schools
+        return getattr(run, f"{measure}_by_band").sum(axis=2) / schools
 
 
 def hubs_open(run):
@@ -339,6 +340,54 @@ def series(run, ambition_per_hub):
     }
 
 
+# ----------------------------------------------------------------------------- equity
+
+EQUITY_MEASURES = {"engaged": "ever engaged", "participating": "in Work Groups"}
+
+
+def equity_moments(run):
+    """When the equity tables look: the last sample by the last target's date (what the
+    targets are judged on) and the last sample, as [(label, sample index)]."""
+    out = []
+    if run.targets:
+        last = max(run.targets, key=lambda t: t.by_day)
+        ti = sample_by(run, last.by_day)
+        if ti is not None and ti != len(run.days) - 1:
+            out.append((f"by {last.by.isoformat()} (last target)", ti))
+    return out + [(f"at {run.dates[-1].isoformat()} (end)", len(run.days) - 1)]
+
+
+def equity(run, moments):
+    """Per measure, phase, band and moment: the median share of the band's schools and its
+    90% interval across replications ({measure: {phase: {band: {moment: interval}}}})."""
+    out = {}
+    for measure in EQUITY_MEASURES:
+        share = equity_shares(run, measure)
+        out[measure] = {ph: {b: {label: interval(share[:, ti, p, j]) for label, ti in moments}
+                             for j, b in enumerate(run.bands)}
+                        for p, ph in enumerate(run.phases)}
+    return out
+
+
+def compare_equity(a, b, moments, paired):
+    """B - A of each band's share, per measure, phase, band and moment: the median and 90%
+    interval of the differences (paired or unpaired as the other comparisons)."""
+    out = {}
+    for measure in EQUITY_MEASURES:
+        sa, sb = equity_shares(a, measure), equity_shares(b, measure)
+        out[measure] = {ph: {band: {label: interval(differences(sa[:, ti, p, j], sb[:, ti, p, j],
+                                                                 paired)[2])
+                                    for label, ti in moments}
+                             for j, band in enumerate(a.bands)}
+                        for p, ph in enumerate(a.phases)}
+    return out
+
+
+def roles_at_end(run):
+    """Active leaders of each role at the last sample, summed over hubs: median and 90%."""
+    return {role: interval(leaders_active(run, role)[:, -1].sum(axis=1)) for role in run.roles}
+
+
 # ------------------------------------------------------------------------- comparison
 
 
@@ -428,8 +477,11 @@ def compare_runs(a, b):
                 "every replication of A. They include the noise a paired comparison would remove.")
     only_a = [t.label for t in a.targets if f"target:{t.label}" not in mb]
     only_b = [t.label for t in b.targets if f"target:{t.label}" not in ma]
+    equity_diff = (compare_equity(a, b, equity_moments(a), paired)
+                   if a.bands and a.bands == b.bands else None)
     return dict(reference=a.name, other=b.name, paired=paired, note=note, rows=rows,
                 hubs=compare_hub_targets(a, b, paired), policy_cost=policy_cost(a, b, paired),
+                equity=equity_diff,
                 targets_only_in_reference=only_a, targets_only_in_other=only_b)
 
 
@@ -1206,6 +1258,68 @@ def comparison_table(runs, comp):
                 only_b=comp["targets_only_in_other"])
 
 
+def fmt_share(q):
+    """A band's median share with its 90% interval below it: '61%' / '90%: 54% to 75%'."""
+    return dict(cell(fmt_pct(q["p50"]), q["p50"]),
+                small=f"90%: {fmt_pct(q['p5'])} to {fmt_pct(q['p95'])}")
+
+
+def fmt_share_change(q):
+    """A difference of shares in percentage points with its 90% interval below it."""
+    return dict(cell(fmt_pp(100 * q["p50"]), q["p50"]),
+                small=f"90%: {fmt_pp(100 * q['p5'])} to {fmt_pp(100 * q['p95'])}")
+
+
+def band_words(bands, j):
+    """A quintile and which end of disadvantage it is: 'q1 (least disadvantaged)'."""
+    end = " (least disadvantaged)" if j == 0 else (
+        " (most disadvantaged)" if j == len(bands) - 1 else "")
+    return f"{bands[j]}{end}"
+
+
+def equity_table(rows_of, moments):
+    """Rows (whose, phase, band) from rows_of: [(whose, {measure: {phase: {band: {moment:
+    q}}}}, format)]; a column per measure and moment."""
+    rows = []
+    for whose, eq, show in rows_of:
+        if eq is None:
+            continue
+        for ph, bands in eq[next(iter(EQUITY_MEASURES))].items():
+            names = list(bands)
+            for j, band in enumerate(names):
+                cells = [cell(whose), cell(ph), cell(band_words(names, j), j)]
+                cells += [show(eq[m][ph][band][x["label"]]) for m in EQUITY_MEASURES
+                          for x in moments]
+                rows.append(dict(cells=cells))
+    groups = [dict(name=f"share of the band's schools {what}", fields=[x["label"] for x in moments])
+              for what in EQUITY_MEASURES.values()]
+    return dict(head=["run", "phase", "disadvantage quintile"], groups=groups, rows=rows)
+
+
+def equity_tables(runs, data):
+    """Each run's shares by band, then each run against the first, B − A in points."""
+    moments = data["equity_moments"]
+    per_run = equity_table([(r.name, d["equity"], fmt_share) for r, d in zip(runs, data["runs"])],
+                           moments)
+    diffs = equity_table([(f"{c['other']} − {c['reference']}", c["equity"], fmt_share_change)
+                          for c in data["comparisons"]], moments)
+    diffs["head"][0] = "B − A"
+    return dict(per_run=per_run, diffs=diffs if diffs["rows"] else None)
+
+
+def roles_table(runs, data):
+    """Active leaders of each role at the end: a row per role, a column per run."""
+    rows = []
+    for role in runs[0].roles:
+        qs = [d["roles_at_end"].get(role) for d in data["runs"]]
+        rows.append(dict(cells=[cell(role_words(role))] + [
+            na_cell("—") if q is None else
+            dict(cell(fmt_whole(q["p50"]), q["p50"]),
+                 small=f"90%: {fmt_whole(q['p5'])} to {fmt_whole(q['p95'])}") for q in qs]))
+    return dict(head=["role"] + [f"{r.name}: active at {r.dates[-1].isoformat()} [90%]"
+                                 for r in runs], rows=rows)
+
+
 def wilson(k, n, z=1.959963984540054):
     """The 95% Wilson score interval of k successes in n."""
     if n == 0:
@@ -1464,9 +1578,14 @@ def report_data(runs, ambition, decisions=(), threshold=THRESHOLD):
                             for t in r.targets],
                    series=data[i], national_targets=nat[i], hub_targets=hub[i],
                    headline=headline(r, nat[i], comps[i - 1]["policy_cost"] if i else None),
+                   # every run at the first run's moments, so that they compare
+                   equity=equity(r, equity_moments(runs[0])) if r.bands else None,
+                   roles_at_end=roles_at_end(r),
                    hub_thresholds=hub_thresholds(r, threshold))
               for i, r in enumerate(runs)],
         comparisons=comps,
+        equity_moments=[dict(label=label, date=runs[0].dates[ti].isoformat())
+                        for label, ti in equity_moments(runs[0])] if runs else [],
         **more,
     )
 
@@ -1502,6 +1621,8 @@ def render_page(runs, data, pngs, ambition, decisions=()):
         title=title, runs=runs, figures=figures,
         headlines=headlines(runs, nat, data["comparisons"], series_, ambition) if runs else [],
         headline_views=[headline_view(r, d["headline"]) for r, d in zip(runs, data["runs"])],
+        equity=equity_tables(runs, data) if runs and runs[0].bands else None,
+        roles=roles_table(runs, data) if runs and runs[0].roles else None,
         national=national_table(runs, nat),
         hub_tables=hub_tables(runs, hub, data["comparisons"]) if runs else [],
         threshold_table=threshold_table(runs, data) if runs else None,

@@ -1057,3 +1057,82 @@ def test_hub_answer_first_visible_and_fits_1400px(browser, multi_h5, multi_b_h5,
     assert png.startswith(b"\x89PNG")
     (tmp_path / "hub-answer.png").write_bytes(png)
     assert browser.console() == []
+
+
+# ---------------------------------------------------------------- equity and roles (issue 16)
+
+
+def band_shares(path, measure):
+    """Each band's share of its schools, [replication, time, phase, band], read directly."""
+    with h5py.File(path, "r") as f:
+        by_band = f[f"trajectories/{measure}_by_band"][()].sum(axis=2)
+        return by_band / f["hub_band_schools"][()].sum(axis=0)
+
+
+def test_equity_and_roles_equal_hdf5(paired_report, multi_h5, multi_b_h5):
+    """Engaged and participating shares by disadvantage quintile per run, B − A per band
+    (paired: the same seed and replications), and active leaders by role at the end."""
+    d = data_of(paired_report)
+    h = read_h5(multi_h5)
+    with h5py.File(multi_h5, "r") as f:
+        bands = labels(f["disadvantage_band"])
+    # the multi scenario's last target is due on its last sample: one moment, the end
+    assert d["equity_moments"] == [dict(label=f"at {h['dates'][-1]} (end)", date=h["dates"][-1])]
+    label = d["equity_moments"][0]["label"]
+    for measure in ("engaged", "participating"):
+        sa, sb = band_shares(multi_h5, measure), band_shares(multi_b_h5, measure)
+        for p, ph in enumerate(h["phases"]):
+            for j, band in enumerate(bands):
+                for i, share in enumerate((sa, sb)):
+                    q = d["runs"][i]["equity"][measure][ph][band][label]
+                    for k in ("p5", "p50", "p95"):
+                        assert q[k] == pytest.approx(np.quantile(share[:, -1, p, j], Q[k])), (measure, ph, band)
+                diff = d["comparisons"][0]["equity"][measure][ph][band][label]
+                for k in ("p5", "p50", "p95"):
+                    assert diff[k] == pytest.approx(np.quantile(sb[:, -1, p, j] - sa[:, -1, p, j], Q[k]))
+    tables = Tables(page_of(paired_report)).tables
+    rows = tables["equity-table"]
+    assert len(rows) == 2 * len(h["phases"]) * len(bands)
+    first = d["runs"][0]["equity"]
+    ph, band = h["phases"][0], bands[0]
+    assert rows[0][0][0] == d["runs"][0]["name"] and rows[0][1][0] == ph
+    assert rows[0][2] == (f"{band} (least disadvantaged)", "0")
+    assert rows[0][3][0].startswith(f"{100 * first['engaged'][ph][band][label]['p50']:.0f}%90%: ")
+    assert rows[0][4][0].startswith(f"{100 * first['participating'][ph][band][label]['p50']:.0f}%90%: ")
+    assert rows[len(bands) - 1][2][0] == f"{bands[-1]} (most disadvantaged)"
+    diffs = tables["equity-diff-table"]
+    assert len(diffs) == len(h["phases"]) * len(bands) and diffs[0][3][0].endswith(" pp")
+    # roles: active leaders of each role, summed over hubs, at the last sample
+    active = h["llme"][:, -1, :, :, h["statuses"].index("active")].sum(axis=1)  # [rep, role]
+    for i, path in enumerate((multi_h5, multi_b_h5)):
+        hr = read_h5(path)
+        act = hr["llme"][:, -1, :, :, hr["statuses"].index("active")].sum(axis=1)
+        for r, role in enumerate(hr["roles"]):
+            q = d["runs"][i]["roles_at_end"][role]
+            for k in ("p5", "p50", "p95"):
+                assert q[k] == pytest.approx(np.quantile(act[:, r], Q[k])), (role, k)
+    roles = tables["roles-table"]
+    assert [r[0][0] for r in roles] == [role.replace("_", " ") for role in h["roles"]]
+    pms = active[:, h["roles"].index("primary_mastery_specialist")]
+    row = roles[h["roles"].index("primary_mastery_specialist")]
+    assert row[1][0] == (f"{np.floor(np.median(pms) + 0.5):,.0f}90%: {np.floor(np.quantile(pms, 0.05) + 0.5):,.0f}"
+                         f" to {np.floor(np.quantile(pms, 0.95) + 0.5):,.0f}")
+
+
+def test_equity_at_the_last_target_date_and_the_end(multi_h5, multi_h5_other_seed):
+    """With a target due before the end, the equity tables look at the last sample by its
+    date and at the end; runs with other seeds are compared unpaired."""
+    report = load_report_module()
+    a, b = report.load_run(multi_h5), report.load_run(multi_h5_other_seed)
+    a.targets = [t for t in a.targets if t.by.isoformat() == "2019-08-31"]
+    moments = report.equity_moments(a)
+    h = read_h5(multi_h5)
+    ti = max(i for i, day in enumerate(h["days"]) if day <= a.targets[0].by_day)
+    assert moments == [("by 2019-08-31 (last target)", ti), (f"at {h['dates'][-1]} (end)", len(h["days"]) - 1)]
+    eq = report.equity(a, moments)
+    sa, sb = band_shares(multi_h5, "participating"), band_shares(multi_h5_other_seed, "participating")
+    for label, t in moments:
+        assert eq["participating"]["primary"]["q5"][label]["p50"] == pytest.approx(np.median(sa[:, t, 0, 4]))
+    diff = report.compare_equity(a, b, moments, paired=False)
+    every = (sb[None, :, ti, 0, 4] - sa[:, None, ti, 0, 4]).ravel()  # every B against every A
+    assert diff["participating"]["primary"]["q5"][moments[0][0]]["p50"] == pytest.approx(np.median(every))
