@@ -1057,6 +1057,21 @@ def test_hub_answer_first_visible_and_fits_1400px(browser, multi_h5, multi_b_h5,
     assert png.startswith(b"\x89PNG")
     (tmp_path / "hub-answer.png").write_bytes(png)
     assert browser.console() == []
+    # the headline blocks, one per run, side by side at the top, and the equity and role
+    # tables: none scrolls sideways at 1400 px
+    wide = browser.run(FITS_LAYOUT, "#glance .headline table, #equity-table, #equity-diff-table, #roles-table")
+    assert len(wide) == 6 and not any(w["scrolls"] or w["right"] > 1400 for w in wide), wide
+    tops = browser.run("return [...document.querySelectorAll('.headline')].map(h => h.getBoundingClientRect().top)")
+    assert len(tops) == 3 and len(set(tops)) == 1, tops
+    assert browser.run("return document.querySelector('#glance .headline').getBoundingClientRect().top"
+                       " + window.scrollY") < browser.run(
+        "return document.getElementById('threshold-table').getBoundingClientRect().top + window.scrollY")
+
+
+FITS_LAYOUT = """
+    return [...document.querySelectorAll(arguments[0])].map(t => ({
+        id: t.id, right: t.getBoundingClientRect().right,
+        scrolls: t.parentElement.scrollWidth > t.parentElement.clientWidth + 1}));"""
 
 
 # ---------------------------------------------------------------- equity and roles (issue 16)
