@@ -1394,7 +1394,7 @@ def headline_view(run, h):
     spread = (f"{fmt_measure(c['p50'], 'gbp')} (90%: {fmt_measure(c['p5'], 'gbp')} to "
               f"{fmt_measure(c['p95'], 'gbp')})")
     if c["extra"] is None:
-        cost = f"Cost {c['years']}: {spread}."
+        cost = f"Cost of the whole run, {c['years']}: {spread}."
     else:
         e = c["extra"]
         cost = (f"Cost of the policy period, {c['years']} (from {c['start']}): {spread}; "

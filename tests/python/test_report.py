@@ -944,7 +944,8 @@ def test_headline_per_run_equals_hdf5(paired_report, multi_h5, multi_b_h5):
     page = page_of(paired_report)
     assert page.index('id="headline-0"') < page.index('id="headline-1"') < page.index('class="glance"')
     assert "the probabilities and intervals hold chance only." in page
-    assert "Cost of the policy period, 2014/15 to " in page
+    assert "Cost of the whole run, 2014/15 to " in page  # the first run
+    assert "Cost of the policy period, 2014/15 to " in page  # the other: demand.p from the start
 
 
 def test_headline_says_which_uncertainty():
