@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import HUBSIM, labels, run_hubsim, run_mpi, text_of
+from conftest import HUBSIM, labels, run_hubsim, run_mpi, run_ok, text_of
 
 TRUTH = """\
 name: truth
@@ -246,22 +246,27 @@ def test_fit_is_the_same_on_any_thread_count_and_mpi_ranks(small):
 def test_killed_fit_resumes_to_the_same_fit(small):
     """kill -9 part-way, then --resume: the slots the journal holds are reused, the rest run,
     and the fit is the uninterrupted one's."""
-    d, out = small
+    d, _ = small
+    # Long enough (about 2 s) to be killed part-way: the small fit takes about 0.3 s, which a
+    # kill after the journal's 30th slot could miss.
+    (d / "slow.yaml").write_text(SMALL.replace("particles: 40,", "particles: 250,"))
+    out = d / "slow.h5"
+    run_ok("calibrate", d / "slow.yaml", "-o", out, "-q", "-t", "2", timeout=600)
     rng = random.Random(5)
     for attempt in range(2):
         killed = d / f"killed{attempt}.h5"
         journal = d / f"killed{attempt}.h5.journal"
-        proc = subprocess.Popen([str(HUBSIM), "calibrate", str(d / "small.yaml"), "-o", str(killed), "-q", "-t", "1"])
+        proc = subprocess.Popen([str(HUBSIM), "calibrate", str(d / "slow.yaml"), "-o", str(killed), "-q", "-t", "1"])
         # Wait until some slots are journalled, then a little more, then kill.
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(list(journal.glob("slot-*"))) < 30:
             time.sleep(0.01)
-        time.sleep(rng.uniform(0, 0.3))
+        time.sleep(rng.uniform(0, 0.1))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         done = len(list(journal.glob("slot-*")))
         assert 0 < done and not killed.exists()
-        res = run_hubsim("calibrate", d / "small.yaml", "-o", killed, "--resume", "-t", "2", timeout=600)
+        res = run_hubsim("calibrate", d / "slow.yaml", "-o", killed, "--resume", "-t", "2", timeout=600)
         assert res.returncode == 0, res.stderr
         assert f"({done} particle slots reused from the journal)" in res.stderr
         assert_same_fit(out, killed)

@@ -210,7 +210,7 @@ def test_killed_search_resumes_to_the_same_front(search):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(journal.glob("candidate-*"))) < 10:
         time.sleep(0.01)
-    time.sleep(random.Random(3).uniform(0, 0.2))
+    time.sleep(random.Random(3).uniform(0, 0.1))
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert list(journal.glob("candidate-*")) and not killed.exists()
