@@ -592,7 +592,7 @@ void write_optimisation_file(const fs::path& path, const OptimisationPlan& plan,
         std::vector<std::int32_t> gens(r.generation_evaluations.size());
         for (std::size_t i = 0; i < gens.size(); ++i) gens[i] = static_cast<std::int32_t>(i);
         s.add("generation", numeric(file, "generation", {gens.size()}, gens.data()));
-        string_vector(file, "quantity_role", directions);
+        Handle(string_vector(file, "quantity_role", directions), H5Dclose, "write quantity_role");
         put(file, "low", {"variable"}, s, nullptr, low.data(), "the variable's lower bound");
         put(file, "high", {"variable"}, s, nullptr, high.data(), "the variable's upper bound");
         put(file, "integer", {"variable"}, s, nullptr, integer.data(), "1: whole values only");
@@ -662,10 +662,10 @@ void write_optimisation_file(const fs::path& path, const OptimisationPlan& plan,
         put(g, "fresh_high", pq, local, nullptr, fh.data(), "its 90% interval, high");
         put(g, "fresh_replications", {"plan"}, local, nullptr, fresh_n.data(),
             "the fresh replications each plan ran (more than asked where --precision needed them)");
-        string_vector(g, "scenario", r.plan_yaml);
+        Handle(string_vector(g, "scenario", r.plan_yaml), H5Dclose, "write the plans' scenarios");
         std::vector<std::string> names;
         for (const auto& f : r.plan_files) names.push_back(fs::path(f).filename().string());
-        string_vector(g, "file", names);
+        Handle(string_vector(g, "file", names), H5Dclose, "write the plans' file names");
         attr_string(g, "folder",
                     r.plan_files.empty() ? std::string()
                                          : fs::path(r.plan_files.front()).parent_path().string());
