@@ -68,7 +68,7 @@ void print_front(const OptimisationPlan& plan, const OptimisationResult& r) {
                 const PlanConstraint& c = plan.constraints[q - plan.objectives.size()];
                 const double v = r.fresh[k][q].mean;
                 label = c.label;
-                if (c.at_least ? v < c.bound : v > c.bound) role = "MISSED";
+                if (!c.met(v)) role = "MISSED";
             }
             std::printf("  %-10s %-44s %-34s search %s\n", role.c_str(), label.c_str(),
                         shown(r.fresh[k][q], *qs[q]).c_str(),

@@ -343,8 +343,7 @@ std::vector<double> penalised_objectives(const OptimisationPlan& plan,
     for (std::size_t c = 0; c < plan.constraints.size(); ++c) {
         const auto& pc = plan.constraints[c];
         const double v = e[O + c].mean;
-        const double miss = pc.at_least ? pc.bound - v : v - pc.bound;
-        if (miss > 0) shortfall += miss / std::max(1.0, std::abs(pc.bound));
+        shortfall += pc.shortfall(v) / std::max(1.0, std::abs(pc.bound));
     }
     std::vector<double> f(O);
     for (std::size_t o = 0; o < O; ++o)

@@ -543,7 +543,7 @@ bool OptimisationResult::feasible(std::size_t candidate, const OptimisationPlan&
     for (std::size_t c = 0; c < plan.constraints.size(); ++c) {
         const auto& pc = plan.constraints[c];
         const double v = evaluated_estimates[candidate][o + c].mean;
-        if (pc.at_least ? v < pc.bound : v > pc.bound) return false;
+        if (!pc.met(v)) return false;
     }
     return true;
 }

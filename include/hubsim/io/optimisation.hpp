@@ -58,6 +58,14 @@ struct PlanConstraint {
     bool at_least = true;  ///< quantity >= bound, else quantity <= bound
     double bound = 0;
     std::string label;  ///< "P(primary 85% by 2030-08-31) >= 0.8"
+
+    /// How far `value` misses the bound (0 if it meets it): the one rule the search's
+    /// penalty, the front's feasibility and the table's MISSED all use.
+    double shortfall(double value) const {
+        const double miss = at_least ? bound - value : value - bound;
+        return miss > 0 ? miss : 0.0;
+    }
+    bool met(double value) const { return shortfall(value) == 0; }
 };
 
 struct OptimisationPlan {
