@@ -66,6 +66,7 @@ import argparse
 import csv
 import datetime as dt
 import hashlib
+import heapq
 import math
 import os
 import random
@@ -74,6 +75,7 @@ import sys
 import tempfile
 import time
 from collections import namedtuple
+from fractions import Fraction
 from pathlib import Path
 
 import h5py
@@ -98,6 +100,7 @@ WORK_GROUPS, RELEASE_DAYS, TRAINING = range(3)
 PRIORITIES = ["waiting_time", "disadvantage", "lottery"]
 ORDERS = ["sustain_first", "expand_first"]
 REJOIN_STAGES = ["furthest", "entry"]
+PLACE_SHARING = ["round_robin", "by_size", "by_need"]
 
 # The LLME roles (include/hubsim/model/llme.hpp, info()): key, phase (None: the phase of
 # the school the leader comes from), the stages its time can lead, Mastery Specialist.
@@ -353,6 +356,7 @@ class Params:
         self.equity_completion = float(f["equity.completion"])
         self.priority = choice(f["policy.priority"], PRIORITIES)
         self.sustain_first = choice(f["policy.order"], ORDERS) == 0
+        self.place_sharing = choice(f["policy.place_sharing"], PLACE_SHARING)
         self.new_share = float(f["policy.new_share"])
         self.spill = flag(f["policy.spill"])
         self.max_wait_years = float(f["policy.max_wait_years"])
@@ -1117,10 +1121,12 @@ class Hub:
             llme[leader.role, leader.status] += 1
 
 
-def share_places(places, applicants, year, per_hub):
-    """National training places of a role: everyone if they fit, otherwise one at a time
-    to each (hub, phase) bucket that still has applicants, starting at the hub that turns
-    with the year (`per_hub` buckets a hub)."""
+def share_places(rule, places, applicants, weights, year, per_hub):
+    """National training places of a role (hubsim's place_sharing.cpp): everyone if they
+    fit; otherwise round robin (one at a time to each (hub, phase) bucket that still has
+    applicants, starting at the hub that turns with the year), or by weight (by size, by
+    need) with the Sainte-Lague divisor method, ties to the bucket first in the turning
+    order, and what is left round robin."""
     n = len(applicants)
     given = [0] * n
     if n == 0:
@@ -1128,7 +1134,22 @@ def share_places(places, applicants, year, per_hub):
     if sum(applicants) <= places:
         return list(applicants)
     start = (year % (n // per_hub)) * per_hub
-    while places > 0:
+    if rule != 0:
+        def turn(e):
+            return (e + n - start) % n
+        # Largest w / (2g + 1) first, compared exactly as fractions; then the turning order.
+        line = [(-Fraction(weights[e], 1), turn(e), e) for e in range(n)
+                if weights[e] > 0 and applicants[e] > 0]
+        heapq.heapify(line)
+        while places > 0 and line:
+            _, t, e = heapq.heappop(line)
+            given[e] += 1
+            places -= 1
+            if given[e] < applicants[e]:
+                heapq.heappush(line, (-Fraction(weights[e], 2 * given[e] + 1), t, e))
+    placed = True
+    while places > 0 and placed:
+        placed = False
         for k in range(n):
             if places == 0:
                 break
@@ -1136,6 +1157,7 @@ def share_places(places, applicants, year, per_hub):
             if given[h] < applicants[h]:
                 given[h] += 1
                 places -= 1
+                placed = True
     return given
 
 
@@ -1233,6 +1255,12 @@ class Replication:
                                               float(values[key]) if op != "set" else None)
             self.params = Params(values, self.base.pipelines)
 
+    def sharing_weight(self, hub, phase):
+        """What policy.place_sharing weighs a hub's phase by: its schools (by_size) or its
+        schools waiting for a first place (by_need); round robin weighs nothing."""
+        rule = self.params.place_sharing
+        return hub.school_total[phase] if rule == 1 else len(hub.waiting[phase]) if rule == 2 else 0
+
     def national_allocation(self, year):
         """Training places of each role round the (hub, phase) buckets, within the budget;
         then each hub's trainees start and its Work Groups form within its budget share."""
@@ -1249,7 +1277,8 @@ class Replication:
                 places = min(places, int(budget / trainee_cost))
             # Buckets: every hub's three phases, phase-major within a hub.
             applicants = [hub.applicants[r][p] for hub in self.hubs for p in range(nph)]
-            given = share_places(places, applicants, year, len(PHASES))
+            weights = [self.sharing_weight(hub, p) for hub in self.hubs for p in range(nph)]
+            given = share_places(params.place_sharing, places, applicants, weights, year, nph)
             for h in range(len(self.hubs)):
                 for p in range(nph):
                     n = given[h * nph + p]

@@ -374,6 +374,13 @@ std::vector<ParamSpec> build_specs() {
                        "who is served first: sustain_first (schools already in the programme) or "
                        "expand_first (schools new to it)",
                        [](Parameters& q) -> AllocationOrder& { return q.policy.order; }));
+    s.push_back(choice("policy.place_sharing", PlaceSharing::RoundRobin,
+                       {"round_robin", "by_size", "by_need"},
+                       "how a role's national training places are shared among hubs when "
+                       "applicants outnumber them: round_robin (a place at a time round the hubs), "
+                       "by_size (in proportion to each hub's schools of the phase) or by_need (in "
+                       "proportion to its schools waiting for a first place)",
+                       [](Parameters& q) -> PlaceSharing& { return q.policy.place_sharing; }));
     s.push_back(number("policy.new_share", K::Probability, 0.5, 0, 1, "",
                        "share of each hub's TfM leader days kept for schools new to TfM",
                        [](Parameters& q) -> double& { return q.policy.new_share; }));

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "hubsim/model/hub_process.hpp"
+#include "hubsim/model/place_sharing.hpp"
 #include "hubsim/model/trace.hpp"
 
 namespace hubsim {
@@ -26,33 +27,6 @@ std::vector<Day> sample_days(const Scenario& sc, const Calendar& cal) {
     }
     std::erase_if(days, [&](Day d) { return d < first || d > last; });
     return days;
-}
-
-/// Shares national training places out among hubs: everyone if they fit; otherwise a place
-/// at a time round the applicant lists (`per_hub` lists a hub, one per phase), starting at
-/// the hub that turns with the year, so no hub is always first. Deterministic, and
-/// independent of how hubs were scheduled.
-std::vector<std::uint32_t> share_places(std::uint64_t places,
-                                        const std::vector<std::uint32_t>& applicants, int year,
-                                        std::size_t per_hub) {
-    const std::size_t n = applicants.size();
-    std::vector<std::uint32_t> given(n, 0);
-    if (n == 0) return given;
-    std::uint64_t wanting = 0;
-    for (auto a : applicants) wanting += a;
-    if (wanting <= places) return applicants;
-    const std::size_t hubs = n / per_hub;
-    const std::size_t start = (static_cast<std::size_t>(year) % hubs) * per_hub;
-    while (places > 0) {
-        for (std::size_t k = 0; k < n && places > 0; ++k) {
-            const std::size_t h = (start + k) % n;
-            if (given[h] < applicants[h]) {
-                ++given[h];
-                --places;
-            }
-        }
-    }
-    return given;
 }
 
 /// The days on which the timeline changes what holds: each event's first day, and the
@@ -156,6 +130,19 @@ class Replication {
         return p;
     }
 
+    /// What `policy.place_sharing` weighs a hub's phase by (round robin weighs nothing).
+    std::uint32_t sharing_weight(const HubProcess& h, Phase p) const {
+        switch (params_.policy.place_sharing) {
+            case PlaceSharing::BySize:
+                return h.schools_of(p);
+            case PlaceSharing::ByNeed:
+                return h.waiting_new(p);
+            case PlaceSharing::RoundRobin:
+                break;
+        }
+        return 0;
+    }
+
     void national_allocation(int year) {
         const double trainee_cost = params_.cost.trainee;
         double budget = params_.cost.annual_budget > 0 ? params_.cost.annual_budget
@@ -167,11 +154,15 @@ class Replication {
             if (trainee_cost > 0 && std::isfinite(budget))
                 places = std::min<std::uint64_t>(places,
                                                  static_cast<std::uint64_t>(budget / trainee_cost));
-            // Places go round the hubs (and, for a role without a phase, each hub's phases).
-            std::vector<std::uint32_t> applicants;
+            // One entry per hub and phase (a role without a phase is wanted by each).
+            std::vector<std::uint32_t> applicants, weights;
             for (const auto& h : hubs_)
-                for (Phase p : kPhases) applicants.push_back(h.applicants()[index(r)][index(p)]);
-            const auto given = share_places(places, applicants, year, kPhaseCount);
+                for (Phase p : kPhases) {
+                    applicants.push_back(h.applicants()[index(r)][index(p)]);
+                    weights.push_back(sharing_weight(h, p));
+                }
+            const auto given = share_places(params_.policy.place_sharing, places, applicants,
+                                            weights, year, kPhaseCount);
             for (std::size_t h = 0; h < hubs_.size(); ++h)
                 for (Phase p : kPhases) {
                     const auto n = given[h * kPhaseCount + index(p)];

@@ -76,11 +76,12 @@ COLLEGES_CSV = "urn,hub,phase,pupils,disadvantage\n" + "".join(
 VARIANTS = {
     "waiting_time": [],
     "disadvantage_expand_first_budget": [
-        "policy.priority=disadvantage", "policy.order=expand_first", "budget.annual=150000"],
+        "policy.priority=disadvantage", "policy.order=expand_first", "budget.annual=150000",
+        "policy.place_sharing=by_need"],
     "lottery_no_spill_termly": [
         "policy.priority=lottery", "policy.spill=false", "policy.new_share=0.3",
         "output.sample=termly", "llme.primary_mastery_specialist.training_years=0",
-        "policy.max_wait_years=0"],
+        "policy.max_wait_years=0", "policy.place_sharing=by_size"],
     "equity_rejoin_at_entry": [
         "equity.demand=5", "equity.completion=-8", "demand.rejoin_stage=entry",
         "demand.head_start=0"],
@@ -192,6 +193,21 @@ def test_the_comparison_tells_a_different_model(check_yaml, tmp_path, variant, c
     proc, fig = compare(check_yaml, tmp_path, *sets, "--simpy-set", change)
     assert proc.returncode == 1 and not fig["agree"], proc.stdout
     assert "DO NOT AGREE" in proc.stdout
+
+
+@pytest.mark.parametrize("rule, places, applicants, weights, year, per_hub, given", [
+    # The hand-worked cases of tests/unit/test_place_sharing.cpp.
+    (0, 3, [5, 5], [300, 100], 2014, 1, [2, 1]),
+    (0, 3, [5, 5], [300, 100], 2015, 1, [1, 2]),
+    (1, 4, [10, 10], [300, 100], 2015, 1, [3, 1]),
+    (1, 60, [99, 99, 99], [30, 20, 10], 2014, 1, [30, 20, 10]),
+    (2, 1, [4, 4], [1, 1], 2015, 1, [0, 1]),
+    (1, 4, [1, 10], [300, 100], 2014, 1, [1, 3]),
+    (2, 4, [3, 2], [0, 5], 2014, 1, [2, 2]),
+    (1, 6, [9, 9, 9, 9], [6, 2, 0, 4], 2015, 2, [3, 1, 0, 2]),
+])
+def test_places_are_shared_as_in_hubsim(rule, places, applicants, weights, year, per_hub, given):
+    assert simpy_model.share_places(rule, places, applicants, weights, year, per_hub) == given
 
 
 def test_reads_the_england_schools_as_hubsim_does(tmp_path):

@@ -147,3 +147,53 @@ TEST(HandWorked, LeaderAttrition) {
         EXPECT_EQ(llme_count(r, 0, t, 0, LlmeStatus::Left), 2 * t);
     }
 }
+
+namespace {
+
+// Two hubs without leaders: Alpha has 30 secondary schools, Beta 10. Every school puts
+// forward a trainee, so 40 applicants compete for 8 national places in 2014/15.
+const char* kTwoHubsPlaces = R"(
+name: places
+start: 2014-09-01
+end: 2015-08-31
+seed: 3
+hubs:
+  - {name: Alpha, opens: 2014-07-01, initial_llme: {secondary_mastery_specialist: 0}}
+  - {name: Beta, opens: 2014-07-01, initial_llme: {secondary_mastery_specialist: 0}}
+schools: {file: schools.csv}
+demand: {p: 100, q: 0, heterogeneity: 0}
+phases:
+  primary: {pipeline: []}
+llme:
+  secondary_mastery_specialist: {training_places: 8, applicants_other: 1, applicants_engaged: 1}
+)";
+
+std::vector<std::uint32_t> trainees_by_hub(const std::vector<std::string>& sets) {
+    const auto dir = temp_dir("places");
+    std::string csv = "urn,hub,phase,pupils,disadvantage\n";
+    for (int i = 0; i < 40; ++i)
+        csv += std::to_string(1000 + i) + (i < 30 ? ",Alpha" : ",Beta") + ",secondary,900,0.2\n";
+    write_file(dir / "schools.csv", csv);
+    const auto ls = load_scenario(write_file(dir / "places.yaml", kTwoHubsPlaces), sets);
+    const Results r = run(ls.scenario);
+    std::vector<std::uint32_t> n;
+    for (std::size_t h = 0; h < 2; ++h)
+        n.push_back(r.trainees[r.role_cell(0, 0, h, LlmeRole::SecondaryMasterySpecialist)]);
+    return n;
+}
+
+}  // namespace
+
+// Round robin from Alpha (2014 turns to the first hub): 4 and 4. By size, in proportion to
+// 30:10 by the Sainte-Lague method: 6 and 2. By need, weighed by schools waiting for a first
+// place on 1 September: none wait in a hub's first year unless interest built up before it
+// opened (demand.head_start), so the weights are all zero and the places go round robin;
+// with a year's head start every school waits, and the places follow 30:10.
+TEST(HandWorked, TrainingPlacesSharedByRule) {
+    using V = std::vector<std::uint32_t>;
+    EXPECT_EQ(trainees_by_hub({}), (V{4, 4}));
+    EXPECT_EQ(trainees_by_hub({"policy.place_sharing=round_robin"}), (V{4, 4}));
+    EXPECT_EQ(trainees_by_hub({"policy.place_sharing=by_size"}), (V{6, 2}));
+    EXPECT_EQ(trainees_by_hub({"policy.place_sharing=by_need"}), (V{4, 4}));
+    EXPECT_EQ(trainees_by_hub({"policy.place_sharing=by_need", "demand.head_start=1"}), (V{6, 2}));
+}

@@ -64,6 +64,12 @@ class HubProcess {
     const ByRolePhase& applicants() const { return applicants_; }
     bool is_open() const { return open_; }
     std::uint32_t school_count() const { return static_cast<std::uint32_t>(state_.size()); }
+    /// The hub's schools of `phase`, and those of them waiting for a first place (asked to
+    /// join, not yet placed): what `policy.place_sharing` weighs hubs by.
+    std::uint32_t schools_of(Phase phase) const { return school_total_[index(phase)]; }
+    std::uint32_t waiting_new(Phase phase) const {
+        return static_cast<std::uint32_t>(waiting_[index(phase)].size());
+    }
 
     /// Step 3: trainees start their route; Work Groups form within `budget` (GBP).
     void start_training(const ByRolePhase& trainees, const Parameters& params);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hubsim/model/llme.hpp"
+#include "hubsim/model/place_sharing.hpp"
 #include "hubsim/model/stage.hpp"
 
 namespace hubsim {
@@ -89,10 +90,11 @@ enum class AllocationOrder : std::uint8_t { SustainFirst, ExpandFirst };
 struct Policy {
     PriorityRule priority{};
     AllocationOrder order{};
-    double new_share{};        ///< share of LLME capacity kept for schools new to TfM
-    bool spill{};              ///< unused share goes to the other kind of school
-    double capacity_factor{};  ///< national multiplier on every LLME's load
-    double max_wait_years{};   ///< years a continuing school waits before it lapses
+    PlaceSharing place_sharing{};  ///< how national training places are shared among hubs
+    double new_share{};            ///< share of LLME capacity kept for schools new to TfM
+    bool spill{};                  ///< unused share goes to the other kind of school
+    double capacity_factor{};      ///< national multiplier on every LLME's load
+    double max_wait_years{};       ///< years a continuing school waits before it lapses
 };
 
 struct Costs {
