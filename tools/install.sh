@@ -9,6 +9,7 @@ packages=(
   libboost-dev libboost-program-options-dev libboost-date-time-dev
   libtbb-dev libyaml-cpp-dev libhdf5-dev zlib1g-dev librandom123-dev
   libpagmo-dev   # NSGA-II for hubsim optimise
+  nlohmann-json3-dev   # JSON: hubsim schema (and the studio's API)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # cluster runs (Slurm and munge: the test suite runs the Slurm templates on a private one-node Slurm)
@@ -18,6 +19,7 @@ packages=(
   # Python tools and their tests (Debian's interpreter, /usr/bin/python3)
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-netcdf4
   python3-matplotlib python3-jinja2 python3-pytest python3-simpy3 python3-yaml
+  python3-jsonschema   # checks every shipped scenario against hubsim schema
   # report tests: a real headless browser
   chromium chromium-driver
 )

@@ -30,6 +30,7 @@
 #include "hubsim/io/optimisation.hpp"
 #include "hubsim/io/output.hpp"
 #include "hubsim/io/scenario_loader.hpp"
+#include "hubsim/io/scenario_schema.hpp"
 #include "hubsim/io/sensitivity.hpp"
 #include "hubsim/io/sweep.hpp"
 #include "hubsim/io/synthetic.hpp"
@@ -77,6 +78,7 @@ Usage:
   hubsim trace RUN.h5 --school URN [--replication R]
   hubsim trace RUN.h5 --hub H [--leader ID] [--replication R]
   hubsim params [--markdown]
+  hubsim schema
   hubsim --help | --version
 
 Commands:
@@ -456,6 +458,12 @@ int cmd_params(const std::vector<std::string>& args) {
     return kOk;
 }
 
+int cmd_schema(const std::vector<std::string>& args) {
+    if (!args.empty()) throw UsageError("schema takes no arguments, found '" + args.front() + "'");
+    std::cout << scenario_schema() << "\n";
+    return kOk;
+}
+
 /// `hubsim COMMAND --help`: the command's usage, what it does, and each option with its
 /// default.
 struct CommandHelp {
@@ -504,6 +512,10 @@ const CommandHelp kCommands[] = {
      trace_options},
     {"params", "hubsim params [--markdown]",
      "Lists every scenario setting and parameter: key, default, range, meaning.", nullptr},
+    {"schema", "hubsim schema",
+     "Prints a JSON Schema of the scenario format, generated from the declared parameters: for "
+     "editors (`# yaml-language-server: $schema=scenario.schema.json`) and other tools.",
+     nullptr},
 };
 
 void print_command_help(const CommandHelp& c) {
@@ -550,6 +562,7 @@ int main(int argc, char** argv) {
         if (cmd == "run") return cmd_run(rest, join_args(argc, argv));
         if (cmd == "validate") return cmd_validate(rest);
         if (cmd == "params") return cmd_params(rest);
+        if (cmd == "schema") return cmd_schema(rest);
         if (cmd == "sweep") return sweep_command(rest, join_args(argc, argv));
         if (cmd == "calibrate") return cmd_calibrate(rest, join_args(argc, argv));
         if (cmd == "marginal") return marginal_command(rest, join_args(argc, argv));
@@ -561,8 +574,8 @@ int main(int argc, char** argv) {
         if (cmd == "trace") return trace_command(rest);
         std::string msg = "unknown command '" + cmd + "'";
         if (auto s = did_you_mean(
-                cmd, {"run", "validate", "params", "sweep", "merge", "calibrate", "generate",
-                      "report", "trace", "marginal", "sensitivity", "optimise"});
+                cmd, {"run", "validate", "params", "schema", "sweep", "merge", "calibrate",
+                      "generate", "report", "trace", "marginal", "sensitivity", "optimise"});
             !s.empty())
             msg += " (did you mean '" + s + "'?)";
         throw UsageError(msg);
