@@ -43,6 +43,7 @@
 #include "output_path.hpp"
 #include "precision_option.hpp"
 #include "sensitivity_command.hpp"
+#include "serve_command.hpp"
 #include "summary.hpp"
 #include "sweep_command.hpp"
 #include "threads.hpp"
@@ -79,6 +80,7 @@ Usage:
   hubsim trace RUN.h5 --hub H [--leader ID] [--replication R]
   hubsim params [--markdown]
   hubsim schema
+  hubsim serve [--port N] [--bind ADDR] [--scenarios DIR] [--token T]
   hubsim --help | --version
 
 Commands:
@@ -512,6 +514,10 @@ const CommandHelp kCommands[] = {
      trace_options},
     {"params", "hubsim params [--markdown]",
      "Lists every scenario setting and parameter: key, default, range, meaning.", nullptr},
+    {"serve", "hubsim serve [--port N] [--bind ADDR] [--scenarios DIR] [--token T]",
+     "Serves the what-if studio, a web application for planners (docs/studio.md), on this "
+     "machine only unless --bind names another address (then behind a token).",
+     serve_options},
     {"schema", "hubsim schema",
      "Prints a JSON Schema of the scenario format, generated from the declared parameters: for "
      "editors (`# yaml-language-server: $schema=scenario.schema.json`) and other tools.",
@@ -572,6 +578,7 @@ int main(int argc, char** argv) {
         if (cmd == "generate") return cmd_generate(rest);
         if (cmd == "report") return cmd_report(rest, argv[0]);
         if (cmd == "trace") return trace_command(rest);
+        if (cmd == "serve") return serve_command(rest, report_tool(argv[0]));
         std::string msg = "unknown command '" + cmd + "'";
         if (auto s = did_you_mean(
                 cmd, {"run", "validate", "params", "schema", "sweep", "merge", "calibrate",

@@ -286,4 +286,25 @@ LoadedScenario load_scenario_text(const std::string& text, const fs::path& path)
     });
 }
 
+std::vector<fs::path> named_files(const std::string& text, const fs::path& path) {
+    return input::guard_yaml(path, [&] {
+        const YAML::Node root = input::parse_mapping(text, path.string(), "scenario");
+        std::vector<fs::path> out;
+        auto add = [&](const YAML::Node& name) {
+            out.push_back(name.IsScalar() ? input::beside(path, name.Scalar()) : fs::path());
+        };
+        auto add_file = [&](const YAML::Node& section) {
+            if (section.IsDefined() && section.IsMap() && section["file"]) add(section["file"]);
+        };
+        if (root["base"]) add(root["base"]);
+        add_file(root["hubs"]);
+        add_file(root["posterior"]);
+        if (const YAML::Node s = root["schools"]; s.IsDefined() && s.IsSequence())
+            for (const auto& source : s) add_file(source);
+        else
+            add_file(s);
+        return out;
+    });
+}
+
 }  // namespace hubsim

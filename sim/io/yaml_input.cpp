@@ -156,6 +156,14 @@ std::string read_text(const fs::path& path, std::string_view what, std::uintmax_
 
 std::string found(const YAML::Node& node) {
     if (!node.IsDefined() || node.IsNull()) return "nothing";
+    // A long value is cut, so that a message stays one readable line.
+    constexpr std::size_t kShown = 60;
+    if (node.IsScalar() && node.Scalar().size() > kShown) {
+        const std::string& v = node.Scalar();
+        std::size_t cut = kShown;  // not inside a UTF-8 character
+        while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;
+        return "'" + v.substr(0, cut) + "...' (" + std::to_string(v.size()) + " characters)";
+    }
     if (node.IsScalar()) return "'" + node.Scalar() + "'";
     if (node.IsSequence()) return "a list";
     return "a mapping";
@@ -371,7 +379,11 @@ YAML::Node parse_mapping(const std::string& text, const std::string& file, std::
     if (!root.IsMap())
         throw InputError(
             {{file, 1, 1, "",
-              "expected a mapping of " + std::string(what) + " keys, found " + found(root)}});
+              "expected a mapping of " + std::string(what) + " keys, found " +
+                  // Never the text itself: a file named by mistake (a CSV, or worse) is
+                  // not quoted back.
+                  (root.IsScalar() ? std::string("text that is not one (is it a YAML file?)")
+                                   : found(root))}});
     if (second) {
         const int marker = document_marker_line(text, std::max(root.Mark().line, 0));
         throw InputError(

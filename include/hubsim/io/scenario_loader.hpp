@@ -36,6 +36,14 @@ LoadedScenario load_scenario(const std::filesystem::path& path,
 /// builds its candidates this way, exactly as `hubsim run` would read them from a file.
 LoadedScenario load_scenario_text(const std::string& text, const std::filesystem::path& path);
 
+/// The files a scenario written in memory names itself (its `base:`, and the `file:` of its
+/// hubs, schools and posterior), as written, each taken from `path`'s folder: what a caller
+/// that must vet paths before anything is read (the studio, for an upload) checks. An entry
+/// that is not a file name (a mapping where a name should be) is returned empty. Throws
+/// InputError if the text is not a YAML mapping.
+std::vector<std::filesystem::path> named_files(const std::string& text,
+                                               const std::filesystem::path& path);
+
 /// The run settings a scenario may hold besides the model parameters, for `hubsim params`
 /// and docs/scenario.md: key, type, default, meaning.
 struct SettingDoc {

@@ -1,0 +1,855 @@
+#include "studio.hpp"
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "assets.hpp"
+#include "figures.hpp"
+#include "hubsim/engine/calendar.hpp"
+#include "hubsim/io/output.hpp"
+#include "hubsim/io/scenario_loader.hpp"
+#include "hubsim/model/runner.hpp"
+
+extern char** environ;
+
+namespace hubsim::studio {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr double kDefaultThreshold = 0.75;
+constexpr std::uint32_t kDefaultReplications = 100;
+constexpr const char* kSessionCookie = "hubsim_session";
+constexpr const char* kTokenCookie = "hubsim_token";
+/// The name an upload has in messages; its relative file names are taken from the folder.
+constexpr const char* kUploadName = "uploaded.yaml";
+
+// ------------------------------------------------------------------- requests and replies
+
+std::string url_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '+') {
+            out += ' ';
+        } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(s[i + 1]) &&
+                   std::isxdigit(s[i + 2])) {
+            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+struct Url {
+    std::string path;
+    std::map<std::string, std::string> query;
+};
+
+Url parse_target(std::string_view t) {
+    Url out;
+    const auto q = t.find('?');
+    out.path = url_decode(t.substr(0, q));
+    if (q == std::string_view::npos) return out;
+    std::string_view rest = t.substr(q + 1);
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const std::string_view kv = rest.substr(0, amp);
+        const auto eq = kv.find('=');
+        out.query[url_decode(kv.substr(0, eq))] =
+            eq == std::string_view::npos ? "" : url_decode(kv.substr(eq + 1));
+        if (amp == std::string_view::npos) break;
+        rest = rest.substr(amp + 1);
+    }
+    return out;
+}
+
+std::string cookie(const Request& req, std::string_view name) {
+    const auto it = req.find(http::field::cookie);
+    if (it == req.end()) return "";
+    const std::string all(it->value());
+    std::size_t pos = 0;
+    while (pos < all.size()) {
+        while (pos < all.size() && all[pos] == ' ') ++pos;
+        const auto semi = all.find(';', pos);
+        const std::string kv = all.substr(pos, semi - pos);
+        const auto eq = kv.find('=');
+        if (eq != std::string::npos && kv.substr(0, eq) == name) return kv.substr(eq + 1);
+        if (semi == std::string::npos) break;
+        pos = semi + 1;
+    }
+    return "";
+}
+
+Response reply(http::status status, const json& body) {
+    // Invalid UTF-8 (in an upload's text quoted back) is replaced, never a failure.
+    return json_response(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+Response error(http::status status, const std::string& message) {
+    return reply(status, {{"error", message}});
+}
+
+std::string random_hex(std::size_t bytes) {
+    static thread_local std::random_device device;
+    std::string out;
+    static const char* digits = "0123456789abcdef";
+    for (std::size_t i = 0; i < bytes; ++i) {
+        const unsigned v = device() & 0xffu;
+        out += digits[v >> 4];
+        out += digits[v & 15];
+    }
+    return out;
+}
+
+/// Compares in time independent of where the strings differ.
+bool same_secret(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    unsigned char d = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) d |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return d == 0;
+}
+
+bool inside(const fs::path& root, const fs::path& p) {
+    const auto [r, _] = std::mismatch(root.begin(), root.end(), p.begin(), p.end());
+    return r == root.end();
+}
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// --------------------------------------------------------------------------- scenarios
+
+struct ShippedScenario {
+    std::string name;  ///< its path inside the folder, with '/'
+    fs::path path;
+    LoadedScenario loaded;
+};
+
+/// Every YAML file in the folder (and below it) that loads as a scenario, by name.
+std::vector<ShippedScenario> find_scenarios(const fs::path& root) {
+    std::vector<ShippedScenario> out;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+        if (!e.is_regular_file() || e.path().extension() != ".yaml") continue;
+        try {
+            out.push_back(
+                {fs::relative(e.path(), root).generic_string(), e.path(), load_scenario(e.path())});
+        } catch (const std::exception&) {
+            // a sweep, a study, a calibration or a broken file: not offered
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    return out;
+}
+
+/// The first comment paragraph of a scenario (its description, when it has none).
+std::string describe(const LoadedScenario& ls) {
+    std::istringstream in(ls.source_text);
+    std::string line, text;
+    while (std::getline(in, line)) {
+        if (line.rfind("# yaml-language-server", 0) == 0) continue;
+        if (line.rfind("#", 0) != 0) break;
+        const std::string words = line.size() > 2 ? line.substr(2) : "";
+        if (words.empty()) break;
+        text += (text.empty() ? "" : " ") + words;
+    }
+    return text;
+}
+
+json scenario_summary(const ShippedScenario& s) {
+    const Scenario& sc = s.loaded.scenario;
+    json targets = json::array();
+    for (const auto& t : sc.targets) targets.push_back(t.label());
+    return {{"name", s.name},
+            {"description", sc.description.empty() ? describe(s.loaded) : sc.description},
+            {"hubs", sc.hubs.size()},
+            {"schools", sc.schools.size()},
+            {"start", format_date(sc.start)},
+            {"end", format_date(sc.end)},
+            {"seed", sc.seed},
+            {"replications", sc.replications},
+            {"parameters", sc.posterior.empty() ? "fixed" : "drawn"},
+            {"targets", targets}};
+}
+
+/// The levers a planner owns, with the values the scenario gives them.
+json levers(const Scenario& sc) {
+    std::vector<std::string> keys;
+    for (LlmeRole r : kRoles)
+        if (std::string_view(name(r)).ends_with("mastery_specialist"))
+            keys.push_back("llme." + std::string(name(r)) + ".training_places");
+    for (const char* k : {"policy.place_sharing", "policy.priority", "policy.order",
+                          "policy.new_share", "budget.annual", "capacity.factor"})
+        keys.emplace_back(k);
+    json out = json::array();
+    for (const auto& k : keys) {
+        const ParamSpec* s = find_parameter(k);
+        if (!s) continue;
+        const double v = s->get(sc.params);
+        json l = {{"key", k}, {"label", s->help}, {"unit", s->unit}, {"help", s->help}};
+        switch (s->kind) {
+            case ParamKind::Choice:
+                l["kind"] = "choice";
+                l["choices"] = s->choices;
+                l["value"] = s->choices.at(static_cast<std::size_t>(v));
+                break;
+            case ParamKind::Flag:
+                l["kind"] = "flag";
+                l["value"] = v != 0;
+                break;
+            default:
+                l["kind"] = s->kind == ParamKind::Count         ? "whole"
+                            : s->kind == ParamKind::Probability ? "probability"
+                                                                : "number";
+                l["min"] = s->min;
+                if (s->max < 1e299) l["max"] = s->max;
+                l["value"] = v;
+        }
+        out.push_back(l);
+    }
+    return out;
+}
+
+// ------------------------------------------------------------------------------- runs
+
+enum class RunState { Queued, Running, Done, Cancelled, Failed };
+
+std::string_view state_name(RunState s) {
+    constexpr std::string_view names[] = {"queued", "running", "done", "cancelled", "failed"};
+    return names[static_cast<int>(s)];
+}
+
+struct Run {
+    std::string id, session, label, yaml;
+    LoadedScenario loaded;
+    std::uint32_t total = 0;
+    std::atomic<bool> cancel{false};
+
+    mutable std::mutex m;  // guards what follows
+    RunState state = RunState::Queued;
+    std::string error;
+    Results results;
+    fs::path h5, report;  ///< written on first download
+};
+
+/// A bad what-if: the message, and the loader's diagnostics when it has them.
+struct BadWhatIf {
+    std::string message;
+    json diagnostics = json::array();
+};
+
+json diagnostics_json(const std::vector<Diagnostic>& list, const fs::path& root) {
+    json out = json::array();
+    for (const auto& d : list) {
+        // Files are named by their place in the folder, never by a machine path.
+        std::string file = d.file;
+        std::error_code ec;
+        if (fs::path(file).is_absolute()) {
+            const auto rel = fs::relative(file, root, ec);
+            file = ec || rel.empty() ? fs::path(file).filename().string() : rel.generic_string();
+        }
+        out.push_back({{"file", file},
+                       {"line", d.line},
+                       {"column", d.column},
+                       {"key", d.path},
+                       {"message", d.message}});
+    }
+    return out;
+}
+
+bool valid_date(const std::string& s) {
+    static const std::regex date(R"(\d{4}-\d{2}-\d{2})");
+    return std::regex_match(s, date) && parse_date(s).has_value();
+}
+
+}  // namespace
+
+struct Studio::Impl {
+    StudioOptions opt;
+    fs::path root;  ///< the scenarios folder, canonical
+    std::vector<ShippedScenario> scenarios;
+
+    std::mutex m;
+    std::condition_variable wake;
+    std::map<std::string, std::shared_ptr<Run>> runs;
+    std::deque<std::shared_ptr<Run>> queue;
+    bool stopping = false;
+    std::thread runner;
+
+    explicit Impl(StudioOptions o) : opt(std::move(o)) {
+        root = fs::canonical(opt.scenarios);
+        scenarios = find_scenarios(root);
+        fs::create_directories(opt.work);
+        runner = std::thread([this] { run_loop(); });
+    }
+
+    ~Impl() {
+        {
+            std::lock_guard lock(m);
+            stopping = true;
+            for (auto& r : queue) r->cancel = true;
+            for (auto& [id, r] : runs) r->cancel = true;
+        }
+        wake.notify_all();
+        runner.join();
+    }
+
+    const ShippedScenario* shipped(const std::string& name) const {
+        for (const auto& s : scenarios)
+            if (s.name == name) return &s;
+        return nullptr;
+    }
+
+    // ------------------------------------------------------------ what-ifs to scenarios
+
+    /// The YAML of a what-if built on a shipped scenario: a variant naming it as its base.
+    std::string compose(const ShippedScenario& base, const json& w) const {
+        std::string y = "# A what-if of " + base.name + ", made in the hubsim studio\n";
+        y += "base: " + json(base.name).dump() + "\n";
+        if (w.contains("label") && w["label"].is_string())
+            y += "name: " + json(w["label"].get<std::string>()).dump() + "\n";
+        if (w.contains("seed")) {
+            if (!w["seed"].is_number_unsigned())
+                throw BadWhatIf{"seed: expected a whole number >= 0"};
+            y += "seed: " + w["seed"].dump() + "\n";
+        }
+        y += "replications: " + std::to_string(replications_of(w)) + "\n";
+        if (!w.contains("changes")) return y;
+        const json& c = w["changes"];
+        if (!c.is_object()) throw BadWhatIf{"changes: expected an object"};
+        json set = json::object();
+        if (c.contains("set")) {
+            if (!c["set"].is_object()) throw BadWhatIf{"changes.set: expected an object"};
+            for (const auto& [k, v] : c["set"].items()) {
+                if (!find_parameter(k))
+                    throw BadWhatIf{"changes.set: '" + k + "' is not a parameter"};
+                if (!v.is_number() && !v.is_string() && !v.is_boolean())
+                    throw BadWhatIf{"changes.set." + k +
+                                    ": expected a number, a name or true/false"};
+                set[k] = v;
+            }
+        }
+        const bool from = c.contains("from") && !c["from"].is_null();
+        if (!set.empty() && !from) y += "set: " + set.dump() + "\n";
+        if (!set.empty() && from) {
+            if (!c["from"].is_string() || !valid_date(c["from"].get<std::string>()))
+                throw BadWhatIf{"changes.from: expected a date YYYY-MM-DD"};
+            y += "timeline:\n  - {date: " + c["from"].get<std::string>() + ", set: " + set.dump() +
+                 ", note: \"the what-if's changes\"}\n";
+        }
+        if (c.contains("hubs") && c["hubs"].is_object() && !c["hubs"].empty()) {
+            json overrides = json::object();
+            for (const auto& [hub, v] : c["hubs"].items()) {
+                if (!v.is_object()) throw BadWhatIf{"changes.hubs." + hub + ": expected an object"};
+                json o = json::object();
+                if (v.contains("capacity_factor")) {
+                    if (!v["capacity_factor"].is_number())
+                        throw BadWhatIf{"changes.hubs." + hub +
+                                        ".capacity_factor: expected a number"};
+                    o["capacity_factor"] = v["capacity_factor"];
+                }
+                if (v.contains("opens")) {
+                    if (!v["opens"].is_string() || !valid_date(v["opens"].get<std::string>()))
+                        throw BadWhatIf{"changes.hubs." + hub +
+                                        ".opens: expected a date YYYY-MM-DD"};
+                    o["opens"] = v["opens"];
+                }
+                if (!o.empty()) overrides[hub] = o;
+            }
+            if (!overrides.empty()) y += "hubs: {overrides: " + overrides.dump() + "}\n";
+        }
+        return y;
+    }
+
+    std::uint32_t replications_of(const json& w) const {
+        if (!w.contains("replications")) return kDefaultReplications;
+        const json& r = w["replications"];
+        if (!r.is_number_integer() || r.get<std::int64_t>() < 1 ||
+            r.get<std::int64_t>() > opt.max_replications)
+            throw BadWhatIf{"replications: expected a whole number from 1 to " +
+                            std::to_string(opt.max_replications)};
+        return r.get<std::uint32_t>();
+    }
+
+    /// The files an upload names must all lie in the folder (its `base:` and data).
+    void vet_upload(const std::string& text) const {
+        std::vector<fs::path> named;
+        try {
+            named = named_files(text, root / kUploadName);
+        } catch (const InputError& e) {
+            throw BadWhatIf{"the upload is not a scenario",
+                            diagnostics_json(e.diagnostics(), root)};
+        }
+        for (const auto& p : named) {
+            std::error_code ec;
+            const fs::path real = fs::weakly_canonical(p, ec);
+            if (p.empty() || ec || !inside(root, real))
+                throw BadWhatIf{
+                    "the upload names a file outside the studio's scenarios folder (a base: or "
+                    "a data file): only files in that folder can be read"};
+        }
+    }
+
+    /// Loads a what-if: {scenario: NAME | yaml: TEXT, changes, replications, seed, label}.
+    std::pair<std::string, LoadedScenario> load(const json& w) const {
+        if (!w.is_object()) throw BadWhatIf{"expected a JSON object"};
+        std::string text;
+        if (w.contains("scenario")) {
+            if (!w["scenario"].is_string()) throw BadWhatIf{"scenario: expected a name"};
+            const auto* base = shipped(w["scenario"].get<std::string>());
+            if (!base)
+                throw BadWhatIf{"no shipped scenario named '" + w["scenario"].get<std::string>() +
+                                "' (GET /api/scenarios lists them)"};
+            text = compose(*base, w);
+        } else if (w.contains("yaml") && w["yaml"].is_string()) {
+            text = w["yaml"].get<std::string>();
+            vet_upload(text);
+        } else {
+            throw BadWhatIf{"expected 'scenario' (a shipped scenario's name) or 'yaml' (a text)"};
+        }
+        try {
+            LoadedScenario ls = load_scenario_text(text, root / kUploadName);
+            // An upload runs as written (its own replications), so that its download is it.
+            if (ls.scenario.replications > opt.max_replications)
+                throw BadWhatIf{"replications: at most " + std::to_string(opt.max_replications) +
+                                " in the studio"};
+            return {text, std::move(ls)};
+        } catch (const InputError& e) {
+            throw BadWhatIf{"the scenario has errors", diagnostics_json(e.diagnostics(), root)};
+        }
+    }
+
+    // ------------------------------------------------------------------------- runner
+
+    void run_loop() {
+        for (;;) {
+            std::shared_ptr<Run> run;
+            {
+                std::unique_lock lock(m);
+                wake.wait(lock, [&] { return stopping || !queue.empty(); });
+                if (stopping) return;
+                run = queue.front();
+                queue.pop_front();
+            }
+            execute(*run);
+        }
+    }
+
+    /// Replications in batches (10, then as many as are done, at most 100), each
+    /// extending the last: replication i is the same in any batch, so the figures at the
+    /// end equal one run of all of them.
+    void execute(Run& run) {
+        {
+            std::lock_guard lock(run.m);
+            if (run.cancel) {
+                run.state = RunState::Cancelled;
+                return;
+            }
+            run.state = RunState::Running;
+        }
+        try {
+            std::uint32_t done = 0;
+            while (done < run.total && !run.cancel) {
+                RunOptions o;
+                o.first_replication = done;
+                o.replications =
+                    std::min(run.total - done, std::clamp<std::uint32_t>(done, 10, 100));
+                o.threads = opt.threads;
+                Results batch = run_scenario(run.loaded.scenario, o);
+                std::lock_guard lock(run.m);
+                if (done == 0)
+                    run.results = std::move(batch);
+                else
+                    run.results.append(batch);
+                done = static_cast<std::uint32_t>(run.results.replications);
+            }
+            std::lock_guard lock(run.m);
+            run.state = run.cancel ? RunState::Cancelled : RunState::Done;
+        } catch (const std::exception& e) {
+            std::lock_guard lock(run.m);
+            run.state = RunState::Failed;
+            run.error = e.what();
+        }
+    }
+
+    // ----------------------------------------------------------------------- handlers
+
+    std::size_t active_runs(const std::string& session) const {
+        std::size_t n = 0;
+        for (const auto& [id, r] : runs) {
+            std::lock_guard lock(r->m);
+            const bool active = r->state == RunState::Queued || r->state == RunState::Running;
+            if (active && (session.empty() || r->session == session)) ++n;
+        }
+        return n;
+    }
+
+    /// Drops the session's oldest finished runs beyond what it keeps.
+    void forget_old_runs(const std::string& session) {
+        std::vector<std::shared_ptr<Run>> mine;
+        for (const auto& [id, r] : runs)
+            if (r->session == session) mine.push_back(r);
+        std::size_t finished = 0;
+        for (auto it = mine.rbegin(); it != mine.rend(); ++it) {
+            std::unique_lock lock((*it)->m);
+            const bool over = (*it)->state != RunState::Queued && (*it)->state != RunState::Running;
+            lock.unlock();
+            if (over && ++finished > opt.kept_runs_per_client) {
+                std::error_code ec;
+                fs::remove((*it)->h5, ec);
+                fs::remove_all((*it)->report, ec);
+                runs.erase((*it)->id);
+            }
+        }
+    }
+
+    Response start_run(const Request& req, const std::string& session) {
+        const auto [text, loaded] = load(parse_body(req));
+        const json w = parse_body(req);
+        auto run = std::make_shared<Run>();
+        run->session = session;
+        run->yaml = text;
+        run->loaded = loaded;
+        run->total = loaded.scenario.replications;
+        run->label = w.contains("label") && w["label"].is_string() ? w["label"].get<std::string>()
+                                                                   : loaded.scenario.name;
+        {
+            std::lock_guard lock(m);
+            if (active_runs(session) >= opt.max_runs_per_client)
+                return error(http::status::too_many_requests,
+                             "this browser has " + std::to_string(opt.max_runs_per_client) +
+                                 " runs waiting or running, the most it may: wait for one, or "
+                                 "cancel one");
+            if (active_runs("") >= opt.max_runs_total)
+                return error(http::status::too_many_requests,
+                             "the studio has " + std::to_string(opt.max_runs_total) +
+                                 " runs waiting or running, the most it takes: try again soon");
+            // Ordered ids: the sequence number first, so a session's runs sort by age.
+            static std::atomic<std::uint64_t> sequence{0};
+            char prefix[24];
+            std::snprintf(prefix, sizeof prefix, "%08llx",
+                          static_cast<unsigned long long>(++sequence));
+            run->id = prefix + random_hex(8);
+            runs[run->id] = run;
+            queue.push_back(run);
+            forget_old_runs(session);
+        }
+        wake.notify_all();
+        return reply(http::status::accepted,
+                     {{"id", run->id}, {"label", run->label}, {"yaml", run->yaml}});
+    }
+
+    static json parse_body(const Request& req) {
+        try {
+            return json::parse(req.body());
+        } catch (const json::exception&) {
+            throw BadWhatIf{"the request body is not JSON"};
+        }
+    }
+
+    std::shared_ptr<Run> find_run(const std::string& id, const std::string& session) {
+        std::lock_guard lock(m);
+        const auto it = runs.find(id);
+        if (it == runs.end() || it->second->session != session) return nullptr;
+        return it->second;
+    }
+
+    static double threshold_of(const Url& t) {
+        const auto it = t.query.find("threshold");
+        if (it == t.query.end()) return kDefaultThreshold;
+        try {
+            std::size_t used = 0;
+            const double v = std::stod(it->second, &used);
+            if (used == it->second.size() && v > 0 && v <= 1) return v;
+        } catch (const std::exception&) {
+        }
+        throw BadWhatIf{"threshold: expected a share above 0 and at most 1"};
+    }
+
+    json run_status(const Run& r, double threshold) const {
+        std::lock_guard lock(r.m);
+        json j = {{"id", r.id},
+                  {"label", r.label},
+                  {"state", state_name(r.state)},
+                  {"done", r.results.replications},
+                  {"total", r.total}};
+        if (!r.error.empty()) j["error"] = r.error;
+        if (r.results.replications > 0)
+            j["figures"] = run_figures(r.loaded.scenario, r.results, threshold);
+        return j;
+    }
+
+    /// The run's output file (its replications so far), written on first request.
+    fs::path output_file(Run& r) {
+        std::lock_guard lock(r.m);
+        if (r.state == RunState::Queued || r.state == RunState::Running)
+            throw BadWhatIf{"the run has not finished: download it when it is done or cancelled"};
+        if (r.results.replications == 0) throw BadWhatIf{"the run has no replications"};
+        if (r.h5.empty()) {
+            const fs::path p = opt.work / (r.id + ".h5");
+            write_results(p, r.loaded, r.results, Provenance{"hubsim serve", opt.threads});
+            r.h5 = p;
+        }
+        return r.h5;
+    }
+
+    fs::path report_page(Run& r) {
+        const fs::path h5 = output_file(r);
+        std::lock_guard lock(r.m);
+        if (r.report.empty()) {
+            const fs::path dir = opt.work / (r.id + "-report");
+            const std::string python = "/usr/bin/python3", tool = opt.report_tool.string(),
+                              in = h5.string(), out = dir.string();
+            std::vector<char*> argv = {
+                const_cast<char*>(python.c_str()), const_cast<char*>(tool.c_str()),
+                const_cast<char*>(in.c_str()),     const_cast<char*>("-o"),
+                const_cast<char*>(out.c_str()),    nullptr};
+            pid_t pid = 0;
+            int status = 0;
+            if (::posix_spawn(&pid, python.c_str(), nullptr, nullptr, argv.data(), environ) != 0 ||
+                ::waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                throw std::runtime_error("the report tool failed");
+            r.report = dir;
+        }
+        return r.report / "index.html";
+    }
+
+    Response download(const std::string& body, const std::string& type,
+                      const std::string& filename) const {
+        Response res{http::status::ok, 11};
+        res.set(http::field::content_type, type);
+        res.set(http::field::content_disposition, "attachment; filename=\"" + filename + "\"");
+        res.body() = body;
+        res.prepare_payload();
+        return res;
+    }
+
+    static std::string file_label(const Run& r) {
+        std::string s;
+        for (char c : r.label) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+        return s.empty() ? "whatif" : s.substr(0, 60);
+    }
+
+    Response api(const Request& req, const Url& t, const std::string& session) {
+        const auto method = req.method();
+        const std::string& p = t.path;
+        if (method == http::verb::get && p == "/api/info")
+            return reply(http::status::ok, {{"version", "hubsim"},
+                                            {"threshold", kDefaultThreshold},
+                                            {"limits",
+                                             {{"max_body", opt.max_body},
+                                              {"max_runs_per_client", opt.max_runs_per_client},
+                                              {"max_runs_total", opt.max_runs_total},
+                                              {"max_replications", opt.max_replications}}}});
+        if (method == http::verb::get && p == "/api/scenarios") {
+            json list = json::array();
+            for (const auto& s : scenarios) list.push_back(scenario_summary(s));
+            return reply(http::status::ok, list);
+        }
+        if (method == http::verb::get && p.starts_with("/api/scenarios/")) {
+            const auto* s = shipped(p.substr(std::string_view("/api/scenarios/").size()));
+            if (!s) return error(http::status::not_found, "no such shipped scenario");
+            return reply(http::status::ok, {{"name", s->name}, {"text", s->loaded.source_text}});
+        }
+        if (method == http::verb::get && p == "/api/levers") {
+            const auto it = t.query.find("scenario");
+            const auto* s = it == t.query.end() ? nullptr : shipped(it->second);
+            if (!s) return error(http::status::not_found, "no such shipped scenario");
+            const Scenario& sc = s->loaded.scenario;
+            json hubs = json::array();
+            for (const auto& h : sc.hubs)
+                hubs.push_back({{"name", h.name},
+                                {"opens", format_date(h.opens)},
+                                {"capacity_factor", h.capacity_factor}});
+            return reply(http::status::ok, {{"levers", levers(sc)},
+                                            {"hubs", hubs},
+                                            {"start", format_date(sc.start)},
+                                            {"end", format_date(sc.end)}});
+        }
+        if (method == http::verb::post && p == "/api/validate") {
+            const auto [text, loaded] = load(parse_body(req));
+            return reply(http::status::ok, {{"ok", true},
+                                            {"yaml", text},
+                                            {"summary",
+                                             {{"hubs", loaded.scenario.hubs.size()},
+                                              {"schools", loaded.scenario.schools.size()},
+                                              {"targets", loaded.scenario.targets.size()}}}});
+        }
+        if (p == "/api/runs" && method == http::verb::post) return start_run(req, session);
+        if (p == "/api/runs" && method == http::verb::get) {
+            json list = json::array();
+            std::lock_guard lock(m);
+            for (const auto& [id, r] : runs)
+                if (r->session == session) {
+                    std::lock_guard rl(r->m);
+                    list.push_back({{"id", r->id},
+                                    {"label", r->label},
+                                    {"state", state_name(r->state)},
+                                    {"done", r->results.replications},
+                                    {"total", r->total}});
+                }
+            return reply(http::status::ok, list);
+        }
+        if (p == "/api/compare" && method == http::verb::get) {
+            auto a = find_run(t.query.count("a") ? t.query.at("a") : "", session);
+            auto b = find_run(t.query.count("b") ? t.query.at("b") : "", session);
+            if (!a || !b) return error(http::status::not_found, "no such runs (a=ID&b=ID)");
+            std::scoped_lock lock(a->m, b->m);
+            if (a->results.replications == 0 || b->results.replications == 0)
+                throw BadWhatIf{"both runs need replications to compare"};
+            if (a->loaded.scenario.start != b->loaded.scenario.start ||
+                a->results.phases != b->results.phases)
+                throw BadWhatIf{"the runs start on different dates or model different phases"};
+            json c =
+                compare_figures(a->loaded.scenario, a->results, b->loaded.scenario, b->results);
+            c["a"] = a->id;
+            c["b"] = b->id;
+            return reply(http::status::ok, c);
+        }
+        static const std::regex run_path(R"(/api/runs/([0-9a-f]{24})(/[a-z0-9.]+)?)");
+        std::smatch mt;
+        if (std::regex_match(p, mt, run_path)) {
+            auto run = find_run(mt[1], session);
+            if (!run)
+                return error(http::status::not_found, "no such run in this browser's session");
+            const std::string what = mt[2];
+            if (what.empty() && method == http::verb::get)
+                return reply(http::status::ok, run_status(*run, threshold_of(t)));
+            if (what.empty() && method == http::verb::delete_) {
+                run->cancel = true;
+                std::lock_guard lock(run->m);
+                if (run->state == RunState::Queued) run->state = RunState::Cancelled;
+                return reply(http::status::ok, {{"id", run->id}, {"state", "cancelled"}});
+            }
+            if (method == http::verb::get && what == "/scenario.yaml")
+                return download(run->loaded.resolved_yaml, "application/yaml",
+                                file_label(*run) + ".yaml");
+            if (method == http::verb::get && what == "/run.h5")
+                return download(read_file(output_file(*run)), "application/x-hdf5",
+                                file_label(*run) + ".h5");
+            if (method == http::verb::get && what == "/report") {
+                Response res{http::status::ok, 11};
+                res.set(http::field::content_type, "text/html; charset=utf-8");
+                res.body() = read_file(report_page(*run));
+                res.prepare_payload();
+                return res;
+            }
+        }
+        return error(http::status::not_found,
+                     "no such API: " + std::string(req.method_string()) + " " + p);
+    }
+
+    bool authorised(const Request& req, const Url& t) const {
+        if (opt.token.empty()) return true;
+        const auto auth = req.find(http::field::authorization);
+        if (auth != req.end() && same_secret(std::string(auth->value()), "Bearer " + opt.token))
+            return true;
+        if (same_secret(cookie(req, kTokenCookie), opt.token)) return true;
+        const auto q = t.query.find("token");
+        return q != t.query.end() && same_secret(q->second, opt.token);
+    }
+
+    /// Without a token the studio serves this machine only: a page of another site that
+    /// makes a browser send requests here by a name that resolves to it (DNS rebinding)
+    /// names another host, and is refused.
+    bool local_host(const Request& req) const {
+        const std::string host(req[http::field::host]);
+        const std::string name = host.starts_with("[") ? host.substr(0, host.find(']') + 1)
+                                                       : host.substr(0, host.find(':'));
+        return name == "127.0.0.1" || name == "localhost" || name == "[::1]";
+    }
+
+    Response handle(const Request& req) {
+        if (opt.local_only && !local_host(req))
+            return error(http::status::forbidden,
+                         "this studio serves this machine only (127.0.0.1 or localhost)");
+        const Url t = parse_target(std::string_view(req.target().data(), req.target().size()));
+        if (!authorised(req, t))
+            return error(http::status::unauthorized,
+                         "this studio needs its token: open the address it printed (with "
+                         "?token=...)");
+        std::string session = cookie(req, kSessionCookie);
+        const bool new_session =
+            session.size() != 32 || !std::all_of(session.begin(), session.end(), [](char c) {
+                return std::isxdigit(static_cast<unsigned char>(c));
+            });
+        if (new_session) session = random_hex(16);
+        Response res;
+        try {
+            if (t.path.starts_with("/api/")) {
+                if (req.method() == http::verb::post &&
+                    req[http::field::content_type].find("application/json") ==
+                        std::string_view::npos)
+                    throw BadWhatIf{"send JSON (Content-Type: application/json)"};
+                res = api(req, t, session);
+            } else {
+                res = page(req, t);
+            }
+        } catch (const BadWhatIf& e) {
+            json body = {{"ok", false}, {"error", e.message}};
+            if (!e.diagnostics.empty()) body["diagnostics"] = e.diagnostics;
+            res = reply(http::status::unprocessable_entity, body);
+        }
+        if (new_session)
+            res.insert(http::field::set_cookie, std::string(kSessionCookie) + "=" + session +
+                                                    "; Path=/; HttpOnly; SameSite=Strict");
+        if (!opt.token.empty() && t.query.count("token"))
+            res.insert(http::field::set_cookie, std::string(kTokenCookie) + "=" + opt.token +
+                                                    "; Path=/; HttpOnly; SameSite=Strict");
+        res.set("X-Content-Type-Options", "nosniff");
+        res.set("X-Frame-Options", "DENY");
+        res.set("Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                "script-src 'self'; connect-src 'self'; frame-ancestors 'none'");
+        return res;
+    }
+
+    Response page(const Request& req, const Url& t) const {
+        if (req.method() != http::verb::get && req.method() != http::verb::head)
+            return error(http::status::method_not_allowed, "the page is read with GET");
+        const std::string name = t.path == "/" ? "index.html" : t.path.substr(1);
+        for (const auto& a : assets())
+            if (a.name == name) {
+                Response res{http::status::ok, 11};
+                res.set(http::field::content_type, std::string(a.content_type));
+                res.set(http::field::cache_control, "no-cache");
+                res.body() = std::string(a.data);
+                res.prepare_payload();
+                return res;
+            }
+        return error(http::status::not_found, "no such page");
+    }
+};
+
+Studio::Studio(StudioOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Studio::~Studio() = default;
+
+Response Studio::handle(const Request& request) {
+    return impl_->handle(request);
+}
+
+std::size_t Studio::scenario_count() const {
+    return impl_->scenarios.size();
+}
+
+}  // namespace hubsim::studio
