@@ -54,9 +54,6 @@ int serve_command(const std::vector<std::string>& args, const fs::path& report_t
     const int port = vm["port"].as<int>();
     if (port < 0 || port > 65535) throw UsageError("--port must be from 0 to 65535");
     studio::StudioOptions o;
-    o.scenarios = vm["scenarios"].as<std::string>();
-    if (!fs::is_directory(o.scenarios))
-        throw UsageError("--scenarios: '" + o.scenarios.string() + "' is not a folder");
     const std::string bind = vm["bind"].as<std::string>();
     if (vm.count("token")) o.token = vm["token"].as<std::string>();
     if (vm.count("token") && o.token.size() < 16)
@@ -69,6 +66,9 @@ int serve_command(const std::vector<std::string>& args, const fs::path& report_t
             o.token += part;
         }
     }
+    o.scenarios = vm["scenarios"].as<std::string>();
+    if (!fs::is_directory(o.scenarios))
+        throw UsageError("--scenarios: '" + o.scenarios.string() + "' is not a folder");
     o.local_only = o.token.empty();
     o.threads = vm["threads"].as<int>();
     o.max_replications = vm["max-replications"].as<std::uint32_t>();

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <stdexcept>
@@ -40,6 +41,20 @@ void set_timeout(tcp::socket& socket, int seconds) {
 }  // namespace
 
 struct HttpServer::Impl {
+    /// Answers 413 to a body over the limit, then reads and drops what the client still
+    /// sends (up to 4 times the limit), so that it reads the answer instead of a reset.
+    void refuse_body(tcp::socket& socket) {
+        beast::error_code ec;
+        Response res = too_large(limits.max_body);
+        res.keep_alive(false);
+        http::write(socket, res, ec);
+        socket.shutdown(tcp::socket::shutdown_send, ec);
+        std::array<char, 65536> sink;
+        std::size_t dropped = 0;
+        while (!ec && dropped < 4 * limits.max_body)
+            dropped += socket.read_some(net::buffer(sink), ec);
+    }
+
     net::io_context io;
     tcp::acceptor acceptor{io};
     Handler handler;
@@ -55,14 +70,13 @@ struct HttpServer::Impl {
             http::request_parser<http::string_body> parser;
             parser.body_limit(limits.max_body);
             parser.header_limit(16 * 1024);
-            http::read(socket, buffer, parser, ec);
+            http::read_header(socket, buffer, parser, ec);  // refuses a long Content-Length
+            if (!ec) http::read(socket, buffer, parser, ec);
             if (ec == http::error::body_limit) {
-                Response res = too_large(limits.max_body);
-                res.keep_alive(false);
-                http::write(socket, res, ec);
+                refuse_body(socket);
                 break;
             }
-            if (ec) break;  // closed, timed out or malformed: nothing to answer
+            if (ec) break;
             const Request& req = parser.get();
             Response res;
             try {
