@@ -16,6 +16,8 @@ machine is noisy):
            1 and 2 threads (hubs in parallel between national moments)
   simpy    the England model written with SimPy (tools/compare_simpy.py): agreement of the
            mean trajectories, and the speed ratio per core
+  studio   the what-if studio (hubsim serve): from "run" to the first figures and to the
+           last, for 100 and 1,000 England replications, as the page asks for them
 
 Usage (from anywhere; needs a Release build in build/):
   /usr/bin/python3 tools/benchmark.py                # everything (about 6 minutes on 2 cores)
@@ -28,6 +30,7 @@ Peak memory is each process's maximum resident set, read from the kernel when it
 """
 
 import argparse
+import http.cookiejar
 import json
 import os
 import platform
@@ -36,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -181,6 +185,56 @@ def england(quick, tmp):
     return figures
 
 
+def studio_request(opener, base, path, body=None):
+    """A request as the page makes it: JSON, in the browser's session (its cookie)."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data,
+                                 headers={"Content-Type": "application/json"} if data else {})
+    with opener.open(req, timeout=600) as res:
+        return json.loads(res.read())
+
+
+def studio(quick):
+    """The studio: seconds from POST /api/runs to the first figures (the headline's
+    P(target met) over the first batch) and to the last, polled every 50 ms as the page
+    polls, three times each; the median is shown."""
+    proc = subprocess.Popen([HUBSIM, "serve", "--port", "0", "--scenarios", REPO / "scenarios"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = proc.stdout.readline().split(": ", 1)[1].strip()
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        rows, figures = [], {}
+        for reps in ((20, 100) if quick else (100, 1000)):
+            first, last = [], []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                run = studio_request(opener, base, "api/runs", {"scenario": "england.yaml",
+                                                        "replications": reps})
+                seen = None
+                while True:
+                    status = studio_request(opener, base, f"api/runs/{run['id']}")
+                    if seen is None and status.get("figures"):
+                        seen = time.perf_counter() - t0
+                    if status["state"] not in ("queued", "running"):
+                        break
+                    time.sleep(0.05)
+                first.append(seen)
+                last.append(time.perf_counter() - t0)
+            first.sort()
+            last.sort()
+            rows.append([f"{reps} replications", f"{first[1]:.2f}", f"{last[1]:.2f}",
+                         f"{first[0]:.2f}-{first[2]:.2f}", f"{last[0]:.2f}-{last[2]:.2f}"])
+            figures[f"{reps}_replications"] = {"first_s": first, "last_s": last}
+        table("The studio: England, from run to figures (seconds, all cores)",
+              ["run", "first figures (median)", "all figures (median)", "first (range)",
+               "all (range)"], rows)
+        return figures
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def scale(quick, tmp, plot):
     """Synthetic England at growing sizes: time and memory per school."""
     sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000, 10_000_000]
@@ -256,7 +310,8 @@ def draw_scale(points, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", choices=["kernel", "england", "scale", "simpy"], action="append",
+    ap.add_argument("--only", choices=["kernel", "england", "scale", "simpy", "studio"],
+                    action="append",
                     help="run only these parts (repeatable)")
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     ap.add_argument("--plot", type=Path, help="write the scale plot (PNG) here")
@@ -265,7 +320,7 @@ def main():
     for exe in (HUBSIM, BENCHMARKS):
         if not exe.is_file():
             sys.exit(f"benchmark: {exe} not found: build first (bash tools/build.sh)")
-    parts = args.only or ["kernel", "england", "scale", "simpy"]
+    parts = args.only or ["kernel", "england", "scale", "simpy", "studio"]
     print(f"hubsim benchmark on {machine()}")
     print("hubsim " + subprocess.run([HUBSIM, "--version"], capture_output=True,
                                      text=True).stdout.strip())
@@ -280,6 +335,8 @@ def main():
             figures["scale"] = scale(args.quick, tmp, args.plot)
         if "simpy" in parts:
             figures["simpy"] = simpy_model(args.quick)
+        if "studio" in parts:
+            figures["studio"] = studio(args.quick)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

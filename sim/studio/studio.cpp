@@ -250,6 +250,11 @@ struct Run {
     std::string error;
     Results results;
     fs::path h5, report;  ///< written on first download
+    /// The figures last computed, of `figures_done` replications at `figures_threshold`:
+    /// a page polls far more often than a batch ends.
+    json figures;
+    std::size_t figures_done = 0;
+    double figures_threshold = 0;
 };
 
 /// A bad what-if: the message, and the loader's diagnostics when it has them.
@@ -289,7 +294,13 @@ struct Studio::Impl {
     fs::path root;  ///< the scenarios folder, canonical
     std::vector<ShippedScenario> scenarios;
 
-    std::mutex m;
+    /// Uploaded scenarios by id, kept while the server runs (the last kMaxUploads), so
+    /// that a what-if's address can name one.
+    static constexpr std::size_t kMaxUploads = 256;
+    std::map<std::string, std::string> uploads;
+    std::deque<std::string> upload_order;
+
+    mutable std::mutex m;  // guards the uploads, the runs and the queue
     std::condition_variable wake;
     std::map<std::string, std::shared_ptr<Run>> runs;
     std::deque<std::shared_ptr<Run>> queue;
@@ -424,8 +435,12 @@ struct Studio::Impl {
         } else if (w.contains("yaml") && w["yaml"].is_string()) {
             text = w["yaml"].get<std::string>();
             vet_upload(text);
+        } else if (w.contains("upload") && w["upload"].is_string()) {
+            text = upload_text(w["upload"].get<std::string>());
         } else {
-            throw BadWhatIf{"expected 'scenario' (a shipped scenario's name) or 'yaml' (a text)"};
+            throw BadWhatIf{
+                "expected 'scenario' (a shipped scenario's name), 'yaml' (a text) or 'upload' "
+                "(the id of an upload)"};
         }
         try {
             LoadedScenario ls = load_scenario_text(text, root / kUploadName);
@@ -437,6 +452,33 @@ struct Studio::Impl {
         } catch (const InputError& e) {
             throw BadWhatIf{"the scenario has errors", diagnostics_json(e.diagnostics(), root)};
         }
+    }
+
+    std::string upload_text(const std::string& id) const {
+        std::lock_guard lock(m);
+        const auto it = uploads.find(id);
+        if (it == uploads.end())
+            throw BadWhatIf{"no upload '" + id + "': the studio keeps the last " +
+                            std::to_string(kMaxUploads) +
+                            " uploads while it runs (upload the file again)"};
+        return it->second;
+    }
+
+    /// Keeps a valid upload; returns its id.
+    json keep_upload(const json& body) {
+        if (!body.is_object() || !body.contains("yaml") || !body["yaml"].is_string())
+            throw BadWhatIf{"expected {\"yaml\": TEXT}"};
+        const std::string text = body["yaml"].get<std::string>();
+        const auto [composed, loaded] = load({{"yaml", text}});
+        std::lock_guard lock(m);
+        const std::string id = random_hex(12);
+        uploads[id] = text;
+        upload_order.push_back(id);
+        if (upload_order.size() > kMaxUploads) {
+            uploads.erase(upload_order.front());
+            upload_order.pop_front();
+        }
+        return {{"id", id}, {"name", loaded.scenario.name}};
     }
 
     // ------------------------------------------------------------------------- runner
@@ -586,7 +628,7 @@ struct Studio::Impl {
         throw BadWhatIf{"threshold: expected a share above 0 and at most 1"};
     }
 
-    json run_status(const Run& r, double threshold) const {
+    json run_status(Run& r, double threshold) const {
         std::lock_guard lock(r.m);
         json j = {{"id", r.id},
                   {"label", r.label},
@@ -594,8 +636,14 @@ struct Studio::Impl {
                   {"done", r.results.replications},
                   {"total", r.total}};
         if (!r.error.empty()) j["error"] = r.error;
-        if (r.results.replications > 0)
-            j["figures"] = run_figures(r.loaded.scenario, r.results, threshold);
+        if (r.results.replications > 0) {
+            if (r.figures_done != r.results.replications || r.figures_threshold != threshold) {
+                r.figures = run_figures(r.loaded.scenario, r.results, threshold);
+                r.figures_done = r.results.replications;
+                r.figures_threshold = threshold;
+            }
+            j["figures"] = r.figures;
+        }
         return j;
     }
 
@@ -696,6 +744,12 @@ struct Studio::Impl {
                                               {"targets", loaded.scenario.targets.size()}}}});
         }
         if (p == "/api/runs" && method == http::verb::post) return start_run(req, session);
+        if (p == "/api/uploads" && method == http::verb::post)
+            return reply(http::status::created, keep_upload(parse_body(req)));
+        if (method == http::verb::get && p.starts_with("/api/uploads/")) {
+            const std::string id = p.substr(std::string_view("/api/uploads/").size());
+            return reply(http::status::ok, {{"id", id}, {"text", upload_text(id)}});
+        }
         if (p == "/api/runs" && method == http::verb::get) {
             json list = json::array();
             std::lock_guard lock(m);

@@ -214,6 +214,25 @@ def test_what_ifs_compare_paired_with_common_random_numbers(studio):
     assert c["difference"]["phases"]["secondary"]["p50"][-1] == pytest.approx(0.5)
 
 
+def test_an_upload_is_kept_so_that_an_address_can_name_it(studio):
+    text = (REPO / "scenarios" / "tiny.yaml").read_text().replace("name: tiny", "name: mine")
+    status, kept, _ = studio.post("api/uploads", {"yaml": text})
+    assert status == 201 and kept["name"] == "mine"
+    # Another browser, given the address, gets the same upload and can run it.
+    other = Studio.__new__(Studio)
+    other.base, other.proc = studio.base, studio.proc
+    other.session()
+    status, body, _ = other.get(f"api/uploads/{kept['id']}")
+    assert status == 200 and body["text"] == text
+    run_id, done = run_whatif(other, {"upload": kept["id"]})
+    assert done["label"] == "mine" and done["total"] == 1  # its own replications
+    status, body, _ = studio.post("api/runs", {"upload": "0" * 24})
+    assert status == 422 and "keeps the last" in body["error"]
+    # A bad upload is not kept.
+    status, body, _ = studio.post("api/uploads", {"yaml": "base: /etc/passwd\n"})
+    assert status == 422 and "outside" in body["error"]
+
+
 def test_validation_errors_are_the_loaders(studio, folder):
     text = "base: tiny.yaml\ndemand: {peer: 0.2}\npolicy: {new_share: 1.5}\n"
     status, body, _ = studio.post("api/validate", {"yaml": text})
