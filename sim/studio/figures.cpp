@@ -222,6 +222,23 @@ json compare_measure(const std::string& label, const std::string& better, const 
             {"p_worse", static_cast<double>(d.size() - up - same) / n}};
 }
 
+/// Schools ever engaged at the last sample, every phase and hub: [rep].
+std::vector<double> engaged_at_end(const Results& r) {
+    std::vector<double> v(r.replications, 0);
+    const std::size_t t = r.times() - 1;
+    for (std::size_t i = 0; i < r.replications; ++i)
+        for (std::size_t h = 0; h < r.hubs; ++h)
+            for (std::size_t c = 0; c < r.phases.size(); ++c)
+                v[i] += r.engaged[r.phase_cell(i, t, h, c)];
+    return v;
+}
+
+double mean(const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return v.empty() ? 0.0 : s / static_cast<double>(v.size());
+}
+
 /// The sample at or before `day` (the last one, if all are after it: then the first).
 std::size_t sample_before(const Results& r, Day day) {
     std::size_t t = 0;
@@ -323,6 +340,24 @@ json compare_figures(const Scenario& a, const Results& ra, const Scenario& b, co
                     format_date(cal.date_of(ra.sample_days[t])) + " (share, the end)",
                 "higher", "share", va, vb, paired));
         }
+    // Schools ever engaged at the end, every phase: B's extra schools, and what B's extra
+    // cost buys of them (a ratio of means over replications: a replication's own ratio is
+    // unbounded where it gains no school).
+    if (ra.times() > 0 && ra.sample_days == rb.sample_days) {
+        const auto ea = engaged_at_end(ra), eb = engaged_at_end(rb);
+        out["measures"].push_back(compare_measure("schools ever engaged at the end (count)",
+                                                  "higher", "schools", ea, eb, paired));
+        const double extra_schools = mean(eb) - mean(ea);
+        const double extra_cost = mean(total_cost(rb)) - mean(total_cost(ra));
+        out["incremental"] = {
+            {"extra_schools", extra_schools},
+            {"extra_cost", extra_cost},
+            {"cost_per_extra_school",
+             extra_schools > 0 ? json(extra_cost / extra_schools) : json(nullptr)},
+            {"note",
+             "B's mean extra cost over the whole run divided by its mean extra schools ever "
+             "engaged at the end (a ratio of means); none where B engages no more schools"}};
+    }
     out["measures"].push_back(compare_measure("cost of the whole run", "lower", "GBP",
                                               total_cost(ra), total_cost(rb), paired));
     // B - A of the national engaged share over time, where the time axes agree.

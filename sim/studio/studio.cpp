@@ -348,26 +348,28 @@ struct Studio::Impl {
         if (!w.contains("changes")) return y;
         const json& c = w["changes"];
         if (!c.is_object()) throw BadWhatIf{"changes: expected an object"};
-        json set = json::object();
-        if (c.contains("set")) {
-            if (!c["set"].is_object()) throw BadWhatIf{"changes.set: expected an object"};
-            for (const auto& [k, v] : c["set"].items()) {
-                if (!find_parameter(k))
-                    throw BadWhatIf{"changes.set: '" + k + "' is not a parameter"};
-                if (!v.is_number() && !v.is_string() && !v.is_boolean())
-                    throw BadWhatIf{"changes.set." + k +
-                                    ": expected a number, a name or true/false"};
-                set[k] = v;
-            }
-        }
+        const json set =
+            c.contains("set") ? parameter_values(c["set"], "changes.set") : json::object();
         const bool from = c.contains("from") && !c["from"].is_null();
         if (!set.empty() && !from) y += "set: " + set.dump() + "\n";
-        if (!set.empty() && from) {
-            if (!c["from"].is_string() || !valid_date(c["from"].get<std::string>()))
-                throw BadWhatIf{"changes.from: expected a date YYYY-MM-DD"};
-            y += "timeline:\n  - {date: " + c["from"].get<std::string>() + ", set: " + set.dump() +
-                 ", note: \"the what-if's changes\"}\n";
+        std::string timeline;
+        if (!set.empty() && from)
+            timeline += "  - {date: " + date_of(c["from"], "changes.from") +
+                        ", set: " + set.dump() + ", note: \"the what-if's changes\"}\n";
+        if (c.contains("events")) {
+            if (!c["events"].is_array()) throw BadWhatIf{"changes.events: expected a list"};
+            for (std::size_t i = 0; i < c["events"].size(); ++i) {
+                const json& e = c["events"][i];
+                const std::string at = "changes.events[" + std::to_string(i) + "]";
+                if (!e.is_object() || !e.contains("set"))
+                    throw BadWhatIf{at + ": expected {date, until, set}"};
+                timeline += "  - {date: " + date_of(e.value("date", json()), at + ".date");
+                if (e.contains("until") && !e["until"].is_null())
+                    timeline += ", until: " + date_of(e["until"], at + ".until");
+                timeline += ", set: " + parameter_values(e["set"], at + ".set").dump() + "}\n";
+            }
         }
+        if (!timeline.empty()) y += "timeline:\n" + timeline;
         if (c.contains("hubs") && c["hubs"].is_object() && !c["hubs"].empty()) {
             json overrides = json::object();
             for (const auto& [hub, v] : c["hubs"].items()) {
@@ -379,17 +381,32 @@ struct Studio::Impl {
                                         ".capacity_factor: expected a number"};
                     o["capacity_factor"] = v["capacity_factor"];
                 }
-                if (v.contains("opens")) {
-                    if (!v["opens"].is_string() || !valid_date(v["opens"].get<std::string>()))
-                        throw BadWhatIf{"changes.hubs." + hub +
-                                        ".opens: expected a date YYYY-MM-DD"};
-                    o["opens"] = v["opens"];
-                }
+                if (v.contains("opens"))
+                    o["opens"] = date_of(v["opens"], "changes.hubs." + hub + ".opens");
                 if (!o.empty()) overrides[hub] = o;
             }
             if (!overrides.empty()) y += "hubs: {overrides: " + overrides.dump() + "}\n";
         }
         return y;
+    }
+
+    /// {parameter key: value} as a scenario's `set:` takes them; the loader checks values.
+    static json parameter_values(const json& obj, const std::string& where) {
+        if (!obj.is_object()) throw BadWhatIf{where + ": expected an object"};
+        json set = json::object();
+        for (const auto& [k, v] : obj.items()) {
+            if (!find_parameter(k)) throw BadWhatIf{where + ": '" + k + "' is not a parameter"};
+            if (!v.is_number() && !v.is_string() && !v.is_boolean())
+                throw BadWhatIf{where + "." + k + ": expected a number, a name or true/false"};
+            set[k] = v;
+        }
+        return set;
+    }
+
+    static std::string date_of(const json& v, const std::string& where) {
+        if (!v.is_string() || !valid_date(v.get<std::string>()))
+            throw BadWhatIf{where + ": expected a date YYYY-MM-DD"};
+        return v.get<std::string>();
     }
 
     std::uint32_t replications_of(const json& w) const {

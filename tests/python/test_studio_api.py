@@ -212,6 +212,24 @@ def test_what_ifs_compare_paired_with_common_random_numbers(studio):
     cost = next(m for m in c["measures"] if m["label"].startswith("cost"))
     assert cost["better"] == "lower" and cost["median"] > 0 and cost["p_worse"] == 1.0
     assert c["difference"]["phases"]["secondary"]["p50"][-1] == pytest.approx(0.5)
+    # Six more schools for the second group's cost: GBP 2,000 a year for a work group, plus
+    # 12 more leader days at GBP 250 each, over tiny's years.
+    extra = c["incremental"]
+    assert extra["extra_schools"] == 6
+    assert extra["cost_per_extra_school"] == pytest.approx(extra["extra_cost"] / 6)
+
+
+def test_levers_can_change_by_year(studio):
+    whatif = {"scenario": "tiny.yaml", "replications": 2, "changes": {"events": [
+        {"date": "2015-09-01", "until": "2016-08-31",
+         "set": {"llme.secondary_mastery_specialist.days": 24}},
+        {"date": "2017-09-01", "set": {"policy.place_sharing": "by_need"}}]}}
+    status, body, _ = studio.post("api/validate", whatif)
+    assert status == 200, body
+    assert "until: 2016-08-31" in body["yaml"] and '"by_need"' in body["yaml"]
+    whatif["changes"]["events"][0]["date"] = "2015-13-01"
+    status, body, _ = studio.post("api/validate", whatif)
+    assert status == 422 and "changes.events[0].date" in body["error"]
 
 
 def test_an_upload_is_kept_so_that_an_address_can_name_it(studio):
