@@ -27,19 +27,34 @@ constexpr double kSlack = 1e-9;  // leader days are sums of a few products of sh
 /// The roles whose time can go to a group of `stage` in `phase`, in the order their days are
 /// taken: roles that can lead fewer stages first, so the time of the most versatile
 /// (the Mastery Specialists) is kept for the stages only they can lead.
-std::array<LlmeRole, kRoleCount> lead_order(Phase phase, Stage stage, std::size_t& count) {
-    std::array<LlmeRole, kRoleCount> out{};
-    count = 0;
+struct LeadOrder {
+    std::array<LlmeRole, kRoleCount> roles{};
+    std::size_t count = 0;
+};
+
+LeadOrder make_lead_order(Phase phase, Stage stage) {
+    LeadOrder out;
     for (LlmeRole r : kRoles)
-        if (can_lead(r, phase, stage)) out[count++] = r;
+        if (can_lead(r, phase, stage)) out.roles[out.count++] = r;
     auto breadth = [](LlmeRole r) {
         int n = 0;
         for (bool b : info(r).leads) n += b;
         return n;
     };
-    std::stable_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(count),
+    std::stable_sort(out.roles.begin(), out.roles.begin() + static_cast<std::ptrdiff_t>(out.count),
                      [&](LlmeRole a, LlmeRole b) { return breadth(a) < breadth(b); });
     return out;
+}
+
+/// The same, worked out once: it is asked for at every new Work Group.
+const LeadOrder& lead_order(Phase phase, Stage stage) {
+    static const auto table = [] {
+        std::array<std::array<LeadOrder, kStageCount>, kPhaseCount> t{};
+        for (Phase p : kPhases)
+            for (Stage s : kStages) t[index(p)][index(s)] = make_lead_order(p, s);
+        return t;
+    }();
+    return table[index(phase)][index(stage)];
 }
 
 /// The phases a role recruits from: its own, or every phase modelled.
@@ -413,8 +428,9 @@ Stage HubProcess::joining_stage(const SchoolState& s, Phase phase, const Paramet
 }
 
 std::optional<LlmeRole> HubProcess::take_days(Phase phase, Stage stage, double days) {
-    std::size_t n = 0;
-    const auto order = lead_order(phase, stage, n);
+    const LeadOrder& lo = lead_order(phase, stage);
+    const std::size_t n = lo.count;
+    const auto& order = lo.roles;
     double available = 0;
     std::uint32_t leaders = 0;
     for (std::size_t k = 0; k < n; ++k) {
