@@ -178,3 +178,11 @@ def multi_h5_other_seed(tmp_path_factory, multi_yaml):
 
 def as_dates(strings):
     return np.array(strings, dtype="datetime64[ns]")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A real headless Chromium (headless_browser.py), one per test module."""
+    from headless_browser import headless_chromium
+    with headless_chromium() as b:
+        yield b

@@ -14,14 +14,8 @@ import datetime as dt
 import json
 import re
 import shutil
-import socket
 import subprocess
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from html.parser import HTMLParser
-from pathlib import Path
 
 import h5py
 import numpy as np
@@ -32,8 +26,6 @@ from conftest import (MULTI_DATES, MULTI_HUBS, MULTI_PHASES, REPO, labels, run_h
 
 REPORT = REPO / "tools" / "report.py"
 PYTHON = "/usr/bin/python3"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 FIGURES = ["engagement", "stages", "llme", "roles", "equity", "waiting", "cost"]
 Q = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 
@@ -544,77 +536,6 @@ def test_from_any_folder_into_an_existing_one_with_another_ambition(multi_h5, tm
 
 
 # ---------------------------------------------------------------- in a real browser
-
-
-class Browser:
-    """Headless Chromium through chromedriver's WebDriver HTTP API (standard library only)."""
-
-    def __init__(self, profile):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.driver = subprocess.Popen([str(CHROMEDRIVER), f"--port={self.port}"],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if self._call("GET", "/status")["ready"]:
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            if time.monotonic() > deadline:
-                self.close()
-                pytest.fail("chromedriver did not start")
-            time.sleep(0.1)
-        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--hide-scrollbars", f"--user-data-dir={profile}", "--window-size=1400,1000"]
-        caps = {"browserName": "chrome", "goog:loggingPrefs": {"browser": "ALL"},
-                "goog:chromeOptions": {"binary": str(CHROMIUM), "args": args}}
-        self.session = self._call("POST", "/session", {"capabilities": {"alwaysMatch": caps}})["sessionId"]
-
-    def _call(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return json.loads(r.read())["value"]
-
-    def call(self, method, path, body=None):
-        return self._call(method, f"/session/{self.session}{path}", body)
-
-    def open(self, url):
-        self.call("POST", "/url", {"url": url})
-
-    def run(self, script, *args):
-        return self.call("POST", "/execute/sync", {"script": script, "args": list(args)})
-
-    def console(self):
-        """Browser log entries since the last call (console messages, failed loads)."""
-        return self.call("POST", "/se/log", {"type": "browser"})
-
-    def screenshot(self):
-        return base64.b64decode(self.call("GET", "/screenshot"))
-
-    def close(self):
-        try:
-            if getattr(self, "session", None):
-                self.call("DELETE", "")
-        finally:
-            self.driver.terminate()
-            self.driver.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail("chromium and chromium-driver are needed (tools/install.sh installs them)")
-    profile = tempfile.mkdtemp(prefix="hubsim-chromium-")
-    b = Browser(profile)
-    yield b
-    b.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 IMAGES_LOADED = "return [...document.images].map(i => [i.dataset.figure, i.complete && i.naturalWidth > 0])"
