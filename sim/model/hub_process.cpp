@@ -337,12 +337,11 @@ HubProcess::Candidates HubProcess::gather_candidates(const Parameters& params) c
     for (Phase p : kPhases)
         for (std::uint32_t i : waiting_[index(p)])
             c.fresh[index(p)].push_back(Candidate{i, priority_key(i, false, params)});
-    // One pass over the hub's schools for every phase: a phase's allocation changes
-    // neither the flags nor the keys of another phase's schools.
-    for (std::uint32_t i = 0; i < state_.size(); ++i)
-        if (state_[i].has(SchoolState::Continuing))
-            c.continuing[index(profiles_[i].phase)].push_back(
-                Candidate{i, priority_key(i, true, params)});
+    // In the order of the school list (the year end sorted it), for every phase at once: a
+    // phase's allocation changes neither the flags nor the keys of another phase's schools.
+    for (std::uint32_t i : continuing_)
+        c.continuing[index(profiles_[i].phase)].push_back(
+            Candidate{i, priority_key(i, true, params)});
     // Stable: equal keys keep the waiting list's (or the school list's) order. Often the
     // lists are in order already (the waiting list is in order of asking).
     auto by_key = [](const Candidate& a, const Candidate& b) { return a.key < b.key; };
@@ -486,6 +485,7 @@ bool HubProcess::seat(std::uint32_t i, Phase phase, double limit, double& used,
     if (is_new) {
         s.clear(SchoolState::Waiting);
         s.set(SchoolState::Continuing);
+        continuing_.push_back(i);
         if (!s.has(SchoolState::Engaged)) {
             ++engaged_[index(phase)];
             ++engaged_band_[index(phase)][band];
@@ -546,18 +546,27 @@ void HubProcess::on_school_asks(std::uint32_t i, Day day, const Parameters& para
 
 void HubProcess::on_year_end(const Parameters& params) {
     const auto max_wait = static_cast<std::uint8_t>(params.policy.max_wait_years);
-    for (std::uint32_t i = 0; i < state_.size(); ++i) {
+    // Only schools in the programme change at the year end (every placed school is one):
+    // each has its own random stream, so the order they are visited in changes nothing.
+    const Stage traced_before = trace_ != nullptr ? state_[traced_].stage : Stage::NotEngaged;
+    const bool traced_placed = trace_ != nullptr && state_[traced_].has(SchoolState::Placed);
+    // Schools that joined this year go into their places in index order (few, so a sort of
+    // them and a merge, not a sort of all).
+    const auto joined = continuing_.begin() + static_cast<std::ptrdiff_t>(continuing_sorted_);
+    std::sort(joined, continuing_.end());
+    std::inplace_merge(continuing_.begin(), joined, continuing_.end());
+    std::size_t kept = 0;
+    for (const std::uint32_t i : continuing_) {
         SchoolState& s = state_[i];
-        const Stage before = s.stage;
-        const bool placed = s.has(SchoolState::Placed);
-        if (placed) {
+        if (s.has(SchoolState::Placed))
             progress(i, params);
-        } else if (s.has(SchoolState::Continuing)) {
-            if (++s.years_waited > max_wait) lapse(i);
-        }
-        if (s.stage == before && s.years_in_stage < 255) ++s.years_in_stage;
-        if (traced(i)) trace_year_end(before, placed);
+        else if (++s.years_waited > max_wait)
+            lapse(i);
+        if (s.has(SchoolState::Continuing)) continuing_[kept++] = i;
     }
+    continuing_.resize(kept);
+    continuing_sorted_ = kept;
+    if (trace_ != nullptr) trace_year_end(traced_before, traced_placed);
     for (Llme& l : llme_) {
         if (l.status != LlmeStatus::Active) continue;
         const double u = uniforms(key(l.stream, kAttrition), static_cast<std::uint64_t>(year_))[0];
@@ -607,7 +616,6 @@ void HubProcess::move(std::uint32_t i, Stage to) {
     --stage_count_[p][index(s.stage)];
     ++stage_count_[p][index(to)];
     s.stage = to;
-    s.years_in_stage = 0;
     if (to == Stage::Sustaining) s.set(SchoolState::ReachedSustaining);
 }
 

@@ -26,7 +26,7 @@ double hub_value(const Results& r, const MeasureQuery& q, std::size_t k, std::si
     auto leaders = [&](const std::vector<std::uint32_t>& by_role, bool status, bool specialists) {
         double x = 0;
         for (LlmeRole role : kRoles) {
-            const RoleInfo ri = info(role);
+            const RoleInfo& ri = info(role);
             if (q.role
                     ? role != *q.role
                     : ((specialists && !ri.mastery_specialist) || (q.phase && ri.phase != q.phase)))

@@ -153,6 +153,10 @@ class HubProcess {
     Results& results_;
 
     std::vector<SchoolState> state_;
+    /// The schools in the programme (flag Continuing): the only ones the year end changes.
+    /// In index order up to `continuing_sorted_`; schools that joined since follow it.
+    std::vector<std::uint32_t> continuing_;
+    std::size_t continuing_sorted_ = 0;
     std::vector<Llme> llme_;
     std::vector<WorkGroup> groups_;  ///< this year's
     std::array<std::vector<std::uint32_t>, kPhaseCount>

@@ -48,20 +48,25 @@ struct RoleInfo {
     bool mastery_specialist;
 };
 
-constexpr RoleInfo info(LlmeRole r) {
-    constexpr bool N = false, Y = true;
-    //                        not_eng readiness develop embed  sustain lapsed
-    constexpr std::array<RoleInfo, kRoleCount> table = {{
-        {"primary_mastery_specialist", Phase::Primary, {N, Y, Y, Y, Y, N}, true},
-        {"secondary_mastery_specialist", Phase::Secondary, {N, Y, Y, Y, Y, N}, true},
-        {"post16_mastery_specialist", Phase::Post16, {N, Y, Y, Y, Y, N}, true},
-        {"primary_readiness_lead", Phase::Primary, {N, Y, N, N, N, N}, false},
-        {"primary_work_group_lead", Phase::Primary, {N, N, Y, Y, Y, N}, false},
-        {"secondary_work_group_lead", Phase::Secondary, {N, N, Y, Y, Y, N}, false},
-        {"pd_lead", std::nullopt, {N, N, N, Y, Y, N}, false},
-        {"school_development_lead", std::nullopt, {N, N, N, N, Y, N}, false},
-    }};
-    return table[static_cast<std::size_t>(r)];
+namespace detail {
+constexpr bool N = false, Y = true;
+// At namespace scope, not inside info(): a constexpr local array is built on the stack at
+// every call evaluated at run time, and info() is asked for at every allocation.
+// leads, by stage: not_engaged readiness development embedding sustaining lapsed
+inline constexpr std::array<RoleInfo, kRoleCount> kRoleInfo = {{
+    {"primary_mastery_specialist", Phase::Primary, {N, Y, Y, Y, Y, N}, true},
+    {"secondary_mastery_specialist", Phase::Secondary, {N, Y, Y, Y, Y, N}, true},
+    {"post16_mastery_specialist", Phase::Post16, {N, Y, Y, Y, Y, N}, true},
+    {"primary_readiness_lead", Phase::Primary, {N, Y, N, N, N, N}, false},
+    {"primary_work_group_lead", Phase::Primary, {N, N, Y, Y, Y, N}, false},
+    {"secondary_work_group_lead", Phase::Secondary, {N, N, Y, Y, Y, N}, false},
+    {"pd_lead", std::nullopt, {N, N, N, Y, Y, N}, false},
+    {"school_development_lead", std::nullopt, {N, N, N, N, Y, N}, false},
+}};
+}  // namespace detail
+
+constexpr const RoleInfo& info(LlmeRole r) {
+    return detail::kRoleInfo[static_cast<std::size_t>(r)];
 }
 constexpr std::string_view name(LlmeRole r) {
     return info(r).key;
@@ -81,7 +86,7 @@ std::optional<LlmeRole> parse_role(std::string_view text);
 
 /// Whether a leader of `role` and `phase` can lead a group of `stage` of that phase.
 constexpr bool can_lead(LlmeRole role, Phase phase, Stage stage) {
-    const RoleInfo r = info(role);
+    const RoleInfo& r = info(role);
     return (!r.phase || *r.phase == phase) && r.leads[index(stage)];
 }
 

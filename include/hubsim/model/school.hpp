@@ -34,7 +34,6 @@ struct SchoolState {
         ReachedSustaining = 32,  ///< has been in Sustaining (where it rejoins, if it lapses)
     };
     Stage stage = Stage::NotEngaged;
-    std::uint8_t years_in_stage = 0;
     std::uint8_t flags = 0;
     std::uint8_t years_waited = 0;
     std::int32_t asked_day = 0;  ///< day it asked to join; orders the waiting list
