@@ -190,23 +190,18 @@ class EventQueue {
         order_by_class();
     }
 
-    /// Stable partition of today_ by class: insertion for a few events, counting for many.
+    /// Stable partition of today_ by class: a counting sort (classes are few).
     void order_by_class() {
         const std::size_t n = today_.size();
-        const auto by_class = [](const Slot& a, const Slot& b) { return a.cls < b.cls; };
-        if (std::is_sorted(today_.begin(), today_.end(), by_class)) return;
-        if (n <= 32) {
-            for (std::size_t i = 1; i < n; ++i) {
-                Slot e = std::move(today_[i]);
-                std::size_t j = i;
-                for (; j > 0 && e.cls < today_[j - 1].cls; --j)
-                    today_[j] = std::move(today_[j - 1]);
-                today_[j] = std::move(e);
-            }
-            return;
-        }
+        if (n < 2) return;
         std::size_t top_rank = 0;
-        for (const Slot& e : today_) top_rank = std::max(top_rank, rank(e.cls));
+        bool sorted = true;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t r = rank(today_[i].cls);
+            sorted &= r >= top_rank;
+            top_rank = std::max(top_rank, r);
+        }
+        if (sorted) return;
         starts_.assign(top_rank + 2, 0);
         for (const Slot& e : today_) ++starts_[rank(e.cls) + 1];
         for (std::size_t c = 1; c < starts_.size(); ++c) starts_[c] += starts_[c - 1];
