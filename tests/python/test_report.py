@@ -27,6 +27,8 @@ from conftest import (MULTI_DATES, MULTI_HUBS, MULTI_PHASES, REPO, labels, run_h
 REPORT = REPO / "tools" / "report.py"
 PYTHON = "/usr/bin/python3"
 FIGURES = ["engagement", "stages", "llme", "roles", "equity", "waiting", "cost"]
+# With several runs, the differences through time come first (every run against every other).
+FIGURES_SEVERAL = ["differences"] + FIGURES
 Q = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 
 
@@ -405,15 +407,21 @@ def test_same_seed_other_replication_count_is_unpaired(multi_h5, multi_yaml, tmp
     check_comparison(comp, read_h5(multi_h5), read_h5(more), paired=False)
 
 
-def test_three_runs_each_against_the_first(multi_h5, multi_b_h5, multi_h5_other_seed):
+def test_three_runs_every_one_against_every_other(multi_h5, multi_b_h5, multi_h5_other_seed):
+    """Each run against the first, then the policies against each other, each pair paired
+    or not by its own seeds and replications."""
     report = load_report_module()
     runs = [report.load_run(p) for p in (multi_h5, multi_b_h5, multi_h5_other_seed)]
     report.check_comparable(runs)
     report.name_runs(runs)
     assert len({r.name for r in runs}) == 3
     data = report.report_data(runs, 50)
-    assert [(c["reference"], c["other"], c["paired"]) for c in data["comparisons"]] == [
-        (runs[0].name, runs[1].name, True), (runs[0].name, runs[2].name, False)]
+    assert [(c["reference"], c["other"], c["paired"], c["a"], c["b"]) for c in data["comparisons"]] == [
+        (runs[0].name, runs[1].name, True, 0, 1), (runs[0].name, runs[2].name, False, 0, 2),
+        (runs[1].name, runs[2].name, False, 1, 2)]
+    assert "seeds 11 and 12345" in data["comparisons"][2]["note"]
+    check_comparison(data["comparisons"][2], read_h5(multi_b_h5), read_h5(multi_h5_other_seed),
+                     paired=False)
 
 
 def test_two_runs_overlay_every_figure(paired_report, one_report, multi_b_h5):
@@ -424,7 +432,7 @@ def test_two_runs_overlay_every_figure(paired_report, one_report, multi_b_h5):
     np.testing.assert_array_equal(d["runs"][1]["series"]["engaged_share"]["primary"]["p50"],
                                   np.median(share[:, :, 0], axis=0))
     images = Tables(page_of(paired_report)).images
-    assert [i["data-figure"] for i in images] == FIGURES
+    assert [i["data-figure"] for i in images] == FIGURES_SEVERAL
     for name in FIGURES:  # the figures change when a second run is drawn on them
         assert (paired_report / f"{name}.png").read_bytes() != (one_report / f"{name}.png").read_bytes()
     # hub tables: median date, on time and gap for each run, then how often B is earlier, later
@@ -544,7 +552,7 @@ IMAGES_LOADED = "return [...document.images].map(i => [i.dataset.figure, i.compl
 def test_page_in_headless_chromium(browser, paired_report, tmp_path):
     browser.open((paired_report / "index.html").as_uri())
     loaded = browser.run(IMAGES_LOADED)
-    assert loaded == [[name, True] for name in FIGURES]
+    assert loaded == [[name, True] for name in FIGURES_SEVERAL]
     problems = [e for e in browser.console() if e["level"] in ("SEVERE", "WARNING")]
     assert problems == []
     assert browser.run("return JSON.parse(document.getElementById('report-data').textContent).runs.length") == 2
