@@ -508,6 +508,7 @@ def compare_runs(a, b):
         note = (f"Both runs use seed {a.seed} and {a.replications} replications, so they share "
                 "their random numbers wherever their policies agree: differences are paired, "
                 "replication by replication.")
+        why = ""
     else:
         why = (f"seeds {a.seed} and {b.seed}" if a.seed != b.seed else
                f"seed {a.seed}, but {a.replications} and {b.replications} replications")
@@ -518,7 +519,8 @@ def compare_runs(a, b):
     only_b = [t.label for t in b.targets if f"target:{t.label}" not in ma]
     equity_diff = (compare_equity(a, b, equity_moments(a), paired)
                    if a.bands and a.bands == b.bands else None)
-    return dict(reference=a.name, other=b.name, paired=paired, note=note, rows=rows,
+    return dict(reference=a.name, other=b.name, paired=paired, note=note, unpaired_why=why,
+                rows=rows,
                 hubs=compare_hub_targets(a, b, paired), policy_cost=policy_cost(a, b, paired),
                 over_time=differences_over_time(a, b, paired),
                 equity=equity_diff,
@@ -1053,10 +1055,9 @@ def fig_differences(plt, runs, comps):
             if row == 0:
                 ax.set_title(f"{q['label']} ({q['unit']})", fontsize=14)
             if col == 0:
-                ax.set_ylabel(_wrap(f"{c['other']} − {c['reference']}"), fontsize=12)
-            ax.annotate("paired" if c["paired"] else "unpaired", xy=(0.02, 0.96),
-                        xycoords="axes fraction", ha="left", va="top", fontsize=11,
-                        color="#555555")
+                kind = "paired" if c["paired"] else "unpaired"
+                ax.set_ylabel(_wrap(f"{c['other']} − {c['reference']}") + f"\n({kind})",
+                              fontsize=12)
             _date_axis(ax, b.dates, max_ticks=4)
             if row < len(comps) - 1:
                 ax.set_xlabel("")
@@ -1427,7 +1428,8 @@ def pairs_table(runs, comps):
         rows.append(dict(cells=cells))
     groups = [dict(name=f"{c['other']} − {c['reference']}",
                    fields=["paired" if c["paired"] else "unpaired"]) for c in comps]
-    notes = [f"{c['other']} − {c['reference']}: {c['note']}" for c in comps if not c["paired"]]
+    notes = [f"{c['other']} − {c['reference']}: unpaired, as they do not share their random "
+             f"numbers ({c['unpaired_why']})." for c in comps if not c["paired"]]
     return dict(head=["measure", "better means"], groups=groups, rows=rows, notes=notes)
 
 
@@ -2433,7 +2435,8 @@ def fig_sweep_one(plt, sd):
     order = np.argsort(x, kind="stable")
     xs = np.asarray(x, float)[order]
     res = [sd["results"][i] for i in order]
-    fig, axes = plt.subplots(1, 4, figsize=(24, 5.6), squeeze=False)
+    fig, grid = plt.subplots(2, 2, figsize=(16, 11), squeeze=False)
+    axes = grid.reshape(1, 4)
     ax = axes[0, 0]
     for k, t in enumerate(sd["targets"]):
         st = run_style(k)
@@ -2449,13 +2452,17 @@ def fig_sweep_one(plt, sd):
     base = dt.date.fromisoformat(sd["start"])
     for k, t in enumerate(sd["targets"]):
         st = run_style(k)
+        ax.axhline(dt.date.fromisoformat(t["by"]), color=st["color"], lw=1.2, ls=":")
         keep = [j for j, r in enumerate(res) if math.isfinite(r["targets"][k]["p50"])]
         if not keep:
             continue
         day = lambda v: base + dt.timedelta(days=int(v))  # noqa: E731
         ax.plot([xs[j] for j in keep], [day(res[j]["targets"][k]["p50"]) for j in keep],
                 lw=2.4, ms=7, label=t["label"], **st)
-        ax.axhline(dt.date.fromisoformat(t["by"]), color=st["color"], lw=1, ls=":")
+    import matplotlib.dates as mdates
+
+    ax.yaxis.set_major_locator(mdates.YearLocator())
+    ax.yaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_title("Median date each target is reached\n(dotted: its date; gaps: not reached)",
                  fontsize=14)
     ax = axes[0, 2]
@@ -2575,7 +2582,8 @@ def sweep_table(sw, sd):
             cells.append(dict(cell(fmt_pct(t["p_on_time"]), t["p_on_time"]),
                               small=f"95%: {fmt_pct(t['p_low'])} to {fmt_pct(t['p_high'])}"))
             cells.append(dict(cell(fmt_day(sw, t["p50"], "not by"), t["p50"]),
-                              small=fmt_day_interval(sw, t["p5"], t["p95"], "not by")))
+                              small=fmt_day_interval(sw, t["p5"], t["p95"], "not by",
+                                                     to="\nto ")))
         for ph in sd["phases"]:
             cells.append(fmt_share(r["engaged_share"][ph]))
         c = r["cost"]
