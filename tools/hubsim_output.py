@@ -320,7 +320,7 @@ def read_sweep(path):
     try:
         with f:
             if "points" not in f or "sweep_name" not in f.attrs:
-                raise NotHubsimOutput(path, "is not hubsim sweep output (no /points)")
+                raise NotHubsimOutput(path, "is not hubsim sweep output (no /points, or no sweep_name)")
             sw = SweepFile(path=str(path))
             sw.attrs = {k: attr(v) for k, v in f.attrs.items()}
             sw.name = str(sw.attrs["sweep_name"])

@@ -1081,3 +1081,96 @@ def test_equity_at_the_last_target_date_and_the_end(multi_h5, multi_h5_other_see
     diff = report.compare_equity(a, b, moments, paired=False)
     every = (sb[None, :, ti, 0, 4] - sa[:, None, ti, 0, 4]).ravel()  # every B against every A
     assert diff["participating"]["primary"]["q5"][moments[0][0]]["p50"] == pytest.approx(np.median(every))
+
+
+# ---------------------------------------------------------------- every run against every other
+
+
+@pytest.fixture(scope="module")
+def three_report(tmp_path_factory, multi_h5, multi_b_h5, multi_h5_other_seed):
+    """Three runs: a and b share seed and replications (paired), c has another seed."""
+    out = tmp_path_factory.mktemp("report_three") / "report"
+    report_ok(multi_h5, multi_b_h5, multi_h5_other_seed, "-o", out)
+    return out
+
+
+def direct_over_time(a, b, paired):
+    """B − A through time computed here: {key: [replication or pair, time or year]}."""
+    def series(h):
+        share = 100 * h["engaged"].sum(axis=2) / h["schools"].sum(axis=0)
+        out = {f"engaged_share:{ph}": share[:, :, p] for p, ph in enumerate(h["phases"])}
+        out["llme:active"] = h["llme"][:, :, :, :, h["statuses"].index("active")].sum(axis=(2, 3)).astype(float)
+        out["cost:annual"] = h["cost"].sum(axis=2) / 1e6
+        return out
+
+    sa, sb = series(a), series(b)
+    if paired:
+        return {k: sb[k] - sa[k] for k in sa}
+    return {k: np.array([sb[k][j] - sa[k][i] for i in range(len(sa[k])) for j in range(len(sb[k]))])
+            for k in sa}
+
+
+WORDS = {"target": "an earlier date", "engaged": "more schools engaged", "llme": "more active leaders"}
+
+
+def test_every_pair_and_its_differences_through_time_equal_hdf5(three_report, multi_h5, multi_b_h5,
+                                                               multi_h5_other_seed):
+    """Three runs give three pairs (b − a paired; c − a and c − b unpaired, saying why): each
+    measure's differences, P(better/same/worse) in the measure's words, and B − A through time
+    for every pair, against differences computed here from the files."""
+    d = data_of(three_report)
+    files = [read_h5(p) for p in (multi_h5, multi_b_h5, multi_h5_other_seed)]
+    pairs = [(0, 1, True), (0, 2, False), (1, 2, False)]
+    assert [(c["a"], c["b"], c["paired"]) for c in d["comparisons"]] == pairs
+    for c, (i, j, paired) in zip(d["comparisons"], pairs):
+        check_comparison(c, files[i], files[j], paired)
+        for r in c["rows"]:
+            kind = r["key"].split(":")[0]
+            if kind == "cost":
+                assert r["better_means"].startswith("neither") and r["better_word"] is None
+            else:
+                assert r["better_means"] == WORDS[kind], r
+        direct = direct_over_time(files[i], files[j], paired)
+        assert sorted(c["over_time"]) == sorted(direct)
+        for key, diff in direct.items():
+            for name in ("p5", "p25", "p50", "p75", "p95"):
+                np.testing.assert_allclose(c["over_time"][key][name], np.quantile(diff, Q[name], axis=0),
+                                           rtol=1e-12, atol=1e-12, err_msg=f"{key} {name} {i}-{j}")
+    # the first pair's differences are paired: replication by replication
+    b_minus_a = direct_over_time(files[0], files[1], True)["engaged_share:primary"]
+    assert b_minus_a.shape == (4, len(MULTI_DATES))
+    # the table of every pair: a row per measure, a column per pair, cells as computed
+    page = page_of(three_report)
+    table = Tables(page).tables["pairs-table"]
+    rows = d["comparisons"][0]["rows"]
+    assert [r[0][0] for r in table] == [r["measure"] for r in rows]
+    for row, m in zip(table, rows):
+        assert row[1][0] == m["better_means"]
+        for k, c in enumerate(d["comparisons"]):
+            cm = next(x for x in c["rows"] if x["key"] == m["key"])
+            text, sort = row[2 + k]
+            want = json_num(cm["diff_p50"])
+            assert sort is not None and float(sort) == (np.inf if want is None else pytest.approx(want))
+            if cm["better"] is None:
+                assert f"same in {100 * cm['p_same']:.0f}%" in text
+            else:
+                assert (f"{cm['better_word']} in {100 * cm['p_better']:.0f}%, same {100 * cm['p_same']:.0f}%, "
+                        f"{cm['worse_word']} {100 * cm['p_worse']:.0f}%") in text
+    engaged = next(r for r in table if r[0][0].startswith("primary schools engaged"))
+    direct = measure_values(files[1])["engaged:primary"][0] - measure_values(files[0])["engaged:primary"][0]
+    assert engaged[2][0].startswith(f"{np.floor(np.median(direct) + 0.5):+,.0f}")
+    assert "unpaired, as they do not share their random numbers (seeds 11 and 12345)" in page
+    assert (three_report / "differences.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_every_pair_in_the_browser(browser, three_report):
+    """The differences figure loads, the table of every pair sits before the policy period's
+    table and fits 1400 px without sideways scrolling."""
+    browser.open((three_report / "index.html").as_uri())
+    assert browser.run(IMAGES_LOADED) == [[name, True] for name in FIGURES_SEVERAL]
+    wide = browser.run(FITS_LAYOUT, "#pairs-table")
+    assert len(wide) == 1 and not wide[0]["scrolls"] and wide[0]["right"] <= 1400, wide
+    order = browser.run("return [...document.querySelectorAll('section')].map(s => s.id)")
+    assert order.index("pairs-section") < order.index("policy-cost-section") < order.index("comparison-0-section")
+    assert [s for s in order if s.startswith("comparison-")] == [f"comparison-{k}-section" for k in range(3)]
+    assert browser.console() == []
