@@ -319,8 +319,11 @@ def read_sweep(path):
     f = _open(path, "sweep")
     try:
         with f:
-            if "points" not in f or "sweep_name" not in f.attrs:
-                raise NotHubsimOutput(path, "is not hubsim sweep output (no /points, or no sweep_name)")
+            if "points" not in f:
+                raise NotHubsimOutput(path, "is not hubsim sweep output (no /points)")
+            if "sweep_name" not in f.attrs:
+                raise NotHubsimOutput(path, "is sweep output without its sweep_name attribute: "
+                                            "not usable")
             sw = SweepFile(path=str(path))
             sw.attrs = {k: attr(v) for k, v in f.attrs.items()}
             sw.name = str(sw.attrs["sweep_name"])

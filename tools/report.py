@@ -558,9 +558,10 @@ def over_time_measures(run):
     """The series whose B − A through time the difference figure draws, per replication:
     {key: dict(label, unit, axis, values [replication, time or year])}."""
     share = national_share(run)
+    # the phases a board asks about (primary and secondary), as the hub answer gives
     out = {f"engaged_share:{ph}": dict(label=f"{ph} schools ever engaged", unit="pp",
                                          axis="time", values=100 * share[:, :, p])
-           for p, ph in enumerate(run.phases)}
+           for p, ph in enumerate(run.phases) if ph in threshold_phases(run)}
     out["llme:active"] = dict(label="active LLME", unit="leaders", axis="time",
                               values=leaders_active(run).sum(axis=2).astype(float))
     out["cost:annual"] = dict(label="cost per academic year", unit="£m", axis="year",
@@ -1599,14 +1600,20 @@ def headlines(runs, nat, comps, data, ambition):
         i = c["b"]
         b, rows = runs[i], {m["key"]: m for m in c["rows"]}
         pairs = "paired replications" if c["paired"] else "pairs of replications"
+        unmoved = []
         for s in nat[0]:
             m = rows.get(f"target:{s['target']}")
             sb = next((x for x in nat[i] if x["target"] == s["target"]), None)
-            if m and sb:
+            if m and sb and m["p_better"] == 0 and m["p_worse"] == 0:
+                unmoved.append(s["target"])  # the same date in every replication: one line
+            elif m and sb:
                 lines.append(f"{s['target']}: on time in {fmt_pct(s['p_on_time'])} of {a.name}'s "
                              f"replications and {fmt_pct(sb['p_on_time'])} of {b.name}'s; "
                              f"{b.name} is earlier in {fmt_pct(m['p_better'])} of {pairs}, "
                              f"later in {fmt_pct(m['p_worse'])}.")
+        if unmoved:
+            lines.append(f"{b.name} reaches {', '.join(unmoved)} on the same date as {a.name} in "
+                         f"every one of the {pairs}.")
         for key in ("engaged:all", "llme:active"):
             m = rows.get(key)
             if m:
@@ -2482,13 +2489,13 @@ def fig_sweep_one(plt, sd):
     ax.set_title("Total cost of the run")
     ax.set_ylabel("£ million")
     for ax in axes[0]:
-        ax.set_xlabel(p["key"])
+        ax.set_xlabel(key_lines(p["key"], 60))
         if ticks:
             ax.set_xticks(range(len(ticks)))
             ax.set_xticklabels(ticks)
     fig.suptitle(f"Sweep {sd['name']}: each point's headline figures against {p['key']}",
                  fontsize=17)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
     handles = axes[0, 0].get_legend_handles_labels()[0]
     from matplotlib.patches import Patch
 
@@ -2508,9 +2515,10 @@ def fig_sweep_two(plt, sd):
     res = sd["results"]
     panels = [(f"P({t['label']})", [100 * r["targets"][k]["p_on_time"] for r in res], "%",
                "viridis", (0, 100)) for k, t in enumerate(sd["targets"])]
+    named = [ph for ph in ("primary", "secondary") if ph in sd["phases"]] or sd["phases"]
     panels += [(f"{ph} schools engaged by {sd['dates'][-1]}",
                 [100 * r["engaged_share"][ph]["p50"] for r in res], "% (median)", "viridis",
-                (0, 100)) for ph in sd["phases"]]
+                (0, 100)) for ph in named]
     panels.append(("total cost", [r["cost"]["p50"] / 1e6 for r in res], "£m (median)",
                    "magma_r", None))
     cols = min(3, len(panels))
@@ -2548,14 +2556,26 @@ def fig_sweep_two(plt, sd):
                 ax.set_yticklabels(yt)
         fig.colorbar(im, ax=ax, label=unit)
         ax.set_title(title, fontsize=13)
-        ax.set_xlabel(p2["key"])
-        ax.set_ylabel(p1["key"])
+        ax.set_xlabel(key_lines(p2["key"]))
+        ax.set_ylabel(key_lines(p1["key"]))
     for n in range(len(panels), rows * cols):
         axes[n // cols, n % cols].set_visible(False)
     fig.suptitle(f"Sweep {sd['name']}: each point's headline figures against {p1['key']} and "
                  f"{p2['key']}", fontsize=17)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.7 / fig.get_figheight()))
     return _save(plt, fig)
+
+
+def key_lines(key, width=26):
+    """A parameter's dotted key over lines of about width characters, broken after dots."""
+    lines = [""]
+    for part in key.split("."):
+        piece = part if not lines[-1] else "." + part
+        if lines[-1] and len(lines[-1]) + len(piece) > width:
+            lines.append(piece)
+        else:
+            lines[-1] += piece
+    return "\n".join(lines)
 
 
 def draw_sweep_figures(sd):
@@ -2591,7 +2611,9 @@ def sweep_table(sw, sd):
                           small=f"90%: {fmt_measure(c['p5'], 'gbp')} to "
                                 f"{fmt_measure(c['p95'], 'gbp')}"))
         rows.append(dict(cells=cells))
-    groups = [dict(name="swept", fields=[p["key"] for p in sd["parameters"]])]
+    # a key breaks after its dots (a zero-width space), never inside a word
+    groups = [dict(name="swept", fields=[p["key"].replace(".", ".\u200b")
+                                         for p in sd["parameters"]])]
     groups += [dict(name=t["label"], fields=["P(met by its date) [95%]", "date reached [90%]"])
                for t in sd["targets"]]
     groups.append(dict(name=f"by {sd['dates'][-1]}",
