@@ -13,17 +13,24 @@ here (the page embeds the same JSON).
 One run: engagement by phase against the strategic targets (median, 50% and 90% bands
 across replications), stage composition, the LLME pipeline against the ambition of active
 leaders per open hub, waiting lists, cost, national and per-hub target dates, the scenario
-and the run's provenance. Two or more runs: the same figures overlaid and, for each run
-against the first, a table of differences: paired replication by replication when the
-runs share seed and replication count (common random numbers), unpaired otherwise.
+and the run's provenance. Two or more runs: the same figures overlaid and every run
+against every other (each against the first, then the others against each other): a table
+of differences and the differences through time, paired replication by replication when
+the runs share seed and replication count (common random numbers), unpaired otherwise.
+
+    /usr/bin/python3 tools/report.py SWEEP.h5 -o DIR
+
+The output of `hubsim sweep` (alone): each point's headline figures against the swept
+parameters (a figure for one or two, a sortable table always).
 
 The output of `hubsim marginal`, `sensitivity` and `optimise` (STUDY.h5, alone or after
 runs) adds a Decisions section: where extra leaders add most, which parameters matter, and
 the front of a policy search, each with its figure and saying which uncertainty its
 intervals hold.
 
-Bad input (a missing file, a file that is neither `hubsim run` output nor a decision
-study's, sweep output included, runs whose hubs, phases or time axes differ) gets a
+Bad input (a missing file, a file that is not the output of `hubsim run`, `hubsim sweep`
+or a decision study, a sweep beside other files, runs whose hubs, phases or time axes
+differ) gets a
 one-line message naming the file on stderr, exit status 2, and nothing written. A report
 that cannot be written (a full disk, a read-only folder) gets a message naming the folder
 and the cause, exit status 1, and nothing partial.
@@ -122,8 +129,8 @@ def load_sweep(path):
     if need:
         raise BadInput(path, f"is sweep output without /summary/{need[0]}")
     if sw.schools is None:
-        raise BadInput(path, "is sweep output without /hub_schools (written by a hubsim before "
-                             "issue 16); run the sweep again to report it")
+        raise BadInput(path, "is sweep output without /hub_schools (written by an older "
+                             "hubsim); run the sweep again to report it")
     if not sw.parameters or len(sw.point) == 0:
         raise BadInput(path, "is sweep output with no points")
     sw.uncertainty = uncertainty_of(sw)
@@ -2785,9 +2792,9 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(
         prog="report.py",
         description="Writes an HTML report (DIR/index.html, figures as PNG, data.json) of one "
-                    "or more hubsim run output files (with several, each is compared with the "
-                    "first) and of the output of hubsim marginal, sensitivity and optimise (a "
-                    "Decisions section).")
+                    "or more hubsim run output files (with several, every run against every "
+                    "other) and of the output of hubsim marginal, sensitivity and optimise (a "
+                    "Decisions section); or of one hubsim sweep output file, alone.")
     ap.add_argument("runs", nargs="+", metavar="RUN.h5",
                     help="output files of hubsim run, marginal, sensitivity or optimise")
     ap.add_argument("-o", "--output", required=True, metavar="DIR",

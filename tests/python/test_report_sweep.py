@@ -13,7 +13,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import REPO, labels, run_hubsim, run_ok
+from conftest import labels, run_ok
 from test_report import Q, Tables, page_of, report_ok, run_report
 
 ONE = """\
