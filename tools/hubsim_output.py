@@ -285,15 +285,31 @@ class SweepFile:
     """A sweep's output: its points (parameter values) and what it kept of each."""
 
     path: str
+    name: str = ""  # the sweep's name
     attrs: dict = field(default_factory=dict)
-    parameters: dict = field(default_factory=dict)  # key -> values per point (numbers or names)
+    # key -> values per point: names for a choice, integers for a whole-number parameter or
+    # a flag (stored as integers), floats otherwise
+    parameters: dict = field(default_factory=dict)
+    point: np.ndarray = None  # each point's index in the whole sweep (a shard holds some)
     start: dt.date = None
     dates: list = None
+    years: list = None
     phases: list = None
     hubs: list = None
+    schools: np.ndarray = None  # [hub, phase]; None in a file written before it was kept
     targets: list = None
+    sweep_text: str = ""  # the sweep file as given
+    scenario_text: str = ""  # the base scenario, resolved
     summary: dict = field(default_factory=dict)  # name -> [point, replication, ...] arrays
     trajectories: dict = field(default_factory=dict)
+
+    @property
+    def replications(self):
+        return int(self.attrs["replications"])
+
+    @property
+    def seed(self):
+        return int(self.attrs["seed"])
 
 
 def read_sweep(path):
@@ -303,17 +319,27 @@ def read_sweep(path):
     f = _open(path, "sweep")
     try:
         with f:
-            if "points" not in f or "sweep_name" not in f.attrs:
+            if "points" not in f:
                 raise NotHubsimOutput(path, "is not hubsim sweep output (no /points)")
+            if "sweep_name" not in f.attrs:
+                raise NotHubsimOutput(path, "is sweep output without its sweep_name attribute: "
+                                            "not usable")
             sw = SweepFile(path=str(path))
             sw.attrs = {k: attr(v) for k, v in f.attrs.items()}
+            sw.name = str(sw.attrs["sweep_name"])
             for key in texts(f["parameter_keys"]):
                 values = f["points"][key][()]
                 sw.parameters[key] = [text(v) for v in values] if values.dtype.kind in "OS" else values
+            sw.point = f["point"][()].astype(np.int64)
             sw.start = start_of(f["time"])
             sw.dates = [sw.start + dt.timedelta(days=int(d)) for d in f["time"][()]]
+            sw.years = [int(y) for y in f["year"][()]]
             sw.phases, sw.hubs = texts(f["phase"]), texts(f["hub"])
+            if "hub_schools" in f:
+                sw.schools = f["hub_schools"][()].astype(np.int64)
             sw.targets = read_targets(f)
+            sw.sweep_text = text(f["sweep"][()])
+            sw.scenario_text = text(f["scenario"][()])
             for group, into in (("summary", sw.summary), ("trajectories", sw.trajectories)):
                 if group in f:
                     for name, obj in f[group].items():

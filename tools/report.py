@@ -13,17 +13,24 @@ here (the page embeds the same JSON).
 One run: engagement by phase against the strategic targets (median, 50% and 90% bands
 across replications), stage composition, the LLME pipeline against the ambition of active
 leaders per open hub, waiting lists, cost, national and per-hub target dates, the scenario
-and the run's provenance. Two or more runs: the same figures overlaid and, for each run
-against the first, a table of differences: paired replication by replication when the
-runs share seed and replication count (common random numbers), unpaired otherwise.
+and the run's provenance. Two or more runs: the same figures overlaid and every run
+against every other (each against the first, then the others against each other): a table
+of differences and the differences through time, paired replication by replication when
+the runs share seed and replication count (common random numbers), unpaired otherwise.
+
+    /usr/bin/python3 tools/report.py SWEEP.h5 -o DIR
+
+The output of `hubsim sweep` (alone): each point's headline figures against the swept
+parameters (a figure for one or two, a sortable table always).
 
 The output of `hubsim marginal`, `sensitivity` and `optimise` (STUDY.h5, alone or after
 runs) adds a Decisions section: where extra leaders add most, which parameters matter, and
 the front of a policy search, each with its figure and saying which uncertainty its
 intervals hold.
 
-Bad input (a missing file, a file that is neither `hubsim run` output nor a decision
-study's, sweep output included, runs whose hubs, phases or time axes differ) gets a
+Bad input (a missing file, a file that is not the output of `hubsim run`, `hubsim sweep`
+or a decision study, a sweep beside other files, runs whose hubs, phases or time axes
+differ) gets a
 one-line message naming the file on stderr, exit status 2, and nothing written. A report
 that cannot be written (a full disk, a read-only folder) gets a message naming the folder
 and the cause, exit status 1, and nothing partial.
@@ -107,8 +114,31 @@ def load_run(path):
         return run
     except hubsim_output.NotHubsimOutput as e:
         if "is sweep output" in e.why:
-            raise BadInput(path, "is sweep output; the report reads the output of `hubsim run`") from None
+            raise BadInput(path, "is sweep output; the report of runs reads the output of "
+                                 "`hubsim run` (a sweep's file is reported alone)") from None
         raise BadInput(e.what, e.why) from None
+
+
+def load_sweep(path):
+    """Reads and checks one `hubsim sweep` (or `hubsim merge`) output file."""
+    try:
+        sw = hubsim_output.read_sweep(path)
+    except hubsim_output.NotHubsimOutput as e:
+        raise BadInput(e.what, e.why) from None
+    need = [n for n in ("target_day", "cost", "engaged") if n not in sw.summary]
+    if need:
+        raise BadInput(path, f"is sweep output without /summary/{need[0]}")
+    if sw.schools is None:
+        raise BadInput(path, "is sweep output without /hub_schools (written by an older "
+                             "hubsim); run the sweep again to report it")
+    if not sw.parameters or len(sw.point) == 0:
+        raise BadInput(path, "is sweep output with no points")
+    sw.uncertainty = uncertainty_of(sw)
+    return sw
+
+
+def is_sweep(f):
+    return isinstance(f, hubsim_output.SweepFile)
 
 
 def check_comparable(runs):
@@ -455,7 +485,23 @@ def compare_measure(a, b, better, unit, paired):
         p_worse = float(np.mean(bb > aa if better == "lower" else bb < aa))
     return dict(a_median=float(qa), b_median=float(qb), diff_p50=float(qd["p50"]),
                 diff_p5=float(qd["p5"]), diff_p95=float(qd["p95"]), p_better=p_better,
-                p_same=float(np.mean(bb == aa)), p_worse=p_worse, better=better, unit=unit)
+                p_same=float(np.mean(bb == aa)), p_worse=p_worse, better=better, unit=unit,
+                **better_words(better, unit))
+
+
+def better_words(better, unit):
+    """What 'better' and 'worse' mean for a measure, in the words a board reads: {better_means,
+    better_word, worse_word}; a cost is neither better nor worse for being lower."""
+    if better is None:
+        return dict(better_means="neither: a cost is better only as a lower cost per extra "
+                                 "school (the policy period's table)",
+                    better_word=None, worse_word=None)
+    if unit == "days":
+        return dict(better_means="an earlier date", better_word="earlier", worse_word="later")
+    what = {"schools": "schools engaged", "leaders": "active leaders"}.get(unit, unit)
+    if better == "higher":
+        return dict(better_means=f"more {what}", better_word="more", worse_word="fewer")
+    return dict(better_means=f"fewer {what}", better_word="fewer", worse_word="more")
 
 
 def compare_runs(a, b):
@@ -469,6 +515,7 @@ def compare_runs(a, b):
         note = (f"Both runs use seed {a.seed} and {a.replications} replications, so they share "
                 "their random numbers wherever their policies agree: differences are paired, "
                 "replication by replication.")
+        why = ""
     else:
         why = (f"seeds {a.seed} and {b.seed}" if a.seed != b.seed else
                f"seed {a.seed}, but {a.replications} and {b.replications} replications")
@@ -479,8 +526,10 @@ def compare_runs(a, b):
     only_b = [t.label for t in b.targets if f"target:{t.label}" not in ma]
     equity_diff = (compare_equity(a, b, equity_moments(a), paired)
                    if a.bands and a.bands == b.bands else None)
-    return dict(reference=a.name, other=b.name, paired=paired, note=note, rows=rows,
+    return dict(reference=a.name, other=b.name, paired=paired, note=note, unpaired_why=why,
+                rows=rows,
                 hubs=compare_hub_targets(a, b, paired), policy_cost=policy_cost(a, b, paired),
+                over_time=differences_over_time(a, b, paired),
                 equity=equity_diff,
                 targets_only_in_reference=only_a, targets_only_in_other=only_b)
 
@@ -502,6 +551,44 @@ def compare_hub_targets(a, b, paired):
             hubs.append(dict(hub=hub, p_earlier=float(np.mean(bb < aa)),
                              p_later=float(np.mean(bb > aa))))
         out.append(dict(target=t.label, hubs=hubs))
+    return out
+
+
+def run_pairs(n):
+    """Every run against every other: (A, B) index pairs, each run against the first first
+    (so that comparisons[k] for k < n - 1 is run k + 1 against the first), then the others in
+    order ((1, 2), (1, 3), ..., (2, 3), ...). B is always the later run on the command line."""
+    return [(0, j) for j in range(1, n)] + [(i, j) for i in range(1, n) for j in range(i + 1, n)]
+
+
+def over_time_measures(run):
+    """The series whose B − A through time the difference figure draws, per replication:
+    {key: dict(label, unit, axis, values [replication, time or year])}."""
+    share = national_share(run)
+    # the phases a board asks about (primary and secondary), as the hub answer gives
+    out = {f"engaged_share:{ph}": dict(label=f"{ph} schools ever engaged", unit="pp",
+                                         axis="time", values=100 * share[:, :, p])
+           for p, ph in enumerate(run.phases) if ph in threshold_phases(run)}
+    out["llme:active"] = dict(label="active LLME", unit="leaders", axis="time",
+                              values=leaders_active(run).sum(axis=2).astype(float))
+    out["cost:annual"] = dict(label="cost per academic year", unit="£m", axis="year",
+                              values=run.cost.sum(axis=2) / 1e6)
+    return out
+
+
+def differences_over_time(a, b, paired):
+    """B − A through time for each over_time_measures series: at each sample (or academic
+    year) the quantiles of the paired differences, or of every B against every A when
+    unpaired: {key: dict(label, unit, axis, p5, p25, p50, p75, p95)}."""
+    ma, mb = over_time_measures(a), over_time_measures(b)
+    out = {}
+    for key, m in ma.items():
+        if key not in mb or m["values"].shape[1:] != mb[key]["values"].shape[1:]:
+            continue
+        va, vb = m["values"], mb[key]["values"]
+        d = vb - va if paired else (vb[None, :, :] - va[:, None, :]).reshape(-1, va.shape[1])
+        out[key] = dict(label=m["label"], unit=m["unit"], axis=m["axis"],
+                        **{k: v.tolist() for k, v in quantiles(d).items()})
     return out
 
 
@@ -948,6 +1035,59 @@ def fig_cost(plt, runs, data):
     return _save(plt, fig)
 
 
+def _wrap(text, width=28):
+    """A long run name over lines of about width characters, for an axis label."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def fig_differences(plt, runs, comps):
+    """B − A through time for every pair of runs: a row per pair, a panel per measure, the
+    median difference with the middle 50% and 90% of the (paired or unpaired) differences,
+    against the zero line of no difference."""
+    keys = list(comps[0]["over_time"])
+    fig, axes = plt.subplots(len(comps), len(keys), figsize=(5.2 * len(keys), 3.9 * len(comps)),
+                             squeeze=False)
+    for row, c in enumerate(comps):
+        b = runs[c["b"]]
+        for col, key in enumerate(keys):
+            ax = axes[row, col]
+            q = c["over_time"].get(key)
+            if q is None:
+                ax.set_visible(False)
+                continue
+            x = b.dates if q["axis"] == "time" else [dt.date(y, 9, 1) for y in b.years]
+            ax.axhline(0, color="black", lw=1.2, zorder=1)
+            _bands(ax, x, q, c["b"], f"{c['other']} − {c['reference']}")
+            if row == 0:
+                ax.set_title(f"{q['label']} ({q['unit']})", fontsize=14)
+            if col == 0:
+                kind = "paired" if c["paired"] else "unpaired"
+                ax.set_ylabel(_wrap(f"{c['other']} − {c['reference']}") + f"\n({kind})",
+                              fontsize=12)
+            _date_axis(ax, b.dates, max_ticks=4)
+            if row < len(comps) - 1:
+                ax.set_xlabel("")
+    fig.suptitle("Differences through time, B − A, every run against every other", fontsize=17)
+    fig.tight_layout()
+    from matplotlib.lines import Line2D
+
+    _figure_legend(fig, [Line2D([], [], color="#555555", lw=2.6, label="median of B − A")]
+                   + _band_legend_handles(plt)
+                   + [Line2D([], [], color="black", lw=1.2, label="no difference")])
+    return _save(plt, fig)
+
+
+DIFFERENCES_FIGURE = (
+    "differences", "Differences through time",
+    "Run B minus run A through time, a row for each pair of runs: schools ever engaged (in "
+    "percentage points of the phase's schools), active LLME and cost per academic year (£ "
+    "million). Line: the median difference; darker band: the middle 50% of the differences; "
+    "lighter band: the middle 90%. Paired differences (replication i of B against "
+    "replication i of A) where the runs share seed and replications, otherwise every "
+    "replication of B against every replication of A. Above the black line B has more.")
+
 FIGURES = [
     ("engagement", "Engagement against the strategic targets",
      "Share of each phase's schools that have ever taken part in a Teaching for Mastery Work "
@@ -979,10 +1119,11 @@ FIGURES = [
 ]
 
 
-def draw_figures(runs, data, ambition):
-    """{name: PNG bytes} for every figure."""
+def draw_figures(runs, data, ambition, comps=()):
+    """{name: PNG bytes} for every figure (with several runs, the differences too)."""
     plt = _pyplot()
-    return {
+    more = {"differences": fig_differences(plt, runs, comps)} if comps else {}
+    return more | {
         "engagement": fig_engagement(plt, runs, data),
         "stages": fig_stages(plt, runs, data),
         "llme": fig_llme(plt, runs, data, ambition),
@@ -1248,14 +1389,56 @@ def comparison_table(runs, comp):
             cell(fmt_measure(m["diff_p50"], unit, signed=True), m["diff_p50"]),
             cell(f"{fmt_measure(m['diff_p5'], unit, True)} to {fmt_measure(m['diff_p95'], unit, True)}",
                  m["diff_p5"], "interval"),
-            *better_cells(m),
+            *better_cells(m), cell(m["better_means"]),
         ]))
     kind = "paired" if comp["paired"] else "unpaired"
     head = ["measure", f"A: {a.name}", f"B: {b.name}", f"B − A ({kind})", "B − A, 90% interval",
-            "B better", "same", "B worse"]
+            "B better", "same", "B worse", "better means"]
     return dict(reference=a.name, other=b.name, paired=comp["paired"], note=comp["note"],
                 head=head, rows=rows, only_a=comp["targets_only_in_reference"],
                 only_b=comp["targets_only_in_other"])
+
+
+def fmt_odds(m):
+    """How often B is better, the same and worse, in the measure's own words: 'earlier in 80%,
+    same 20%, later 0%'; for a cost only how often it is the same."""
+    if m["better"] is None:
+        return f"same in {fmt_pct(m['p_same'])}"
+    return (f"{m['better_word']} in {fmt_pct(m['p_better'])}, same {fmt_pct(m['p_same'])}, "
+            f"{m['worse_word']} {fmt_pct(m['p_worse'])}")
+
+
+def pairs_table(runs, comps):
+    """Every run against every other on one table: a row per measure, a column per pair (B −
+    A), each cell the median difference, its 90% interval and how often B is better, the
+    same or worse, in the measure's words."""
+    keys, labels, means = [], {}, {}
+    for c in comps:
+        for m in c["rows"]:
+            if m["key"] not in labels:
+                keys.append(m["key"])
+                labels[m["key"]], means[m["key"]] = m["measure"], m["better_means"]
+    rows = []
+    for key in keys:
+        cells = [cell(labels[key]), cell(means[key])]
+        for c in comps:
+            m = next((x for x in c["rows"] if x["key"] == key), None)
+            if m is None:
+                cells.append(na_cell("not in both"))
+                continue
+            unit = m["unit"]
+            cls = ("better" if m["better"] and m["p_better"] > 0.5 else
+                   "worse" if m["better"] and m["p_worse"] > 0.5 else "")
+            cells.append(dict(cell(fmt_measure(m["diff_p50"], unit, signed=True), m["diff_p50"],
+                                   cls),
+                              small=f"90%: {fmt_measure(m['diff_p5'], unit, True)} to "
+                                    f"{fmt_measure(m['diff_p95'], unit, True)}\n{fmt_odds(m)}"))
+        rows.append(dict(cells=cells))
+    groups = [dict(name=f"{c['other']} − {c['reference']}",
+                   fields=["paired" if c["paired"] else "unpaired"]) for c in comps]
+    notes = [f"{c['other']} − {c['reference']}: unpaired, as they do not share their random "
+             f"numbers ({c['unpaired_why']})." for c in comps if not c["paired"]]
+    return dict(head=["measure", "better means"], groups=groups, rows=rows, notes=notes)
 
 
 def fmt_share(q):
@@ -1418,17 +1601,26 @@ def headlines(runs, nat, comps, data, ambition):
                      f"{data[0]['hubs_open'][-1]} hubs open).")
         return lines
     lines = []
-    for i, c in enumerate(comps, start=1):
+    for c in comps:
+        if c["a"] != 0:  # the policies against each other: in the table of every pair
+            continue
+        i = c["b"]
         b, rows = runs[i], {m["key"]: m for m in c["rows"]}
         pairs = "paired replications" if c["paired"] else "pairs of replications"
+        unmoved = []
         for s in nat[0]:
             m = rows.get(f"target:{s['target']}")
             sb = next((x for x in nat[i] if x["target"] == s["target"]), None)
-            if m and sb:
+            if m and sb and m["p_better"] == 0 and m["p_worse"] == 0:
+                unmoved.append(s["target"])  # the same date in every replication: one line
+            elif m and sb:
                 lines.append(f"{s['target']}: on time in {fmt_pct(s['p_on_time'])} of {a.name}'s "
                              f"replications and {fmt_pct(sb['p_on_time'])} of {b.name}'s; "
                              f"{b.name} is earlier in {fmt_pct(m['p_better'])} of {pairs}, "
                              f"later in {fmt_pct(m['p_worse'])}.")
+        if unmoved:
+            lines.append(f"{b.name} reaches {', '.join(unmoved)} on the same date as {a.name} in "
+                         f"every one of the {pairs}.")
         for key in ("engaged:all", "llme:active"):
             m = rows.get(key)
             if m:
@@ -1438,6 +1630,9 @@ def headlines(runs, nat, comps, data, ambition):
                              f"{fmt_measure(m['diff_p95'], m['unit'], True)}); {b.name} better in "
                              f"{fmt_pct(m['p_better'])} of {pairs}.")
         lines.append(policy_cost_line(c["policy_cost"]))
+    if len(runs) > 2:
+        lines.append("The runs after the first against each other: “Every run against every "
+                     "other”, below.")
     return lines
 
 
@@ -1560,7 +1755,8 @@ def report_data(runs, ambition, decisions=(), threshold=THRESHOLD):
     data = [series(r, ambition) for r in runs]
     nat = [national_targets(r) for r in runs]
     hub = [hub_targets(r) for r in runs]
-    comps = [compare_runs(runs[0], r) for r in runs[1:]]
+    # every run against every other; the first len(runs) - 1 are each run against the first
+    comps = [dict(compare_runs(runs[i], runs[j]), a=i, b=j) for i, j in run_pairs(len(runs))]
     # A report of runs alone writes the data.json it always has: no empty `decisions`.
     more = dict(decisions=[decision_data(d) for d in decisions]) if decisions else {}
     return dict(
@@ -1627,6 +1823,12 @@ def render_page(runs, data, pngs, ambition, decisions=()):
         hub_tables=hub_tables(runs, hub, data["comparisons"]) if runs else [],
         threshold_table=threshold_table(runs, data) if runs else None,
         comparisons=[comparison_table(runs, c) for c in data["comparisons"]],
+        pairs=pairs_table(runs, data["comparisons"]) if len(runs) > 1 else None,
+        differences=dict(name=DIFFERENCES_FIGURE[0], title=DIFFERENCES_FIGURE[1],
+                         caption=DIFFERENCES_FIGURE[2],
+                         src="data:image/png;base64," + base64.b64encode(
+                             pngs["differences"]).decode("ascii"))
+        if "differences" in pngs else None,
         policy_cost=policy_cost_table(data["comparisons"], runs[0].dates[-1].isoformat())
         if len(runs) > 1 else None,
         parameters=parameter_table(runs), timelines=timelines(runs),
@@ -1668,11 +1870,16 @@ SENSITIVITY_INTERVALS = {
 
 
 def load_input(path):
-    """A run or a decision study's output, by the file's `study` attribute; raises BadInput
-    naming the file if it is neither (a sweep, say)."""
+    """A run, a sweep or a decision study's output, by the file's `study` attribute and
+    /points; raises BadInput naming the file if it is none of them."""
     try:
         if hubsim_output.study_of(path) is None:
-            return load_run(path)
+            try:
+                return load_run(path)
+            except BadInput as e:
+                if "is sweep output" not in str(e):
+                    raise
+            return load_sweep(path)
         return hubsim_output.read_decision(path)
     except hubsim_output.NotHubsimOutput as e:
         raise BadInput(e.what, e.why) from None
@@ -2145,6 +2352,363 @@ def decision_views(decisions, data, pngs):
     return views
 
 
+# ----------------------------------------------------------------------------- sweeps
+# The output of `hubsim sweep` (or `hubsim merge`): each point's headline figures (P(each
+# target met by its date), the date each is reached, schools engaged by the end and the
+# cost) against the swept parameters: a figure for one parameter, heat maps (small
+# multiples) for two, and always a sortable table of the points.
+
+
+def sweep_parameters(sw):
+    """The swept parameters: [dict(key, kind, values)]; kind is 'choice' (names), 'integer'
+    (a whole-number parameter or a flag, stored as integers) or 'real'."""
+    out = []
+    for key, values in sw.parameters.items():
+        if isinstance(values, list):
+            out.append(dict(key=key, kind="choice", values=[str(v) for v in values]))
+        elif np.asarray(values).dtype.kind in "iub":
+            out.append(dict(key=key, kind="integer", values=[int(v) for v in values]))
+        else:
+            out.append(dict(key=key, kind="real", values=[float(v) for v in values]))
+    return out
+
+
+def sweep_points(sw):
+    """Each point's headline figures, computed from its replications as a run's are: per
+    target P(met by its date) with its 95% Wilson interval and the date quantiles (observed
+    sample days, as day_quantiles); per phase the share of schools ever engaged at the last
+    sample; the total cost (median and 90% across replications)."""
+    days = sw.summary["target_day"]  # [point, replication, target]
+    engaged = sw.summary["engaged"]  # [point, replication, time, phase]
+    cost = sw.summary["cost"].sum(axis=(2, 3))  # [point, replication]
+    schools = sw.schools.sum(axis=0).astype(float)  # [phase]
+    params = sweep_parameters(sw)
+    out = []
+    for i in range(days.shape[0]):
+        n = days.shape[1]
+        targets = []
+        for k, t in enumerate(sw.targets):
+            d = never_as_inf(days[i, :, k])
+            met = int(np.sum(d <= t.by_day))
+            lo, hi = wilson(met, n)
+            q = day_quantiles(d)
+            targets.append(dict(target=t.label, met=met, p_on_time=met / n, p_low=lo, p_high=hi,
+                                p5=float(q["p5"]), p50=float(q["p50"]), p95=float(q["p95"])))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = engaged[i, :, -1, :] / schools  # [replication, phase]
+        out.append(dict(point=int(sw.point[i]), replications=n,
+                        values={p["key"]: p["values"][i] for p in params},
+                        targets=targets,
+                        engaged_share={ph: interval(share[:, p]) for p, ph in enumerate(sw.phases)},
+                        cost=interval(cost[i])))
+    return out
+
+
+def is_grid(params, n):
+    """Whether two parameters' points are every combination of their values, each once."""
+    a, b = (p["values"] for p in params)
+    return len(set(zip(a, b))) == n == len(set(a)) * len(set(b))
+
+
+def sweep_data(sw):
+    """Everything a sweep's page shows, JSON-ready."""
+    params = sweep_parameters(sw)
+    return dict(name=sw.name, file=sw.path, seed=sw.seed, replications=sw.replications,
+                uncertainty=sw.attrs.get("uncertainty", ""), points=len(sw.point),
+                total_points=int(sw.attrs.get("total_points", len(sw.point))),
+                dates=[d.isoformat() for d in sw.dates], phases=sw.phases,
+                parameters=params,
+                grid=len(params) == 2 and is_grid(params, len(sw.point)),
+                targets=[dict(label=t.label, measure=t.measure, phase=t.phase, role=t.role,
+                              per_hub=t.per_hub, value=t.value, by=t.by.isoformat())
+                         for t in sw.targets],
+                results=sweep_points(sw))
+
+
+def param_words(p, value):
+    """A parameter's value as the page writes it."""
+    if p["kind"] == "real":
+        return f"{value:g}"
+    return str(value)
+
+
+def _param_axis(p):
+    """x positions and tick labels of a parameter's values: numbers as they are, choices at
+    0, 1, ... in the order they first appear."""
+    if p["kind"] == "choice":
+        order = list(dict.fromkeys(p["values"]))
+        return [order.index(v) for v in p["values"]], order
+    return list(p["values"]), None
+
+
+def fig_sweep_one(plt, sd):
+    """One swept parameter: each headline figure against it (P(each target met), the date
+    each is reached, schools engaged by the end, total cost), the points joined in order."""
+    p = sd["parameters"][0]
+    x, ticks = _param_axis(p)
+    order = np.argsort(x, kind="stable")
+    xs = np.asarray(x, float)[order]
+    res = [sd["results"][i] for i in order]
+    fig, grid = plt.subplots(2, 2, figsize=(16, 11), squeeze=False)
+    axes = grid.reshape(1, 4)
+    ax = axes[0, 0]
+    for k, t in enumerate(sd["targets"]):
+        st = run_style(k)
+        pm = np.array([100 * r["targets"][k]["p_on_time"] for r in res])
+        lo = np.array([100 * r["targets"][k]["p_low"] for r in res])
+        hi = np.array([100 * r["targets"][k]["p_high"] for r in res])
+        ax.fill_between(xs, lo, hi, color=st["color"], alpha=0.15, lw=0)
+        ax.plot(xs, pm, lw=2.4, ms=7, label=t["label"], **st)
+    ax.set_ylim(-2, 102)
+    ax.set_title("P(target met by its date)")
+    ax.set_ylabel("% of replications")
+    ax = axes[0, 1]
+    base = dt.date.fromisoformat(sd["start"])
+    for k, t in enumerate(sd["targets"]):
+        st = run_style(k)
+        ax.axhline(dt.date.fromisoformat(t["by"]), color=st["color"], lw=1.2, ls=":")
+        keep = [j for j, r in enumerate(res) if math.isfinite(r["targets"][k]["p50"])]
+        if not keep:
+            continue
+        day = lambda v: base + dt.timedelta(days=int(v))  # noqa: E731
+        ax.plot([xs[j] for j in keep], [day(res[j]["targets"][k]["p50"]) for j in keep],
+                lw=2.4, ms=7, label=t["label"], **st)
+    import matplotlib.dates as mdates
+
+    ax.yaxis.set_major_locator(mdates.YearLocator())
+    ax.yaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.set_title("Median date each target is reached\n(dotted: its date; gaps: not reached)",
+                 fontsize=14)
+    ax = axes[0, 2]
+    for j, ph in enumerate(sd["phases"]):
+        st = run_style(j)
+        q = {k: np.array([100 * r["engaged_share"][ph][k] for r in res]) for k in ("p5", "p50", "p95")}
+        ax.fill_between(xs, q["p5"], q["p95"], color=st["color"], alpha=0.15, lw=0)
+        ax.plot(xs, q["p50"], lw=2.4, ms=7, label=ph, **st)
+    ax.set_ylim(0, 100)
+    ax.set_title(f"Schools ever engaged by {sd['dates'][-1]}")
+    ax.set_ylabel("% of the phase's schools")
+    ax.legend(loc="lower right", fontsize=11)
+    ax = axes[0, 3]
+    q = {k: np.array([r["cost"][k] / 1e6 for r in res]) for k in ("p5", "p50", "p95")}
+    ax.fill_between(xs, q["p5"], q["p95"], color="#555555", alpha=0.15, lw=0)
+    ax.plot(xs, q["p50"], lw=2.4, ms=7, color="#333333", marker="o")
+    ax.set_title("Total cost of the run")
+    ax.set_ylabel("£ million")
+    for ax in axes[0]:
+        ax.set_xlabel(key_lines(p["key"], 60))
+        if ticks:
+            ax.set_xticks(range(len(ticks)))
+            ax.set_xticklabels(ticks)
+    fig.suptitle(f"Sweep {sd['name']}: each point's headline figures against {p['key']}",
+                 fontsize=17)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
+    handles = axes[0, 0].get_legend_handles_labels()[0]
+    from matplotlib.patches import Patch
+
+    handles += [Patch(color="#888888", alpha=0.3, label="95% interval of P (Wilson); 90% of "
+                                                         "replications elsewhere")]
+    _figure_legend(fig, handles)
+    return _save(plt, fig)
+
+
+def fig_sweep_two(plt, sd):
+    """Two swept parameters: small multiples, one panel per target's P(met by its date),
+    then schools engaged by the end per phase and the total cost: heat maps over a grid,
+    points coloured by value over a sampled design."""
+    p1, p2 = sd["parameters"]
+    x, xt = _param_axis(p2)
+    y, yt = _param_axis(p1)
+    res = sd["results"]
+    panels = [(f"P({t['label']})", [100 * r["targets"][k]["p_on_time"] for r in res], "%",
+               "viridis", (0, 100)) for k, t in enumerate(sd["targets"])]
+    named = [ph for ph in ("primary", "secondary") if ph in sd["phases"]] or sd["phases"]
+    panels += [(f"{ph} schools engaged by {sd['dates'][-1]}",
+                [100 * r["engaged_share"][ph]["p50"] for r in res], "% (median)", "viridis",
+                (0, 100)) for ph in named]
+    panels.append(("total cost", [r["cost"]["p50"] / 1e6 for r in res], "£m (median)",
+                   "magma_r", None))
+    cols = min(3, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(7.2 * cols, 5.4 * rows), squeeze=False)
+    xs, ys = sorted(set(x)), sorted(set(y))
+    for n, (title, v, unit, cmap, lim) in enumerate(panels):
+        ax = axes[n // cols, n % cols]
+        v = np.asarray(v, float)
+        vmin, vmax = lim if lim else (np.nanmin(v), np.nanmax(v))
+        if sd["grid"]:
+            grid = np.full((len(ys), len(xs)), np.nan)
+            for xi, yi, vi in zip(x, y, v):
+                grid[ys.index(yi), xs.index(xi)] = vi
+            im = ax.imshow(grid, origin="lower", aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax)
+            for (r_, c_), vi in np.ndenumerate(grid):
+                if np.isfinite(vi):
+                    shade = (vi - vmin) / (vmax - vmin) if vmax > vmin else 0.5
+                    light = shade < 0.55 if not cmap.endswith("_r") else shade > 0.45
+                    ax.text(c_, r_, f"{vi:.0f}" if unit.startswith("%") else f"{vi:.2f}",
+                            ha="center", va="center", fontsize=12,
+                            color="white" if light else "black")
+            ax.set_xticks(range(len(xs)))
+            ax.set_xticklabels(xt if xt else [param_words(p2, v_) for v_ in xs])
+            ax.set_yticks(range(len(ys)))
+            ax.set_yticklabels(yt if yt else [param_words(p1, v_) for v_ in ys])
+            ax.grid(False)
+        else:
+            im = ax.scatter(x, y, c=v, cmap=cmap, vmin=vmin, vmax=vmax, s=60, edgecolor="none")
+            if xt:
+                ax.set_xticks(range(len(xt)))
+                ax.set_xticklabels(xt)
+            if yt:
+                ax.set_yticks(range(len(yt)))
+                ax.set_yticklabels(yt)
+        fig.colorbar(im, ax=ax, label=unit)
+        ax.set_title(title, fontsize=13)
+        ax.set_xlabel(key_lines(p2["key"]))
+        ax.set_ylabel(key_lines(p1["key"]))
+    for n in range(len(panels), rows * cols):
+        axes[n // cols, n % cols].set_visible(False)
+    fig.suptitle(f"Sweep {sd['name']}: each point's headline figures against {p1['key']} and "
+                 f"{p2['key']}", fontsize=17)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.7 / fig.get_figheight()))
+    return _save(plt, fig)
+
+
+def key_lines(key, width=26):
+    """A parameter's dotted key over lines of about width characters, broken after dots."""
+    lines = [""]
+    for part in key.split("."):
+        piece = part if not lines[-1] else "." + part
+        if lines[-1] and len(lines[-1]) + len(piece) > width:
+            lines.append(piece)
+        else:
+            lines[-1] += piece
+    return "\n".join(lines)
+
+
+def draw_sweep_figures(sd):
+    """{name: PNG} of a sweep: one figure for one or two parameters, none for more."""
+    plt = _pyplot()
+    if len(sd["parameters"]) == 1:
+        return {"sweep": fig_sweep_one(plt, sd)}
+    if len(sd["parameters"]) == 2:
+        return {"sweep": fig_sweep_two(plt, sd)}
+    return {}
+
+
+def sweep_table(sw, sd):
+    """The points, sortable: each parameter's value, then per target P(met by its date) (its
+    95% interval below) and the median date reached (its 90% interval below), schools ever
+    engaged by the end per phase and the total cost."""
+    rows = []
+    for r in sd["results"]:
+        cells = [cell(str(r["point"]), r["point"])]
+        for p in sd["parameters"]:
+            v = r["values"][p["key"]]
+            cells.append(cell(param_words(p, v), None if p["kind"] == "choice" else v))
+        for t in r["targets"]:
+            cells.append(dict(cell(fmt_pct(t["p_on_time"]), t["p_on_time"]),
+                              small=f"95%: {fmt_pct(t['p_low'])} to {fmt_pct(t['p_high'])}"))
+            cells.append(dict(cell(fmt_day(sw, t["p50"], "not by"), t["p50"]),
+                              small=fmt_day_interval(sw, t["p5"], t["p95"], "not by",
+                                                     to="\nto ")))
+        for ph in sd["phases"]:
+            cells.append(fmt_share(r["engaged_share"][ph]))
+        c = r["cost"]
+        cells.append(dict(cell(fmt_measure(c["p50"], "gbp"), c["p50"]),
+                          small=f"90%: {fmt_measure(c['p5'], 'gbp')} to "
+                                f"{fmt_measure(c['p95'], 'gbp')}"))
+        rows.append(dict(cells=cells))
+    # a key breaks after its dots (a zero-width space), never inside a word
+    groups = [dict(name="swept", fields=[p["key"].replace(".", ".\u200b")
+                                         for p in sd["parameters"]])]
+    groups += [dict(name=t["label"], fields=["P(met by its date) [95%]", "date reached [90%]"])
+               for t in sd["targets"]]
+    groups.append(dict(name=f"by {sd['dates'][-1]}",
+                       fields=[f"{ph} schools engaged [90%]" for ph in sd["phases"]]
+                       + ["total cost [90%]"]))
+    return dict(head=["point"], groups=groups, rows=rows)
+
+
+def sweep_glance(sd):
+    """A few sentences: the range of each target's P(met) over the points and where it is
+    highest and lowest, and the range of the total cost."""
+    res = sd["results"]
+
+    def at(r):
+        return ", ".join(f"{p['key']} = {param_words(p, r['values'][p['key']])}"
+                         for p in sd["parameters"])
+
+    lines = []
+    for k, t in enumerate(sd["targets"]):
+        ps = [r["targets"][k]["p_on_time"] for r in res]
+        lo, hi = int(np.argmin(ps)), int(np.argmax(ps))
+        if ps[lo] == ps[hi]:
+            lines.append(f"{t['label']}: met on time in {fmt_pct(ps[lo])} of replications at "
+                         "every point.")
+        else:
+            lines.append(f"{t['label']}: met on time in {fmt_pct(ps[lo])} of replications at "
+                         f"worst ({at(res[lo])}) to {fmt_pct(ps[hi])} at best ({at(res[hi])}).")
+    costs = [r["cost"]["p50"] for r in res]
+    lo, hi = int(np.argmin(costs)), int(np.argmax(costs))
+    lines.append(f"Total cost (median): {fmt_measure(costs[lo], 'gbp')} ({at(res[lo])}) to "
+                 f"{fmt_measure(costs[hi], 'gbp')} ({at(res[hi])}).")
+    return lines
+
+
+SWEEP_CAPTIONS = {
+    1: "Each point of the sweep against the swept parameter: P(each target met by its date) "
+       "with its 95% Wilson interval over the point's replications; the median date each is "
+       "reached (a gap: not reached in at least half the replications; dotted: the target's "
+       "date); the share of each phase's schools ever engaged by the last sample and the total "
+       "cost, medians with the middle 90% of replications.",
+    2: "Each point of the sweep against the two swept parameters, one panel per headline "
+       "figure: P(each target met by its date), the median share of each phase's schools ever "
+       "engaged by the last sample and the median total cost, written in each cell.",
+}
+
+
+def sweep_view(sw, sd, pngs):
+    """What the template shows of a sweep."""
+    fig = None
+    if "sweep" in pngs:
+        fig = dict(name="sweep", title="Headline figures against the swept parameters",
+                   caption=SWEEP_CAPTIONS[len(sd["parameters"])] + (
+                       "" if len(sd["parameters"]) != 2 or sd["grid"] else
+                       " The points are a sampled design, not a grid: each is a dot."),
+                   src="data:image/png;base64," + base64.b64encode(pngs["sweep"]).decode("ascii"))
+    names = data_file_names(sw.scenario_text)
+    return dict(name=sw.name, points=sd["points"], total_points=sd["total_points"],
+                replications=sd["replications"], seed=sd["seed"],
+                parameters=[p["key"] for p in sd["parameters"]], held=held_in_words(sw),
+                uncertainty=sw.uncertainty, glance=sweep_glance(sd), figure=fig,
+                table=sweep_table(sw, sd), sweep_text=sw.sweep_text,
+                scenario_text=without_machine_paths(sw.scenario_text, names),
+                first=sd["dates"][0], last=sd["dates"][-1], hubs=len(sw.hubs))
+
+
+def build_sweep(sw, out):
+    """A sweep's report: its data, figure and page, written as a run's report is."""
+    import jinja2
+
+    sd = sweep_data(sw)
+    sd["start"] = sw.start.isoformat()
+    data = dict(generator="hubsim tools/report.py", quantiles=QUANTILES, sweep=sd)
+    pngs = draw_sweep_figures(sd)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE)),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]),
+                             trim_blocks=True, lstrip_blocks=True)
+    blob = json.dumps(json_safe(data), allow_nan=False).replace("</", "<\\/")
+    page = env.get_template(TEMPLATE.name).render(
+        title=f"sweep {sw.name}", runs=[], decisions=[], sweep=sweep_view(sw, sd, pngs),
+        provenance=provenance([sw]),
+        generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        data_json=blob)
+    files = {f"{n}.png": b for n, b in pngs.items()}
+    files["data.json"] = json.dumps(json_safe(data), indent=1, allow_nan=False).encode()
+    files["index.html"] = page.encode("utf-8")
+    return files
+
+
 # ----------------------------------------------------------------------------- output
 
 
@@ -2193,6 +2757,16 @@ def build(paths, out, ambition, threshold=THRESHOLD):
     """Validates every input, then computes, draws and writes the report."""
     check_output_dir(out)
     inputs = [load_input(p) for p in paths]
+    sweeps = [f for f in inputs if is_sweep(f)]
+    if sweeps:
+        if len(inputs) > 1:
+            raise BadInput(sweeps[0].path, "is sweep output, which is reported alone (one "
+                                           "sweep file, no runs or studies beside it)")
+        try:
+            write_atomically(out, build_sweep(sweeps[0], out))
+        except OSError as e:
+            raise WriteFailed(out, e) from None
+        return
     runs = [f for f in inputs if not is_decision(f)]
     decisions = [f for f in inputs if is_decision(f)]
     if runs:
@@ -2200,7 +2774,8 @@ def build(paths, out, ambition, threshold=THRESHOLD):
         name_runs(runs)
     name_runs(decisions)
     data = report_data(runs, ambition, decisions, threshold)
-    pngs = draw_figures(runs, [d["series"] for d in data["runs"]], ambition) if runs else {}
+    pngs = draw_figures(runs, [d["series"] for d in data["runs"]], ambition,
+                        data["comparisons"]) if runs else {}
     pngs.update(draw_decision_figures(decisions, data.get("decisions", [])))
     page = render_page(runs, data, pngs, ambition, decisions)
     files = {f"{n}.png": b for n, b in pngs.items()}
@@ -2217,9 +2792,9 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(
         prog="report.py",
         description="Writes an HTML report (DIR/index.html, figures as PNG, data.json) of one "
-                    "or more hubsim run output files (with several, each is compared with the "
-                    "first) and of the output of hubsim marginal, sensitivity and optimise (a "
-                    "Decisions section).")
+                    "or more hubsim run output files (with several, every run against every "
+                    "other) and of the output of hubsim marginal, sensitivity and optimise (a "
+                    "Decisions section); or of one hubsim sweep output file, alone.")
     ap.add_argument("runs", nargs="+", metavar="RUN.h5",
                     help="output files of hubsim run, marginal, sensitivity or optimise")
     ap.add_argument("-o", "--output", required=True, metavar="DIR",

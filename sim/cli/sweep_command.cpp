@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -27,34 +28,57 @@ namespace {
 /// The most points the closing table shows; the file holds them all.
 constexpr std::size_t kTableRows = 20;
 
-/// Per point: its parameters and P(each target met by its date) over its replications.
-void print_results(const SweepSpec& spec, const SweepFile& f) {
+/// A swept value as the table shows it: a choice by name, a whole number whole, a real
+/// number to four significant figures (0.055, not 0.05500000000000001).
+std::string value_text(const SweepFile& f, std::size_t k, double v) {
+    if (!f.parameter_choices[k].empty())
+        return f.parameter_choices[k].at(static_cast<std::size_t>(v));
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+    return buf;
+}
+
+/// The median over a point's replications of the total cost of the run, in GBP.
+double median_total_cost(const PointResults& p, std::uint32_t replications) {
+    if (replications == 0 || p.run.cost.empty()) return NAN;
+    const std::size_t per = p.run.cost.size() / replications;
+    std::vector<double> total(replications, 0.0);
+    for (std::size_t r = 0; r < replications; ++r)
+        for (std::size_t i = 0; i < per; ++i) total[r] += p.run.cost[r * per + i];
+    std::sort(total.begin(), total.end());
+    const std::size_t n = total.size();
+    return n % 2 ? total[n / 2] : (total[n / 2 - 1] + total[n / 2]) / 2;
+}
+
+/// Per point: its parameters, P(each target met by its date) over its replications and the
+/// median total cost.
+void print_results(const SweepSpec& spec, const SweepFile& f, const std::string& out) {
     const std::size_t K = f.parameter_keys.size(), T = f.targets.size();
     if (f.point_index.empty()) return;
     std::printf("\n%-6s", "point");
     for (const auto& k : f.parameter_keys)
         std::printf(" %-*s", std::max<int>(10, int(k.size())), k.c_str());
     for (std::size_t t = 0; t < T; ++t) std::printf(" P(%s)", f.targets.label[t].c_str());
-    std::printf("\n");
+    std::printf(" %s\n", "median cost (GBP m)");
     const std::size_t shown = std::min(kTableRows, f.point_index.size());
     const std::vector<double> met = target_met_probability(f);
     for (std::size_t i = 0; i < shown; ++i) {
         std::printf("%-6u", f.point_index[i]);
         for (std::size_t k = 0; k < K; ++k) {
-            const double v = f.point_values[i][k];
-            const std::string text = f.parameter_choices[k].empty()
-                                         ? format_number(v)
-                                         : f.parameter_choices[k].at(static_cast<std::size_t>(v));
+            const std::string text = value_text(f, k, f.point_values[i][k]);
             std::printf(" %-*s", std::max<int>(10, int(f.parameter_keys[k].size())), text.c_str());
         }
         for (std::size_t t = 0; t < T; ++t)
             std::printf(" %-*.2f", int(f.targets.label[t].size() + 3), met[i * T + t]);
-        std::printf("\n");
+        std::printf(" %.2f\n", median_total_cost(f.results[i], f.replications) / 1e6);
     }
     if (shown < f.point_index.size())
         std::printf("(%zu more points in the file)\n", f.point_index.size() - shown);
-    std::printf("P(target met by its date) over each point's %u replications, which hold %s\n",
-                f.replications, std::string(spec.base.scenario.uncertainty()).c_str());
+    std::printf(
+        "P(target met by its date) and the median cost of the whole run over each "
+        "point's %u replications, which hold %s.\n`hubsim report %s -o DIR` gives every "
+        "point with its intervals and figures.\n",
+        f.replications, std::string(spec.base.scenario.uncertainty()).c_str(), out.c_str());
 }
 
 }  // namespace
@@ -127,7 +151,7 @@ int sweep_command(const std::vector<std::string>& args, const std::string& comma
                   : run_sweep(spec, evaluator, shard, threads, reused);
     if (evaluator.root()) {
         write_sweep_file(out, result, command_line);
-        if (!quiet) print_results(spec, result);
+        if (!quiet) print_results(spec, result, out.string());
         if (!quiet)
             std::fprintf(stderr,
                          "sweep %s: %zu points x %u replications (%zu reused) written to %s\n",

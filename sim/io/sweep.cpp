@@ -312,6 +312,12 @@ SweepFile SweepFile::describe(const SweepSpec& spec) {
     f.years.assign(shape.years.begin(), shape.years.end());
     for (const auto& h : sc.hubs) f.hubs.push_back(h.name);
     for (Phase p : shape.phases) f.phases.emplace_back(hubsim::name(p));
+    f.hub_schools.assign(sc.hubs.size() * shape.phases.size(), 0);
+    for (const auto& s : sc.schools)
+        if (const std::size_t c = shape.column(s.phase); c < shape.phases.size())
+            ++f.hub_schools[s.hub * shape.phases.size() + c];
+    f.uncertainty = std::string(sc.uncertainty());
+    f.parameters = sc.posterior.empty() ? (sc.parameters_fixed ? "fixed" : "none") : "drawn";
     f.targets = TargetTable::of(sc);
     f.replications = spec.replications;
     f.trajectories = spec.keep_trajectories;

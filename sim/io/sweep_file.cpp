@@ -231,8 +231,13 @@ void write_sweep_file(const fs::path& path, const SweepFile& f, const std::strin
         Handle pv(numeric(file, "point_values", {f.point_values.size(), f.parameter_keys.size()},
                           values.data()),
                   H5Dclose, "write point values");
+        if (!f.uncertainty.empty()) attr_string(file, "uncertainty", f.uncertainty);
+        if (!f.parameters.empty()) attr_string(file, "parameters", f.parameters);
         Scales root;
         add_sweep_scales(root, file, f);
+        if (!f.hub_schools.empty())
+            put(file, "hub_schools", {"hub", "phase"}, root, nullptr, f.hub_schools.data(),
+                "schools in each hub and phase", "schools");
         write_target_table(file, root, f.targets, "days since " + f.start_date);
         write_groups(file, f, root);
         if (f.precision) write_precision(file, *f.precision, root);
@@ -353,6 +358,14 @@ SweepFile read_sweep_file(const fs::path& path) {
         read(file, "year", f.years);
         f.hubs = read_strings(file, "hub");
         f.phases = read_strings(file, "phase");
+        // Kept since issue 16; a file written before has none (merge passes on what it has).
+        if (H5Lexists(file, "hub_schools", H5P_DEFAULT) > 0) {
+            read(file, "hub_schools", f.hub_schools);
+            if (f.hub_schools.size() != f.hubs.size() * f.phases.size())
+                throw std::runtime_error("hub_schools does not hold one count per hub and phase");
+        }
+        if (H5Aexists(file, "uncertainty") > 0) f.uncertainty = attr_text(file, "uncertainty");
+        if (H5Aexists(file, "parameters") > 0) f.parameters = attr_text(file, "parameters");
         f.targets = read_target_table(file);
         f.results.resize(f.point_index.size());
         for (auto& r : f.results) r.replications = f.replications;

@@ -27,6 +27,8 @@ from conftest import (MULTI_DATES, MULTI_HUBS, MULTI_PHASES, REPO, labels, run_h
 REPORT = REPO / "tools" / "report.py"
 PYTHON = "/usr/bin/python3"
 FIGURES = ["engagement", "stages", "llme", "roles", "equity", "waiting", "cost"]
+# With several runs, the differences through time come first (every run against every other).
+FIGURES_SEVERAL = ["differences"] + FIGURES
 Q = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 
 
@@ -405,15 +407,21 @@ def test_same_seed_other_replication_count_is_unpaired(multi_h5, multi_yaml, tmp
     check_comparison(comp, read_h5(multi_h5), read_h5(more), paired=False)
 
 
-def test_three_runs_each_against_the_first(multi_h5, multi_b_h5, multi_h5_other_seed):
+def test_three_runs_every_one_against_every_other(multi_h5, multi_b_h5, multi_h5_other_seed):
+    """Each run against the first, then the policies against each other, each pair paired
+    or not by its own seeds and replications."""
     report = load_report_module()
     runs = [report.load_run(p) for p in (multi_h5, multi_b_h5, multi_h5_other_seed)]
     report.check_comparable(runs)
     report.name_runs(runs)
     assert len({r.name for r in runs}) == 3
     data = report.report_data(runs, 50)
-    assert [(c["reference"], c["other"], c["paired"]) for c in data["comparisons"]] == [
-        (runs[0].name, runs[1].name, True), (runs[0].name, runs[2].name, False)]
+    assert [(c["reference"], c["other"], c["paired"], c["a"], c["b"]) for c in data["comparisons"]] == [
+        (runs[0].name, runs[1].name, True, 0, 1), (runs[0].name, runs[2].name, False, 0, 2),
+        (runs[1].name, runs[2].name, False, 1, 2)]
+    assert "seeds 11 and 12345" in data["comparisons"][2]["note"]
+    check_comparison(data["comparisons"][2], read_h5(multi_b_h5), read_h5(multi_h5_other_seed),
+                     paired=False)
 
 
 def test_two_runs_overlay_every_figure(paired_report, one_report, multi_b_h5):
@@ -424,7 +432,7 @@ def test_two_runs_overlay_every_figure(paired_report, one_report, multi_b_h5):
     np.testing.assert_array_equal(d["runs"][1]["series"]["engaged_share"]["primary"]["p50"],
                                   np.median(share[:, :, 0], axis=0))
     images = Tables(page_of(paired_report)).images
-    assert [i["data-figure"] for i in images] == FIGURES
+    assert [i["data-figure"] for i in images] == FIGURES_SEVERAL
     for name in FIGURES:  # the figures change when a second run is drawn on them
         assert (paired_report / f"{name}.png").read_bytes() != (one_report / f"{name}.png").read_bytes()
     # hub tables: median date, on time and gap for each run, then how often B is earlier, later
@@ -544,7 +552,7 @@ IMAGES_LOADED = "return [...document.images].map(i => [i.dataset.figure, i.compl
 def test_page_in_headless_chromium(browser, paired_report, tmp_path):
     browser.open((paired_report / "index.html").as_uri())
     loaded = browser.run(IMAGES_LOADED)
-    assert loaded == [[name, True] for name in FIGURES]
+    assert loaded == [[name, True] for name in FIGURES_SEVERAL]
     problems = [e for e in browser.console() if e["level"] in ("SEVERE", "WARNING")]
     assert problems == []
     assert browser.run("return JSON.parse(document.getElementById('report-data').textContent).runs.length") == 2
@@ -1073,3 +1081,96 @@ def test_equity_at_the_last_target_date_and_the_end(multi_h5, multi_h5_other_see
     diff = report.compare_equity(a, b, moments, paired=False)
     every = (sb[None, :, ti, 0, 4] - sa[:, None, ti, 0, 4]).ravel()  # every B against every A
     assert diff["participating"]["primary"]["q5"][moments[0][0]]["p50"] == pytest.approx(np.median(every))
+
+
+# ---------------------------------------------------------------- every run against every other
+
+
+@pytest.fixture(scope="module")
+def three_report(tmp_path_factory, multi_h5, multi_b_h5, multi_h5_other_seed):
+    """Three runs: a and b share seed and replications (paired), c has another seed."""
+    out = tmp_path_factory.mktemp("report_three") / "report"
+    report_ok(multi_h5, multi_b_h5, multi_h5_other_seed, "-o", out)
+    return out
+
+
+def direct_over_time(a, b, paired):
+    """B − A through time computed here: {key: [replication or pair, time or year]}."""
+    def series(h):
+        share = 100 * h["engaged"].sum(axis=2) / h["schools"].sum(axis=0)
+        out = {f"engaged_share:{ph}": share[:, :, p] for p, ph in enumerate(h["phases"])}
+        out["llme:active"] = h["llme"][:, :, :, :, h["statuses"].index("active")].sum(axis=(2, 3)).astype(float)
+        out["cost:annual"] = h["cost"].sum(axis=2) / 1e6
+        return out
+
+    sa, sb = series(a), series(b)
+    if paired:
+        return {k: sb[k] - sa[k] for k in sa}
+    return {k: np.array([sb[k][j] - sa[k][i] for i in range(len(sa[k])) for j in range(len(sb[k]))])
+            for k in sa}
+
+
+WORDS = {"target": "an earlier date", "engaged": "more schools engaged", "llme": "more active leaders"}
+
+
+def test_every_pair_and_its_differences_through_time_equal_hdf5(three_report, multi_h5, multi_b_h5,
+                                                               multi_h5_other_seed):
+    """Three runs give three pairs (b − a paired; c − a and c − b unpaired, saying why): each
+    measure's differences, P(better/same/worse) in the measure's words, and B − A through time
+    for every pair, against differences computed here from the files."""
+    d = data_of(three_report)
+    files = [read_h5(p) for p in (multi_h5, multi_b_h5, multi_h5_other_seed)]
+    pairs = [(0, 1, True), (0, 2, False), (1, 2, False)]
+    assert [(c["a"], c["b"], c["paired"]) for c in d["comparisons"]] == pairs
+    for c, (i, j, paired) in zip(d["comparisons"], pairs):
+        check_comparison(c, files[i], files[j], paired)
+        for r in c["rows"]:
+            kind = r["key"].split(":")[0]
+            if kind == "cost":
+                assert r["better_means"].startswith("neither") and r["better_word"] is None
+            else:
+                assert r["better_means"] == WORDS[kind], r
+        direct = direct_over_time(files[i], files[j], paired)
+        assert sorted(c["over_time"]) == sorted(direct)
+        for key, diff in direct.items():
+            for name in ("p5", "p25", "p50", "p75", "p95"):
+                np.testing.assert_allclose(c["over_time"][key][name], np.quantile(diff, Q[name], axis=0),
+                                           rtol=1e-12, atol=1e-12, err_msg=f"{key} {name} {i}-{j}")
+    # the first pair's differences are paired: replication by replication
+    b_minus_a = direct_over_time(files[0], files[1], True)["engaged_share:primary"]
+    assert b_minus_a.shape == (4, len(MULTI_DATES))
+    # the table of every pair: a row per measure, a column per pair, cells as computed
+    page = page_of(three_report)
+    table = Tables(page).tables["pairs-table"]
+    rows = d["comparisons"][0]["rows"]
+    assert [r[0][0] for r in table] == [r["measure"] for r in rows]
+    for row, m in zip(table, rows):
+        assert row[1][0] == m["better_means"]
+        for k, c in enumerate(d["comparisons"]):
+            cm = next(x for x in c["rows"] if x["key"] == m["key"])
+            text, sort = row[2 + k]
+            want = json_num(cm["diff_p50"])
+            assert sort is not None and float(sort) == (np.inf if want is None else pytest.approx(want))
+            if cm["better"] is None:
+                assert f"same in {100 * cm['p_same']:.0f}%" in text
+            else:
+                assert (f"{cm['better_word']} in {100 * cm['p_better']:.0f}%, same {100 * cm['p_same']:.0f}%, "
+                        f"{cm['worse_word']} {100 * cm['p_worse']:.0f}%") in text
+    engaged = next(r for r in table if r[0][0].startswith("primary schools engaged"))
+    direct = measure_values(files[1])["engaged:primary"][0] - measure_values(files[0])["engaged:primary"][0]
+    assert engaged[2][0].startswith(f"{np.floor(np.median(direct) + 0.5):+,.0f}")
+    assert "unpaired, as they do not share their random numbers (seeds 11 and 12345)" in page
+    assert (three_report / "differences.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_every_pair_in_the_browser(browser, three_report):
+    """The differences figure loads, the table of every pair sits before the policy period's
+    table and fits 1400 px without sideways scrolling."""
+    browser.open((three_report / "index.html").as_uri())
+    assert browser.run(IMAGES_LOADED) == [[name, True] for name in FIGURES_SEVERAL]
+    wide = browser.run(FITS_LAYOUT, "#pairs-table")
+    assert len(wide) == 1 and not wide[0]["scrolls"] and wide[0]["right"] <= 1400, wide
+    order = browser.run("return [...document.querySelectorAll('section')].map(s => s.id)")
+    assert order.index("pairs-section") < order.index("policy-cost-section") < order.index("comparison-0-section")
+    assert [s for s in order if s.startswith("comparison-")] == [f"comparison-{k}-section" for k in range(3)]
+    assert browser.console() == []

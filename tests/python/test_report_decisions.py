@@ -24,7 +24,7 @@ from markupsafe import escape
 from conftest import HUBSIM, REPO, labels, run_ok, text_of
 from test_marginal import ARGS, CAPACITY
 from test_optimise import PLAN, TINY_PLAN
-from test_report import (FIGURES, IMAGES_LOADED, Tables, browser, data_of, page_of,  # noqa: F401
+from test_report import (FIGURES, IMAGES_LOADED, Tables, data_of, page_of,
                          report_ok, run_report)
 from test_sensitivity import MORRIS, STUDY
 

@@ -108,6 +108,11 @@ struct SweepFile {
     std::vector<std::vector<double>> point_values;  ///< [point][parameter]
     std::vector<std::int32_t> sample_days, years;
     std::vector<std::string> hubs, phases;
+    std::vector<std::uint32_t> hub_schools;  ///< [hub][phase]: what a share is of
+    /// What the spread across a point's replications holds, as a run file says it:
+    /// `uncertainty` ("chance and parameters" or "chance only") and `parameters` ("drawn",
+    /// "fixed" or "none"). Empty in a file written before they were kept.
+    std::string uncertainty, parameters;
     TargetTable targets;
     std::uint32_t replications = 0;
     bool trajectories = false;
