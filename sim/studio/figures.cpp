@@ -113,6 +113,11 @@ json targets_json(const Scenario& sc, const Results& r, const Calendar& cal) {
         }
         const auto [lo, hi] = wilson(met, R);
         out.push_back({{"label", tg.label()},
+                       {"measure", tg.measure_name()},
+                       {"phase", tg.measure == Target::Measure::EngagedShare
+                                     ? json(std::string(name(tg.phase)))
+                                     : json(nullptr)},
+                       {"value", tg.value},
                        {"by", format_date(tg.by)},
                        {"met", met},
                        {"p_met", R ? static_cast<double>(met) / static_cast<double>(R) : 0.0},
