@@ -266,6 +266,7 @@ json run_figures(const Scenario& sc, const Results& r, double threshold) {
     const Calendar cal(sc.start);
     json f = {{"replications", r.replications},
               {"seed", sc.seed},
+              {"start", format_date(sc.start)},
               {"uncertainty", uncertainty_words(sc)},
               {"dates", date_labels(r, cal)},
               {"phases", json::array()},

@@ -419,3 +419,23 @@ def test_a_short_token_or_a_bad_folder_is_refused():
     assert proc.returncode == 2 and "at least 16" in proc.stderr
     proc = run_hubsim("serve", "--port", "0", "--scenarios", "/nonexistent")
     assert proc.returncode == 2 and "not a folder" in proc.stderr
+
+
+def test_it_stops_at_once_with_a_browsers_idle_connection_open(folder):
+    """A browser keeps connections open between requests: SIGTERM (or Ctrl-C) must not wait
+    for them to time out (30 s)."""
+    import http.client
+    s = Studio(folder)
+    host, port = s.base.split("//")[1].rstrip("/").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request("GET", "/api/info")
+        assert conn.getresponse().read() and conn.sock is not None  # kept open
+        start = time.monotonic()
+        s.proc.send_signal(signal.SIGTERM)
+        s.proc.wait(timeout=5)
+        assert s.proc.returncode == 0 and time.monotonic() - start < 3
+    finally:
+        conn.close()
+        if s.proc.poll() is None:
+            s.proc.kill()

@@ -533,6 +533,12 @@ function removeWhatif(i) {
 
 function finished(w) { return !active(w) && w.run && w.done > 0; }
 
+/// Whether the server can compare two runs: the same start and the same phases.
+function comparable(a, b) {
+  const fa = a.figures, fb = b.figures;
+  return !!fa && !!fb && fa.start === fb.start && fa.phases.join() === fb.phases.join();
+}
+
 /// Every pair of finished what-ifs, earlier (A) against later (B).
 async function compareAll() {
   const jobs = [];
@@ -542,6 +548,10 @@ async function compareAll() {
       if (!finished(a) || !finished(b)) continue;
       const key = a.run + "|" + b.run;
       if (S.comparisons.has(key)) continue;
+      if (!comparable(a, b)) {
+        S.comparisons.set(key, {error: "different start dates or phases: not comparable"});
+        continue;
+      }
       S.comparisons.set(key, null);
       jobs.push(api("api/compare?a=" + a.run + "&b=" + b.run).then(({status, body}) => {
         S.comparisons.set(key, status === 200 ? body : {error: body.error});
@@ -1089,7 +1099,7 @@ function renderCompare() {
       if (i >= j) return el("td", {class: "none"});
       const a = S.whatifs[i], b = S.whatifs[j];
       const c = a.run && b.run ? S.comparisons.get(a.run + "|" + b.run) : null;
-      if (!c || c.error) return el("td", {class: "none"}, c && c.error ? "cannot compare" : "…");
+      if (!c || c.error) return el("td", {class: "none", title: c && c.error ? c.error : null}, c && c.error ? "not comparable" : "…");
       const m = first(c);
       const on = S.pair[0] === i && S.pair[1] === j;
       return el("td", {}, el("button", {type: "button", class: "cell" + (on ? " on" : ""), "aria-pressed": on ? "true" : "false",
