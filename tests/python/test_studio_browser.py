@@ -8,7 +8,8 @@ test_studio_api.py ties to `hubsim run`), and the downloaded scenario is run her
 `hubsim run` and gives the page's numbers.
 """
 
-import json
+import struct
+import subprocess
 import time
 
 import h5py
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 
 import test_studio_api as studio_api  # the server fixture's class (not its tests)
-from conftest import REPO, run_ok
+from conftest import HUBSIM, REPO, run_ok
 from headless_browser import headless_chromium
 
 REPLICATIONS = 20
@@ -258,8 +259,15 @@ def test_two_what_ifs_compare_each_against_each(page, whatif_a, whatif_b):
     # A difference-over-time plot for each phase; the matrix cell is the first measure.
     assert page.run("return document.querySelectorAll('#pair-detail figure svg').length") == \
         len(c["difference"]["phases"])
-    cell = page.run("return document.querySelector('#compare-matrix button.cell').textContent")
-    assert f"P(better) {100 * c['measures'][0]['p_better']:.0f}%" in cell
+    # The matrix shows the measure chosen (at first schools ever engaged at the end).
+    at_end = next(m for m in c["measures"] if m["label"].startswith("schools ever engaged"))
+    for m in (at_end, c["measures"][0]):
+        assert page.run("return document.getElementById('matrix-measure').value") == m["label"]
+        cell = page.run("return document.querySelector('#compare-matrix button.cell').textContent")
+        assert f"P(better) {100 * m['p_better']:.0f}%" in cell
+        set_value(page, "matrix-measure", c["measures"][0]["label"])
+        wait_for(page, "return document.getElementById('matrix-measure').value === arguments[0]", 10,
+                 c["measures"][0]["label"])
     # Incremental cost per extra school, as the API has it.
     inc = page.run("return [...document.querySelectorAll('#incremental-table td')].map(td => td.dataset.value)")
     x = c["incremental"]
@@ -361,6 +369,18 @@ def test_an_invalid_upload_shows_line_column_and_key_inline(page, studio, tmp_pa
                    ".some(td => td.textContent === 'not comparable')")
     page.run("document.querySelector('.whatif:last-child button[aria-label^=Remove]').click()")
     page.click("#source-shipped")
+
+
+def test_the_screenshot_script_runs(tmp_path):
+    """tools/studio_screenshot.py, which makes docs/studio.png, on fewer replications."""
+    out = tmp_path / "studio.png"
+    proc = subprocess.run(["/usr/bin/python3", str(REPO / "tools" / "studio_screenshot.py"), "-o", str(out),
+                           "--hubsim", str(HUBSIM), "--replications", "5"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    png = out.read_bytes()
+    assert png.startswith(b"\x89PNG") and struct.unpack(">II", png[16:24])[0] == 1400
+    assert struct.unpack(">II", png[16:24])[1] > 3000  # the whole page, the comparison included
 
 
 def test_no_console_problems_after_all_of_it(page):

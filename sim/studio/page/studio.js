@@ -4,6 +4,7 @@
 
 const MAX_WHATIFS = 4;
 const POLL_MS = 300;
+const POLL_FIRST_MS = 100;  // until the first figures: the headline as soon as it is there
 const SVGNS = "http://www.w3.org/2000/svg";
 // Each what-if is told apart by its letter, its line style and its marker, not colour alone.
 const STYLES = [
@@ -38,6 +39,7 @@ const S = {
   threshold: 0.75,
   comparisons: new Map(),  // "runA|runB" -> GET /api/compare
   pair: null,          // [i, j]: the pair shown in detail
+  matrixMeasure: null, // the label of the measure the matrix shows
   formRun: null,       // the what-if the form started last (its progress and Cancel)
   nextUid: 1,
   restoring: false,
@@ -90,7 +92,8 @@ async function api(path, options = {}) {
 function pct(x, digits = 0) {
   return x === null || x === undefined || Number.isNaN(x) ? "–" : (100 * x).toFixed(digits) + "%";
 }
-function signed(text, x) { return (x > 0 ? "+" : x < 0 ? "−" : "±") + text; }
+/// A difference with its sign; one that shows as zero is "±0".
+function signed(text, x) { return (!/[1-9]/.test(text) ? "±" : x > 0 ? "+" : x < 0 ? "−" : "±") + text; }
 function points(x) { return signed(Math.abs(100 * x).toFixed(1) + " pp", x); }
 function whole(x) { return Math.round(x).toLocaleString("en-GB"); }
 function money(x) {
@@ -103,7 +106,7 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 function month(d) { return d ? MONTHS[Number(d.slice(5, 7)) - 1] + " " + d.slice(0, 4) : "after end"; }
 function shortMonth(d) { return d ? MONTHS[Number(d.slice(5, 7)) - 1] + " " + d.slice(2, 4) : "after end"; }
 /// A target's or a measure's words, with role keys as a planner says them.
-function words(text) { return text.replace(/\b[a-z0-9]+(?:_[a-z0-9]+)+\b/g, (k) => roleName(k) + "s"); }
+function words(text) { return text.replace(/\b[a-z0-9]+(?:_[a-z0-9]+)*_(?:specialist|lead)\b/g, (k) => roleName(k) + "s"); }
 function human(key) {
   return key.replace(/_/g, " ").replace(/\bpost16\b/, "post-16").replace(/^./, (c) => c.toUpperCase());
 }
@@ -439,6 +442,9 @@ function active(w) { return ["starting", "waiting", "queued", "running"].include
 
 async function runFromForm(event) {
   event.preventDefault();
+  // The run checks the what-if itself (and answers with its YAML): a check still waiting
+  // would only take the server's time from the run.
+  clearTimeout(validateTimer);
   const form = $("whatif-form");
   if (!form.checkValidity()) {
     for (const i of form.querySelectorAll("input, select")) showValidity(i);
@@ -498,17 +504,20 @@ async function poll(w) {
     return;
   }
   const was = w.state;
+  // Figures change once a batch of replications ends: the page is drawn again only then
+  // (drawing takes the cores the run needs).
+  const changed = was !== body.state || w.done !== body.done || (!w.figures && body.figures);
   w.state = body.state;
   w.done = body.done;
   w.total = body.total;
   if (body.error) w.error = body.error;
   if (body.figures) w.figures = body.figures;
   if (active(w)) {
-    setTimeout(() => poll(w), POLL_MS);
+    setTimeout(() => poll(w), w.figures ? POLL_MS : POLL_FIRST_MS);
   } else if (was !== w.state) {
     compareAll();
   }
-  renderAll();
+  if (changed) renderAll();
 }
 
 async function cancel(w) {
@@ -1087,8 +1096,14 @@ function renderCompare() {
     return;
   }
   if (!S.pair || !pairs.some((p) => p[0] === S.pair[0] && p[1] === S.pair[1])) S.pair = pairs[pairs.length - 1];
-  // The matrix: rows B (later), columns A (earlier); each cell B - A of the first measure.
-  const first = (c) => c.measures[0];
+  // The matrix: rows B (later), columns A (earlier); each cell B - A of one measure, the
+  // planner's choice (at first: schools ever engaged at the end).
+  const labels = S.comparisons.get(S.whatifs[pairs[0][0]].run + "|" + S.whatifs[pairs[0][1]].run).measures.map((m) => m.label);
+  if (!labels.includes(S.matrixMeasure))
+    S.matrixMeasure = labels.find((l) => l.startsWith("schools ever engaged")) || labels[0];
+  const first = (c) => c.measures.find((m) => m.label === S.matrixMeasure) || c.measures[0];
+  const pick = el("select", {id: "matrix-measure", onchange: (e) => { S.matrixMeasure = e.target.value; renderAll(); }});
+  for (const l of labels) pick.append(el("option", {value: l, text: l, selected: l === S.matrixMeasure}));
   const lastIdx = S.whatifs.length - 1;
   const cols = [];
   for (let i = 0; i < lastIdx; ++i) cols.push(i);
@@ -1143,8 +1158,9 @@ function renderCompare() {
     el("p", {class: "uncertainty"}, "Line: the median difference; band: its 5th to 95th percentile over " +
       (c.paired ? "paired replications" : "every pair of replications") + "."));
   box.replaceChildren(
-    el("p", {class: "hint"}, "Each cell: the later what-if (row) less the earlier (column) in " + first(c).label +
-      ": the median difference and the chance it is better. Choose a cell for the whole comparison."),
+    el("div", {class: "matrix-controls"}, el("label", {for: "matrix-measure"}, "Each cell shows"), pick),
+    el("p", {class: "hint"}, "The later what-if (row) less the earlier (column): the median difference and the chance " +
+      "it is better. Choose a cell for the whole comparison."),
     el("table", {class: "matrix", id: "compare-matrix"}, el("thead", {}, head), body),
     detail);
 }
