@@ -264,16 +264,11 @@ std::string uncertainty_words(const Scenario& sc) {
 
 json run_figures(const Scenario& sc, const Results& r, double threshold) {
     const Calendar cal(sc.start);
-    json f = {{"replications", r.replications},
-              {"seed", sc.seed},
-              {"start", format_date(sc.start)},
-              {"uncertainty", uncertainty_words(sc)},
-              {"dates", date_labels(r, cal)},
-              {"phases", json::array()},
-              {"targets", targets_json(sc, r, cal)},
-              {"engagement", json::object()},
-              {"waiting", json::object()},
-              {"roles", json::array()}};
+    json f = {{"replications", r.replications},      {"seed", sc.seed},
+              {"start", format_date(sc.start)},      {"uncertainty", uncertainty_words(sc)},
+              {"dates", date_labels(r, cal)},        {"phases", json::array()},
+              {"targets", targets_json(sc, r, cal)}, {"engagement", json::object()},
+              {"waiting", json::object()},           {"roles", json::array()}};
     for (std::size_t col = 0; col < r.phases.size(); ++col) {
         const std::string phase(name(r.phases[col]));
         f["phases"].push_back(phase);

@@ -161,6 +161,44 @@ def test_declared_ranges_are_enforced_in_the_form(page):
     assert page.run(f"return document.getElementById('{PLACES}-error').textContent") == ""
 
 
+def test_hub_changes_and_timeline_events_reach_the_scenario(page):
+    """A hub's capacity and opening date, a dated event with an end, and the budget: the
+    scenario the server composes (the form's preview) holds each, as the API writes it."""
+    page.click("#add-hub")
+    hub = page.run("return document.querySelector('#hub-changes select').id.split('-')[1]")
+    set_value(page, f"hub-{hub}", "Central")
+    set_value(page, f"hub-cap-{hub}", "100.5")  # over the declared 100
+    assert page.run(f"return document.getElementById('hub-cap-{hub}').validity.rangeOverflow")
+    assert page.run(f"return document.getElementById('hub-cap-{hub}-error').textContent") != ""
+    set_value(page, f"hub-cap-{hub}", "1.5")
+    set_value(page, f"hub-opens-{hub}", "2016-09-01")
+    page.click("#add-event")
+    event = page.run("return document.querySelector('#events input[type=date]').id.split('-')[2]")
+    set_value(page, f"event-date-{event}", "2027-09-01")
+    set_value(page, f"event-until-{event}", "2028-08-31")
+    set_value(page, f"event-key-{event}", "capacity.factor")
+    set_value(page, f"event-value-{event}", "0.5")
+    set_value(page, "lever-budget-annual", "9000000")
+    spec = page.run("return specFromForm()")
+    assert spec["changes"] == {
+        "set": {"budget.annual": 9000000},
+        "hubs": {"Central": {"capacity_factor": 1.5, "opens": "2016-09-01"}},
+        "events": [{"date": "2027-09-01", "until": "2028-08-31", "set": {"capacity.factor": 0.5}}]}
+    composed = page.run_async(
+        "const done = arguments[arguments.length - 1];"
+        "fetch('api/validate', {method: 'POST', headers: {'Content-Type': 'application/json'},"
+        " body: JSON.stringify(arguments[0])}).then(r => r.json()).then(done);", spec)
+    preview = wait_for(page, "const t = document.getElementById('yaml-preview').textContent;"
+                             "return t.includes('Central') && t.includes('until') && t")
+    assert preview == composed["yaml"]
+    assert '"Central":{"capacity_factor":1.5,"opens":"2016-09-01"}' in preview
+    assert "until: 2028-08-31" in preview and '"budget.annual":9000000' in preview
+    # Back to the scenario as it is, for the tests that follow.
+    page.run("document.querySelectorAll('#hub-changes button, #events button').forEach(b => b.click())")
+    set_value(page, "lever-budget-annual", "0")
+    assert "changes" not in page.run("return specFromForm()")
+
+
 def test_a_lever_changed_and_run_gives_the_apis_headline(page, whatif_a):
     assert whatif_a["label"] == "england, Primary MS places 300"
     status = api(page, f"api/runs/{whatif_a['run']}")

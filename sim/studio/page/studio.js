@@ -875,8 +875,10 @@ function withFigures() {
 function renderHeadline(w) {
   const box = $("headline");
   if (!w || !w.figures) {
-    box.replaceChildren(el("p", {class: "empty", text: w ? "The first replications are on their way…"
-      : "Run a what-if to see the chance each target is met by its date."}));
+    box.replaceChildren(el("p", {class: "empty", text: !w ? "Run a what-if to see the chance each target is met by its date."
+      : active(w) ? "The first replications are on their way…"
+      : w.state === "failed" ? "The run failed: " + (w.error || "no reason given") + "."
+      : "This run ended before its first replications: it has no figures."}));
     return;
   }
   const f = w.figures;
