@@ -17,7 +17,9 @@ machine is noisy):
   simpy    the England model written with SimPy (tools/compare_simpy.py): agreement of the
            mean trajectories, and the speed ratio per core
   studio   the what-if studio (hubsim serve): from "run" to the first figures and to the
-           last, for 100 and 1,000 England replications, as the page asks for them
+           last, for 100 and 1,000 England replications, as the page asks for them; and
+           in the page itself (headless Chromium, if installed), from pressing Run to the
+           headline drawn and to the last figures drawn
 
 Usage (from anywhere; needs a Release build in build/):
   /usr/bin/python3 tools/benchmark.py                # everything (about 6 minutes on 2 cores)
@@ -35,6 +37,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -229,10 +232,72 @@ def studio(quick):
         table("The studio: England, from run to figures (seconds, all cores)",
               ["run", "first figures (median)", "all figures (median)", "first (range)",
                "all (range)"], rows)
+        page = studio_page(base, (20, 100) if quick else (100, 1000))
+        if page is not None:
+            figures["page"] = page
         return figures
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+# In the page: press Run, then time the headline's first drawing and the last figures'.
+PAGE_RUN = """
+const done = arguments[arguments.length - 1], reps = arguments[0];
+const r = document.getElementById('replications');
+r.value = reps;
+r.dispatchEvent(new Event('change'));
+const t0 = performance.now();
+let first = null;
+document.getElementById('run').click();
+const tick = () => {
+  const w = document.querySelector('.whatif');
+  if (first === null && w && document.querySelector('#headline .target')) first = performance.now() - t0;
+  if (w && w.dataset.state === 'done' && document.querySelector('#hub-table'))
+    done([first / 1000, (performance.now() - t0) / 1000]);
+  else requestAnimationFrame(tick);
+};
+requestAnimationFrame(tick);
+"""
+
+
+def studio_page(base, sizes):
+    """The same in a headless Chromium (the browser takes some of the same cores): seconds
+    from pressing Run to the headline drawn and to the last figures drawn, three times
+    each; None where Chromium is not installed."""
+    sys.path.insert(0, str(REPO / "tests" / "python"))
+    from headless_browser import CHROMEDRIVER, CHROMIUM, Browser
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        print("\n(no headless Chromium: the page's own times are not measured)")
+        return None
+    profile = tempfile.mkdtemp(prefix="hubsim-chromium-")
+    browser = Browser(profile)
+    try:
+        browser.open(base)
+        while browser.run("return document.body.dataset.ready") != "true":
+            time.sleep(0.1)
+        rows, figures = [], {}
+        for reps in sizes:
+            first, last = [], []
+            for _ in range(3):
+                f, l = browser.run_async(PAGE_RUN, reps)
+                first.append(f)
+                last.append(l)
+                browser.run("document.querySelector('.whatif button[aria-label^=Remove]').click()")
+                while browser.run("return document.querySelectorAll('.whatif').length"):
+                    time.sleep(0.05)
+            first.sort()
+            last.sort()
+            rows.append([f"{reps} replications", f"{first[1]:.2f}", f"{last[1]:.2f}",
+                         f"{first[0]:.2f}-{first[2]:.2f}", f"{last[0]:.2f}-{last[2]:.2f}"])
+            figures[f"{reps}_replications"] = {"first_s": first, "last_s": last}
+        table("The studio's page (headless Chromium): from pressing Run to the figures drawn "
+              "(seconds)", ["run", "headline drawn (median)", "all drawn (median)",
+                            "headline (range)", "all (range)"], rows)
+        return figures
+    finally:
+        browser.close()
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 def scale(quick, tmp, plot):

@@ -113,6 +113,11 @@ json targets_json(const Scenario& sc, const Results& r, const Calendar& cal) {
         }
         const auto [lo, hi] = wilson(met, R);
         out.push_back({{"label", tg.label()},
+                       {"measure", tg.measure_name()},
+                       {"phase", tg.measure == Target::Measure::EngagedShare
+                                     ? json(std::string(name(tg.phase)))
+                                     : json(nullptr)},
+                       {"value", tg.value},
                        {"by", format_date(tg.by)},
                        {"met", met},
                        {"p_met", R ? static_cast<double>(met) / static_cast<double>(R) : 0.0},
@@ -259,15 +264,11 @@ std::string uncertainty_words(const Scenario& sc) {
 
 json run_figures(const Scenario& sc, const Results& r, double threshold) {
     const Calendar cal(sc.start);
-    json f = {{"replications", r.replications},
-              {"seed", sc.seed},
-              {"uncertainty", uncertainty_words(sc)},
-              {"dates", date_labels(r, cal)},
-              {"phases", json::array()},
-              {"targets", targets_json(sc, r, cal)},
-              {"engagement", json::object()},
-              {"waiting", json::object()},
-              {"roles", json::array()}};
+    json f = {{"replications", r.replications},      {"seed", sc.seed},
+              {"start", format_date(sc.start)},      {"uncertainty", uncertainty_words(sc)},
+              {"dates", date_labels(r, cal)},        {"phases", json::array()},
+              {"targets", targets_json(sc, r, cal)}, {"engagement", json::object()},
+              {"waiting", json::object()},           {"roles", json::array()}};
     for (std::size_t col = 0; col < r.phases.size(); ++col) {
         const std::string phase(name(r.phases[col]));
         f["phases"].push_back(phase);

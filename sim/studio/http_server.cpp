@@ -6,6 +6,8 @@
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -61,8 +63,20 @@ struct HttpServer::Impl {
     ServerLimits limits;
     std::atomic<std::size_t> open{0};
     std::atomic<bool> stopping{false};
+    /// The sockets of the connections being served, so that stop() can end their reads:
+    /// a browser keeps idle connections open, and a server stopping must not wait for them.
+    std::mutex sockets_m;
+    std::set<int> sockets;
 
     void serve(tcp::socket socket) {
+        serve_requests(socket);
+        // Forgotten before it is closed (by its destructor): stop() never touches a
+        // number the system may have given to another file.
+        std::lock_guard lock(sockets_m);
+        sockets.erase(socket.native_handle());
+    }
+
+    void serve_requests(tcp::socket& socket) {
         set_timeout(socket, limits.read_timeout_s);
         beast::flat_buffer buffer;
         beast::error_code ec;
@@ -88,7 +102,7 @@ struct HttpServer::Impl {
             res.version(req.version());
             res.keep_alive(req.keep_alive());
             http::write(socket, res, ec);
-            if (ec || !res.keep_alive()) break;
+            if (ec || !res.keep_alive() || stopping.load()) break;
         }
         socket.shutdown(tcp::socket::shutdown_both, ec);
     }
@@ -138,6 +152,14 @@ void HttpServer::run() {
             continue;
         }
         ++impl_->open;
+        {
+            std::lock_guard lock(impl_->sockets_m);
+            if (impl_->stopping.load()) {
+                --impl_->open;
+                break;
+            }
+            impl_->sockets.insert(socket.native_handle());
+        }
         std::thread([this, s = std::move(socket)]() mutable {
             impl_->serve(std::move(s));
             --impl_->open;
@@ -149,6 +171,10 @@ void HttpServer::stop() {
     if (impl_->stopping.exchange(true)) return;
     // Unblocks the accept in run() (closing the socket from another thread would not).
     ::shutdown(impl_->acceptor.native_handle(), SHUT_RDWR);
+    // Ends every connection's wait for its next request (an idle keep-alive connection
+    // would hold the server for its read timeout); a request being answered still is.
+    std::lock_guard lock(impl_->sockets_m);
+    for (int fd : impl_->sockets) ::shutdown(fd, SHUT_RD);
 }
 
 }  // namespace hubsim::studio

@@ -2,17 +2,20 @@
 
 #include <spawn.h>
 #include <sys/wait.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -223,8 +226,11 @@ json levers(const Scenario& sc) {
                                                                 : "number";
                 l["min"] = s->min;
                 if (s->max < 1e299) l["max"] = s->max;
+                if (s->kind == ParamKind::Count) l["step"] = 1;
                 l["value"] = v;
         }
+        // Whether a timeline event (changes.events, changes.from) may change it.
+        l["yearly"] = s->use == ParamUse::Yearly;
         out.push_back(l);
     }
     return out;
@@ -385,9 +391,45 @@ struct Studio::Impl {
                     o["opens"] = date_of(v["opens"], "changes.hubs." + hub + ".opens");
                 if (!o.empty()) overrides[hub] = o;
             }
-            if (!overrides.empty()) y += "hubs: {overrides: " + overrides.dump() + "}\n";
+            if (!overrides.empty()) y += hub_changes(base, overrides);
         }
         return y;
+    }
+
+    /// The `hubs:` of a variant changing some hubs: overrides of a base whose hubs come
+    /// from a file; a base that lists its hubs, its own list with the changes made (a
+    /// variant's list replaces its base's).
+    static std::string hub_changes(const ShippedScenario& base, const json& overrides) {
+        YAML::Node hubs;
+        try {
+            hubs = YAML::Load(base.loaded.source_text)["hubs"];
+        } catch (const YAML::Exception&) {
+        }
+        if (!hubs.IsSequence()) return "hubs: {overrides: " + overrides.dump() + "}\n";
+        YAML::Node list = YAML::Clone(hubs);
+        std::set<std::string> found;
+        for (YAML::Node h : list) {
+            const auto name = h.IsMap() && h["name"] ? h["name"].as<std::string>() : "";
+            if (!overrides.contains(name)) continue;
+            found.insert(name);
+            for (const auto& [k, v] : overrides[name].items())
+                h[k] = v.is_string() ? v.get<std::string>() : format_number(v.get<double>());
+        }
+        for (const auto& [name, v] : overrides.items())
+            if (!found.count(name))
+                throw BadWhatIf{"changes.hubs: " + base.name + " has no hub named '" + name + "'"};
+        // In flow style throughout: one line of the variant, whatever the base's style.
+        const std::function<void(YAML::Node)> flow = [&](YAML::Node n) {
+            n.SetStyle(YAML::EmitterStyle::Flow);
+            if (n.IsSequence())
+                for (YAML::Node c : n) flow(c);
+            if (n.IsMap())
+                for (auto kv : n) flow(kv.second);
+        };
+        flow(list);
+        YAML::Emitter out;
+        out << list;
+        return "hubs: " + std::string(out.c_str()) + "\n";
     }
 
     /// {parameter key: value} as a scenario's `set:` takes them; the loader checks values.
@@ -746,8 +788,20 @@ struct Studio::Impl {
                 hubs.push_back({{"name", h.name},
                                 {"opens", format_date(h.opens)},
                                 {"capacity_factor", h.capacity_factor}});
+            // What changes.hubs takes for each hub, with the loader's ranges.
+            const json hub_levers = json::array(
+                {{{"key", "capacity_factor"},
+                  {"kind", "number"},
+                  {"min", 0},
+                  {"max", 100},
+                  {"help", "multiplier on this hub's leader days (1: as the scenario has it)"}},
+                 {{"key", "opens"},
+                  {"kind", "date"},
+                  {"max", format_date(sc.end)},
+                  {"help", "the date the hub opens"}}});
             return reply(http::status::ok, {{"levers", levers(sc)},
                                             {"hubs", hubs},
+                                            {"hub_levers", hub_levers},
                                             {"start", format_date(sc.start)},
                                             {"end", format_date(sc.end)}});
         }

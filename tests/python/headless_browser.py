@@ -64,6 +64,29 @@ class Browser:
     def run(self, script, *args):
         return self.call("POST", "/execute/sync", {"script": script, "args": list(args)})
 
+    def run_async(self, script, *args):
+        """Runs `script`; it ends by calling its last argument with the result."""
+        return self.call("POST", "/execute/async", {"script": script, "args": list(args)})
+
+    def element(self, css):
+        """The WebDriver id of the first element matching a CSS selector."""
+        found = self.call("POST", "/element", {"using": "css selector", "value": css})
+        return next(iter(found.values()))
+
+    def type(self, css, text, clear=True):
+        """Types into an element as a keyboard would ("\ue007" is Enter); a file input
+        takes a path."""
+        e = self.element(css)
+        if clear:
+            self.call("POST", f"/element/{e}/clear", {})
+        self.call("POST", f"/element/{e}/value", {"text": text})
+
+    def click(self, css):
+        self.call("POST", f"/element/{self.element(css)}/click", {})
+
+    def window(self, width, height):
+        self.call("POST", "/window/rect", {"width": width, "height": height})
+
     def console(self):
         """Browser log entries since the last call (console messages, failed loads)."""
         return self.call("POST", "/se/log", {"type": "browser"})

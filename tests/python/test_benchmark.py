@@ -42,3 +42,20 @@ def test_simpy_hold_reports_a_rate(tmp_path):
          "--json", str(out)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text())["100"] > 0
+
+
+@pytest.mark.skipif(SANITIZER is not None, reason="a sanitizer build's times mean nothing")
+def test_benchmark_quick_times_the_studio_and_its_page(tmp_path):
+    """The studio's part runs (the API, and the page in headless Chromium): a change to the
+    page that breaks its measurement fails here, not on the day of the next benchmark."""
+    out = tmp_path / "figures.json"
+    env = dict(os.environ, HUBSIM_BUILD_DIR=str(HUBSIM.parent))
+    proc = subprocess.run(
+        [PYTHON, str(REPO / "tools" / "benchmark.py"), "--quick", "--only", "studio",
+         "--json", str(out)], capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr
+    studio = json.loads(out.read_text())["studio"]
+    for part in (studio, studio["page"]):
+        for reps in ("20_replications", "100_replications"):
+            first, last = part[reps]["first_s"], part[reps]["last_s"]
+            assert len(first) == 3 and all(0 < f <= l for f, l in zip(first, last))

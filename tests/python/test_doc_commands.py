@@ -50,6 +50,15 @@ SKIPPED = {
         "needs a Slurm cluster",
     "hubsim merge results/shards/uncertain_demand-*.h5 -o results/uncertain_demand.h5":
         "merges the shards of the Slurm job array above",
+    "./build/hubsim serve": "a server, which runs until stopped: test_studio_api.py and "
+                            "test_studio_browser.py start it and speak to it",
+    "./build/hubsim serve --bind 0.0.0.0 --port 8765": "a server on the network, which runs "
+                                                       "until stopped: test_studio_api.py "
+                                                       "tests --bind and the token",
+    "/usr/bin/python3 tools/benchmark.py --only studio":
+        "a 90-second measurement; test_benchmark.py runs its --quick form",
+    "/usr/bin/python3 tools/studio_screenshot.py":
+        "rewrites docs/studio.png; test_studio_browser.py runs it to a temporary file",
 }
 # Commands starting so that are not run, and why.
 SKIPPED_PREFIXES = {

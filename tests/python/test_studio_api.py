@@ -143,6 +143,54 @@ def test_levers_carry_the_scenarios_values(studio):
     assert len(body["hubs"]) == 40 and body["hubs"][0]["opens"].count("-") == 2
 
 
+def test_levers_declare_their_step_and_whether_a_timeline_event_may_change_them(studio):
+    """What the page's form enforces: whole numbers step by one, ranges are the declared
+    ones, and an event is offered only for a lever the loader lets a timeline change."""
+    status, body, _ = studio.get("api/levers?scenario=tiny.yaml")
+    assert status == 200
+    levers = {l["key"]: l for l in body["levers"]}
+    assert levers["llme.secondary_mastery_specialist.training_places"]["step"] == 1
+    assert "step" not in levers["policy.new_share"] and levers["policy.new_share"]["max"] == 1
+    for l in body["levers"]:
+        value = l["choices"][-1] if l["kind"] == "choice" else l.get("max", l["min"] + 1)
+        event = {"date": "2016-09-01", "set": {l["key"]: value}}
+        status, reply, _ = studio.post("api/validate", {"scenario": "tiny.yaml",
+                                                        "changes": {"events": [event]}})
+        assert (status == 200) == l["yearly"], (l["key"], reply)
+    hub = {h["key"]: h for h in body["hub_levers"]}
+    assert hub["capacity_factor"]["min"] == 0 and hub["capacity_factor"]["max"] == 100
+    assert hub["opens"]["kind"] == "date" and hub["opens"]["max"] == "2019-08-31"
+    for factor, ok in ((100, True), (100.5, False)):
+        status, reply, _ = studio.post("api/validate", {"scenario": "tiny.yaml", "changes": {
+            "hubs": {"Alpha": {"capacity_factor": factor}}}})
+        assert (status == 200) == ok, reply
+    status, reply, _ = studio.post("api/validate", {"scenario": "tiny.yaml", "changes": {
+        "hubs": {"Beta": {"capacity_factor": 2}}}})
+    assert status == 422 and "no hub named 'Beta'" in reply["error"]
+
+
+def test_a_hub_change_works_on_a_scenario_that_lists_its_hubs(studio):
+    """tiny lists its hub in the file: the what-if repeats the list with the change (a
+    variant's list replaces its base's). By hand: twice the capacity is two groups of six a
+    year, so all twelve schools are engaged, not six."""
+    whatif = {"scenario": "tiny.yaml", "replications": 1,
+              "changes": {"hubs": {"Alpha": {"capacity_factor": 2}}}}
+    status, body, _ = studio.post("api/validate", whatif)
+    assert status == 200 and "capacity_factor: 2" in body["yaml"]
+    assert "secondary_mastery_specialist: 1" in body["yaml"]  # the rest of the hub kept
+    _, done = run_whatif(studio, whatif)
+    assert done["figures"]["engagement"]["secondary"]["p50"][-1] == 1.0
+    _, base = run_whatif(studio, {"scenario": "tiny.yaml", "replications": 1})
+    assert base["figures"]["engagement"]["secondary"]["p50"][-1] == 0.5
+
+
+def test_targets_carry_their_phase_and_value(studio):
+    _, done = run_whatif(studio, {"scenario": "tiny.yaml", "replications": 1})
+    (target,) = done["figures"]["targets"]
+    assert target == {**target, "label": "secondary 50% by 2018-08-31", "measure": "engaged_share",
+                      "phase": "secondary", "value": 0.5, "by": "2018-08-31"}
+
+
 def figures_from_file(h5, threshold=0.75):
     """What the studio shows, computed here from a run's HDF5 file."""
     with h5py.File(h5, "r") as f:
@@ -371,3 +419,23 @@ def test_a_short_token_or_a_bad_folder_is_refused():
     assert proc.returncode == 2 and "at least 16" in proc.stderr
     proc = run_hubsim("serve", "--port", "0", "--scenarios", "/nonexistent")
     assert proc.returncode == 2 and "not a folder" in proc.stderr
+
+
+def test_it_stops_at_once_with_a_browsers_idle_connection_open(folder):
+    """A browser keeps connections open between requests: SIGTERM (or Ctrl-C) must not wait
+    for them to time out (30 s)."""
+    import http.client
+    s = Studio(folder)
+    host, port = s.base.split("//")[1].rstrip("/").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request("GET", "/api/info")
+        assert conn.getresponse().read() and conn.sock is not None  # kept open
+        start = time.monotonic()
+        s.proc.send_signal(signal.SIGTERM)
+        s.proc.wait(timeout=5)
+        assert s.proc.returncode == 0 and time.monotonic() - start < 3
+    finally:
+        conn.close()
+        if s.proc.poll() is None:
+            s.proc.kill()
