@@ -24,7 +24,7 @@ parameters:
 
 def test_screenshots_script_writes_the_three_pictures(tmp_path, multi_yaml):
     if not shutil.which("chromium"):
-        pytest.skip("chromium not installed (tools/install.sh installs it)")
+        pytest.fail("chromium is needed (tools/install.sh installs it)")
     shutil.copy(multi_yaml, tmp_path / "multi.yaml")
     (tmp_path / "more.yaml").write_text("base: multi.yaml\nname: more\ndemand: {p: 0.2}\n")
     (tmp_path / "first.yaml").write_text("base: multi.yaml\nname: first\npolicy: {priority: disadvantage}\n")
