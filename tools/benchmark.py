@@ -16,6 +16,10 @@ machine is noisy):
            1 and 2 threads (hubs in parallel between national moments)
   simpy    the England model written with SimPy (tools/compare_simpy.py): agreement of the
            mean trajectories, and the speed ratio per core
+  threads  scaling with threads, up to this machine's cores: 1,000 England replications
+           (replications in parallel), one replication of 10^6 synthetic schools (hubs in
+           parallel), and a sweep's cost per point and its merge's, the figures the
+           projection to a cluster in docs/performance.md is made from
   studio   the what-if studio (hubsim serve): from "run" to the first figures and to the
            last, for 100 and 1,000 England replications, as the page asks for them; and
            in the page itself (headless Chromium, if installed), from pressing Run to the
@@ -347,6 +351,75 @@ def scale(quick, tmp, plot):
     return {"points": points, "parallel_replication": {"schools": n, "seconds": speed}}
 
 
+def thread_counts():
+    """1, 2, 4, ... up to this machine's cores (and the cores themselves)."""
+    cores = os.cpu_count() or 1
+    counts = [t for t in (1, 2, 4, 8, 16, 32, 64, 128) if t <= cores]
+    return counts + [cores] * (counts[-1] != cores)
+
+
+def speedup_rows(counts, seconds, per=None):
+    """Rows of threads, seconds, (ms per item), speed-up and efficiency against 1 thread."""
+    rows = []
+    for t, s in zip(counts, seconds):
+        row = [t, f"{s:.3f}"] + ([f"{1000 * s / per:.2f}"] if per else [])
+        rows.append(row + [f"{seconds[0] / s:.2f}", f"{100 * seconds[0] / s / t:.0f}%"])
+    return rows
+
+
+def threads(quick, tmp):
+    """Scaling with threads: replications, hubs in one replication, a sweep and its merge."""
+    counts = thread_counts()
+    out = tmp / "threads.h5"
+    reps = 100 if quick else 1000
+    rep_s, write_s = [], []
+    for t in counts:
+        sim, write = run_timing(measure([HUBSIM, "run", ENGLAND, "-o", out, "--replications",
+                                         reps, "--threads", t]).stdout)
+        rep_s.append(sim)
+        write_s.append(write)
+    rows = speedup_rows(counts, rep_s, reps)
+    for r, w in zip(rows, write_s):
+        r.append(f"{w:.2f}")
+    table(f"England, {reps:,} replications in parallel",
+          ["threads", "simulate (s)", "ms per replication", "speed-up", "efficiency",
+           "write (s)"], rows)
+
+    n = 100_000 if quick else 1_000_000
+    yaml = tmp / f"synthetic-{n}.yaml"
+    measure([HUBSIM, "generate", ENGLAND, "--schools", n, "-o", yaml])
+    hub_s = [run_timing(measure([HUBSIM, "run", yaml, "-o", out, "--replications", 1,
+                                 "--threads", t]).stdout)[0] for t in counts]
+    table(f"One replication of {n:,} synthetic schools ({n // 500:,} hubs) in parallel",
+          ["threads", "simulate (s)", "speed-up", "efficiency"], speedup_rows(counts, hub_s))
+
+    # A sweep's points, run as two shards on every core, then merged: the per-point costs
+    # a projection to a cluster rests on (summaries only, as a large sweep keeps).
+    points, sweep_reps = (20, 5) if quick else (200, 10)
+    sweep = tmp / "scale.yaml"
+    sweep.write_text(
+        f"scenario: {ENGLAND}\nname: scale\nreplications: {sweep_reps}\n"
+        f"design: {{kind: sobol, points: {points}}}\nkeep: summaries\nparameters:\n"
+        "  demand.p: {uniform: [0.03, 0.12]}\n  demand.q: {uniform: [0.2, 1.0]}\n")
+    shard_s = []
+    for i in range(2):
+        m = measure([HUBSIM, "sweep", sweep, "-o", tmp / f"shard-{i}.h5", "--shard", f"{i}/2",
+                     "--threads", counts[-1], "-q"])
+        shard_s.append(m.wall_s)
+    merged = measure([HUBSIM, "merge", tmp / "shard-0.h5", tmp / "shard-1.h5", "-o",
+                      tmp / "merged.h5"])
+    per_point = sum(shard_s) * counts[-1] / points
+    table(f"A sweep of {points} points x {sweep_reps} England replications (summaries), "
+          f"two shards on {counts[-1]} threads, then merged",
+          ["shards' wall (s)", "core-seconds a point", "merge (s)", "merge ms a point"],
+          [[f"{sum(shard_s):.2f}", f"{per_point:.3f}", f"{merged.wall_s:.2f}",
+            f"{1000 * merged.wall_s / points:.2f}"]])
+    return {"threads": counts, "replications": reps, "replications_s": rep_s,
+            "write_s": write_s, "schools": n, "one_replication_s": hub_s,
+            "sweep": {"points": points, "replications": sweep_reps, "shards_wall_s": shard_s,
+                      "core_s_per_point": per_point, "merge_s": merged.wall_s}}
+
+
 def draw_scale(points, path):
     """Time and memory against schools, log-log, with the linear reference."""
     import matplotlib
@@ -375,7 +448,7 @@ def draw_scale(points, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--only", choices=["kernel", "england", "scale", "simpy", "studio"],
+    ap.add_argument("--only", choices=["kernel", "england", "scale", "threads", "simpy", "studio"],
                     action="append",
                     help="run only these parts (repeatable)")
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
@@ -385,7 +458,7 @@ def main():
     for exe in (HUBSIM, BENCHMARKS):
         if not exe.is_file():
             sys.exit(f"benchmark: {exe} not found: build first (bash tools/build.sh)")
-    parts = args.only or ["kernel", "england", "scale", "simpy", "studio"]
+    parts = args.only or ["kernel", "england", "scale", "threads", "simpy", "studio"]
     print(f"hubsim benchmark on {machine()}")
     print("hubsim " + subprocess.run([HUBSIM, "--version"], capture_output=True,
                                      text=True).stdout.strip())
@@ -398,6 +471,8 @@ def main():
             figures["england"] = england(args.quick, tmp)
         if "scale" in parts:
             figures["scale"] = scale(args.quick, tmp, args.plot)
+        if "threads" in parts:
+            figures["threads"] = threads(args.quick, tmp)
         if "simpy" in parts:
             figures["simpy"] = simpy_model(args.quick)
         if "studio" in parts:

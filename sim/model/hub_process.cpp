@@ -1,6 +1,7 @@
 #include "hubsim/model/hub_process.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -237,40 +238,74 @@ void HubProcess::count_applicants(const Parameters& params) {
     }
 }
 
+void HubProcess::form_interest_pools() {
+    pools_formed_ = true;
+    // Thresholds are never negative, so their bits order as integers: one key sorts by
+    // threshold, then index.
+    std::array<std::vector<std::uint64_t>, kPhaseCount> keys;
+    for (std::uint32_t i = 0; i < state_.size(); ++i) {
+        const SchoolState& s = state_[i];
+        if (s.stage != Stage::NotEngaged || s.has(SchoolState::Waiting)) continue;
+        keys[index(profiles_[i].phase)].push_back(
+            std::uint64_t{std::bit_cast<std::uint32_t>(s.hazard_left)} << 32 | i);
+    }
+    for (Phase p : kPhases) {
+        auto& k = keys[index(p)];
+        std::sort(k.begin(), k.end());
+        auto& schools = never_asked_[index(p)].schools;
+        schools.resize(k.size());
+        for (std::size_t j = 0; j < k.size(); ++j) schools[j] = static_cast<std::uint32_t>(k[j]);
+    }
+}
+
 void HubProcess::draw_interest(const Parameters& params) {
+    if (!pools_formed_) form_interest_pools();
     const Day start = calendar_.year_start(year_);
     const std::int32_t days = calendar_.year_end(year_) - start + 1;
-    // The yearly rate at which a school asks to join, by (stage, phase): only schools not
-    // engaged or lapsed ask, and only in modelled phases. A table, not branches: the stages
-    // of neighbouring schools follow no pattern a branch predictor could learn.
-    std::array<double, kStageCount * kPhaseCount> rate{};
-    for (Phase p : kPhases) {
-        const auto i = index(p);
-        if (!params.of(p).modelled()) continue;
-        const double share =
-            school_total_[i] ? static_cast<double>(engaged_[i]) / school_total_[i] : 0.0;
-        rate[index(Stage::NotEngaged) * kPhaseCount + i] =
-            params.demand.p + params.demand.q * share;
-        rate[index(Stage::Lapsed) * kPhaseCount + i] = params.demand.rejoin;
-    }
     // The hazard is constant within the year, so the day a school asks is where its
     // remaining threshold runs out: an exact inhomogeneous Poisson first arrival, with no
     // random draw per school and year.
-    for (std::uint32_t i = 0; i < state_.size(); ++i) {
-        SchoolState& s = state_[i];
-        const double r = s.has(SchoolState::Waiting)
-                             ? 0.0
-                             : rate[index(s.stage) * kPhaseCount + index(profiles_[i].phase)];
+    asks_.clear();
+    for (Phase p : kPhases) {
+        const auto ph = index(p);
+        if (!params.of(p).modelled()) continue;
+        const double share =
+            school_total_[ph] ? static_cast<double>(engaged_[ph]) / school_total_[ph] : 0.0;
+        const double r = params.demand.p + params.demand.q * share;
         if (r <= 0) continue;
+        InterestPool& pool = never_asked_[ph];
+        for (; pool.next < pool.schools.size(); ++pool.next) {
+            const std::uint32_t i = pool.schools[pool.next];
+            const float left = pool.left(state_[i].hazard_left);
+            if (left > r) break;
+            state_[i].hazard_left = 0;
+            asks_.push_back(Ask{i, std::min(days - 1, static_cast<std::int32_t>(left / r * days))});
+        }
+        pool.rates.push_back(r);
+    }
+    draw_rejoining(params, days);
+    // Same-day asks are taken in the order scheduled: the school list's.
+    std::sort(asks_.begin(), asks_.end(),
+              [](const Ask& a, const Ask& b) { return a.school < b.school; });
+    for (const Ask& a : asks_)
+        queue_.schedule(start + a.offset, HubEventClass::SchoolAsks, HubEvent{a.school});
+}
+
+void HubProcess::draw_rejoining(const Parameters& params, std::int32_t days) {
+    const double r = params.demand.rejoin;
+    if (r <= 0) return;
+    std::erase_if(lapsed_, [&](std::uint32_t i) {
+        SchoolState& s = state_[i];
+        if (!params.of(profiles_[i].phase).modelled()) return false;
         if (s.hazard_left > r) {
             s.hazard_left = static_cast<float>(s.hazard_left - r);
-            continue;
+            return false;
         }
-        const double fraction = s.hazard_left / r;
+        asks_.push_back(
+            Ask{i, std::min(days - 1, static_cast<std::int32_t>(s.hazard_left / r * days))});
         s.hazard_left = 0;
-        const auto offset = std::min(days - 1, static_cast<std::int32_t>(fraction * days));
-        queue_.schedule(start + offset, HubEventClass::SchoolAsks, HubEvent{i});
-    }
+        return true;
+    });
 }
 
 void HubProcess::start_training(const ByRolePhase& trainees, const Parameters& params) {
@@ -627,6 +662,7 @@ void HubProcess::lapse(std::uint32_t i) {
     // A fresh threshold for asking to rejoin (a school lapses at most once a year).
     const double u = uniforms(key(i, kInterest), static_cast<std::uint64_t>(year_))[0];
     s.hazard_left = static_cast<float>(-std::log1p(-u));
+    lapsed_.push_back(i);
 }
 
 void HubProcess::on_sample(std::size_t t) {

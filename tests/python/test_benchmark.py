@@ -18,10 +18,11 @@ def test_benchmark_quick_prints_every_figure(tmp_path):
     env = dict(os.environ, HUBSIM_BUILD_DIR=str(HUBSIM.parent))
     proc = subprocess.run(
         [PYTHON, str(REPO / "tools" / "benchmark.py"), "--quick", "--only", "kernel",
-         "--only", "england", "--only", "scale", "--json", str(out)],
+         "--only", "england", "--only", "scale", "--only", "threads", "--json", str(out)],
         capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr
-    for title in ("Event kernel", "England baseline", "Scale", "hubs in parallel"):
+    for title in ("Event kernel", "England baseline", "Scale", "hubs in parallel",
+                  "replications in parallel", "then merged"):
         assert title in proc.stdout
     figures = json.loads(out.read_text())
     hold = figures["kernel"]["hold"]
@@ -33,6 +34,9 @@ def test_benchmark_quick_prints_every_figure(tmp_path):
     points = figures["scale"]["points"]
     assert [p["schools"] for p in points] == [10_000, 100_000]
     assert all(p["peak_bytes"] > p["program_bytes"] > 0 for p in points)
+    scaling = figures["threads"]
+    assert scaling["threads"][0] == 1 and len(scaling["replications_s"]) == len(scaling["threads"])
+    assert scaling["sweep"]["core_s_per_point"] > 0 and scaling["sweep"]["merge_s"] > 0
 
 
 def test_simpy_hold_reports_a_rate(tmp_path):

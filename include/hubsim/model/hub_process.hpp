@@ -94,6 +94,26 @@ class HubProcess {
         std::uint32_t school;
         double key;  ///< smaller goes first
     };
+    /// The schools of a phase that have never asked to join, in order of their interest
+    /// threshold. Every one of them has the same rate each year, and `h - r` rounded to
+    /// float keeps the order of the h, so those whose threshold runs out in a year are the
+    /// next ones in this order: a year touches only them, not the whole phase.
+    struct InterestPool {
+        std::vector<std::uint32_t> schools;  ///< by threshold at formation, then index
+        std::size_t next = 0;                ///< the first that has not asked
+        std::vector<double> rates;           ///< each year's rate since formation
+        /// A school's threshold now, from its threshold at formation: the same roundings,
+        /// in the same order, as when it was lowered year by year.
+        float left(float at_formation) const {
+            for (const double r : rates) at_formation = static_cast<float>(at_formation - r);
+            return at_formation;
+        }
+    };
+    /// A school whose threshold runs out this year, and the day of the year it asks.
+    struct Ask {
+        std::uint32_t school;
+        std::int32_t offset;
+    };
     /// Per phase: schools continuing in the programme, and new schools waiting.
     struct Candidates {
         std::array<std::vector<Candidate>, kPhaseCount> continuing, fresh;
@@ -114,6 +134,10 @@ class HubProcess {
     void qualify_trainees(const Parameters& params, bool new_year);
     void count_applicants(const Parameters& params);
     void draw_interest(const Parameters& params);
+    /// The interest pools, from the schools that have not asked when the hub first draws.
+    void form_interest_pools();
+    /// Lowers the lapsed schools' thresholds by a year of `rate`; collects those that ask.
+    void draw_rejoining(const Parameters& params, std::int32_t days);
     void allocate_phase(Phase phase, const Candidates& candidates, const Parameters& params);
     double priority_key(std::uint32_t school, bool continuing, const Parameters& params) const;
     /// This year's candidates of every phase, each list in priority order.
@@ -157,6 +181,10 @@ class HubProcess {
     /// In index order up to `continuing_sorted_`; schools that joined since follow it.
     std::vector<std::uint32_t> continuing_;
     std::size_t continuing_sorted_ = 0;
+    std::array<InterestPool, kPhaseCount> never_asked_;
+    bool pools_formed_ = false;
+    std::vector<std::uint32_t> lapsed_;  ///< lapsed and not yet asking to rejoin
+    std::vector<Ask> asks_;              ///< this year's, while they are drawn
     std::vector<Llme> llme_;
     std::vector<WorkGroup> groups_;  ///< this year's
     std::array<std::vector<std::uint32_t>, kPhaseCount>

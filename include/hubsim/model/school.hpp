@@ -37,7 +37,9 @@ struct SchoolState {
     std::uint8_t flags = 0;
     std::uint8_t years_waited = 0;
     std::int32_t asked_day = 0;  ///< day it asked to join; orders the waiting list
-    /// Interest hazard (rate x years) still to accrue before it asks to join or rejoin.
+    /// Interest hazard (rate x years) still to accrue before it asks to join or rejoin. For
+    /// a school that has never asked, its value when its hub formed the interest pools: the
+    /// pool knows the years since (HubProcess::InterestPool).
     float hazard_left = 0;
 
     bool has(Flag f) const { return (flags & f) != 0; }
