@@ -151,9 +151,10 @@ def simpy_model(quick):
     reps = 20 if quick else 100
     with tempfile.NamedTemporaryFile(suffix=".json") as f:
         proc = subprocess.run([sys.executable, REPO / "tools" / "compare_simpy.py",
-                               "--replications", str(reps), "--json", f.name],
+                               "--replications", str(reps), "--json", f.name, "--hubsim", HUBSIM],
                               capture_output=True, text=True)
-        if proc.returncode not in (0, 1):
+        # Exit status 1: the means disagree, which the table says; anything else is a failure.
+        if proc.returncode not in (0, 1) or not Path(f.name).stat().st_size:
             sys.exit("benchmark: compare_simpy.py failed:\n" + proc.stderr)
         r = json.loads(Path(f.name).read_text())
     table(f"England model, hubsim beside SimPy ({reps} replications each, one core each)",
