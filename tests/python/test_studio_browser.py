@@ -392,7 +392,7 @@ def test_an_invalid_upload_shows_line_column_and_key_inline(page, studio, tmp_pa
     # The browser logs the 422 answer to the bad file, and nothing else.
     assert [e["message"].split(" - ")[0].split("/")[-1] for e in page.console()
             if e["level"] in ("SEVERE", "WARNING")] == ["uploads"]
-    # A good file is taken, and runs as written.
+    # A good file is taken, and runs (named by its name, as a shipped scenario is).
     good = tmp_path / "good.yaml"
     good.write_text((REPO / "scenarios" / "tiny.yaml").read_text().replace("name: tiny", "name: mine"))
     page.type("#upload-file", str(good), clear=False)
@@ -401,7 +401,7 @@ def test_an_invalid_upload_shows_line_column_and_key_inline(page, studio, tmp_pa
     n = len(cards(page))
     page.click("#run")
     wait_finished(page, n + 1)
-    assert cards(page)[-1]["label"] == "mine" and cards(page)[-1]["state"] == "done"
+    assert cards(page)[-1]["label"] == "mine, as it is" and cards(page)[-1]["state"] == "done"
     # tiny starts on another date than England: no comparison is asked for, and it says so.
     wait_for(page, "return [...document.querySelectorAll('#compare-matrix td.none')]"
                    ".some(td => td.textContent === 'not comparable')")

@@ -25,14 +25,16 @@ const LEVER_NAMES = {
   "capacity.factor": "National capacity factor",
 };
 const HUB_LEVER_NAMES = {capacity_factor: "Capacity factor", opens: "Opens on"};
+const OTHERS_SHOWN = 200;  // the most the other parameters' list shows at once
 
 // ------------------------------------------------------------------------------ state
 
 const S = {
   info: null,
   scenarios: [],
-  levers: null,        // GET /api/levers of the chosen scenario
-  leverInputs: [],     // [{lever, input}]
+  schema: null,        // GET /api/schema: what `hubsim schema` prints
+  levers: null,        // GET /api/levers of the chosen scenario or upload
+  leverInputs: [],     // [{lever, input}]; a lever is a field of the schema (see paramField())
   upload: null,        // {id, name} of the file uploaded
   whatifs: [],         // see newWhatif
   selected: -1,
@@ -125,6 +127,70 @@ function styleOf(i) { return STYLES[i % STYLES.length]; }
 
 function leverName(l) { return LEVER_NAMES[l.key] || human(l.key.split(".").slice(-2).join(" ")); }
 
+/// The schema node a JSON pointer ("#/$defs/parameter/...") names.
+function pointer(ref) {
+  if (!ref.startsWith("#/")) return undefined;
+  return ref.slice(2).split("/").reduce(
+    (n, part) => n === undefined ? n : n[part.replace(/~1/g, "/").replace(/~0/g, "~")], S.schema);
+}
+
+/// A schema node with its $refs followed.
+function resolve(node) {
+  for (let i = 0; node && node.$ref && i < 32; ++i) node = pointer(node.$ref);
+  return node;
+}
+
+/// The mapping a scenario's `set:` takes (any parameter), or a timeline event's `set:`
+/// (only what may change while a run goes).
+function setSchema(inTimeline) {
+  const p = S.schema.properties;
+  return resolve(inTimeline ? resolve(resolve(p.timeline).items.properties.set) : resolve(p.set));
+}
+
+/// What a form field for a declared parameter takes, read from the schema at its key: its
+/// kind, range, step, choices, default and description. Null for what is not one value (a
+/// mapping, a phase's pipeline).
+function paramField(key) {
+  const s = resolve(setSchema(false).properties[key]);
+  if (!s) return null;
+  const f = {key, help: s.description || "", default: s.default,
+             yearly: Object.hasOwn(setSchema(true).properties, key)};
+  return Object.assign(f, numberField(s) || kindOf(s));
+}
+
+function kindOf(s) {
+  if (Array.isArray(s.enum)) return {kind: "choice", choices: s.enum};
+  if (s.type === "boolean") return {kind: "flag"};
+  return null;
+}
+
+function numberField(s) {
+  if (s.type !== "integer" && s.type !== "number") return null;
+  return {kind: s.type === "integer" ? "whole" : "number", min: s.minimum, max: s.maximum,
+          step: s.multipleOf || (s.type === "integer" ? 1 : undefined)};
+}
+
+/// Every key the schema declares a parameter of (one value each), in its order.
+function declaredKeys() {
+  return Object.keys(setSchema(false).properties).filter((k) => {
+    const f = paramField(k);
+    return f && f.kind;
+  });
+}
+
+/// A hub change's fields: the capacity factor from the schema's hub, the opening date.
+function hubField(key) {
+  if (key === "opens") return {key, kind: "date", max: S.levers.end};
+  const hubs = resolve(S.schema.properties.hubs);
+  const list = (hubs.oneOf || []).map(resolve).find((o) => o.type === "array");
+  return Object.assign({key}, numberField(resolve(resolve(list.items).properties[key])));
+}
+
+function rangeText(f) {
+  if (f.kind !== "whole" && f.kind !== "number") return "";
+  return " (" + f.min + (f.max !== undefined ? " to " + f.max : " or more") + ")";
+}
+
 /// An input for a lever with its declared range; `value` is what it starts at.
 function leverInput(l, id, value) {
   let input;
@@ -172,12 +238,11 @@ function buildLevers() {
   const box = $("levers");
   box.replaceChildren();
   S.leverInputs = [];
-  for (const l of S.levers.levers) {
+  for (const {key, value} of S.levers.levers) {
+    const l = Object.assign(paramField(key), {value});
     const id = "lever-" + l.key.replace(/[^a-z0-9]+/gi, "-");
     const input = leverInput(l, id, l.value);
-    const range = l.kind === "whole" || l.kind === "number" || l.kind === "probability"
-      ? " (" + l.min + (l.max !== undefined && l.max < 1e6 ? " to " + l.max : " or more") + ")" : "";
-    const hint = el("p", {class: "hint", id: id + "-hint", text: words(l.help) + range});
+    const hint = el("p", {class: "hint", id: id + "-hint", text: words(l.help) + rangeText(l)});
     input.setAttribute("aria-describedby", hint.id);
     const field = el("div", {class: "field" + (l.kind === "flag" ? " flag" : "")},
       el("label", {for: id, text: leverName(l)}), input, hint, fieldError(input));
@@ -189,9 +254,9 @@ function buildLevers() {
   $("changes-from").max = S.levers.end;
   $("hub-changes").replaceChildren();
   $("events").replaceChildren();
+  $("others").replaceChildren();
+  listOthers();
 }
-
-function hubLever(key) { return S.levers.hub_levers.find((h) => h.key === key); }
 
 function addHubChange(change) {
   const n = S.nextUid++;
@@ -200,9 +265,9 @@ function addHubChange(change) {
   for (const h of hubs) select.append(el("option", {value: h.name, text: h.name}));
   if (change && change.hub) select.value = change.hub;
   const hub = () => hubs.find((h) => h.name === select.value) || hubs[0];
-  const cap = leverInput(hubLever("capacity_factor"), "hub-cap-" + n,
+  const cap = leverInput(hubField("capacity_factor"), "hub-cap-" + n,
                          change && change.capacity_factor !== undefined ? change.capacity_factor : hub().capacity_factor);
-  const opens = leverInput(hubLever("opens"), "hub-opens-" + n, change && change.opens ? change.opens : hub().opens);
+  const opens = leverInput(hubField("opens"), "hub-opens-" + n, change && change.opens ? change.opens : hub().opens);
   opens.min = "";
   select.addEventListener("change", () => {
     cap.value = hub().capacity_factor;
@@ -230,7 +295,7 @@ function addHubChange(change) {
 
 function addEvent(event) {
   const n = S.nextUid++;
-  const levers = S.levers.levers.filter((l) => l.yearly);
+  const levers = S.leverInputs.map((x) => x.lever).filter((l) => l.yearly);
   const date = el("input", {type: "date", id: "event-date-" + n, required: true, min: S.levers.start, max: S.levers.end});
   const until = el("input", {type: "date", id: "event-until-" + n, min: S.levers.start, max: S.levers.end});
   const which = el("select", {id: "event-key-" + n});
@@ -273,22 +338,70 @@ function addEvent(event) {
   if (!event) date.focus();
 }
 
+// --------------------------------------------------------------- other parameters
+
+/// The parameters the schema declares that are not levers, those matching the search box
+/// (by key or words of the description) listed to add.
+function listOthers() {
+  const q = $("other-search").value.trim().toLowerCase();
+  const levers = new Set(S.leverInputs.map((x) => x.lever.key));
+  const keys = declaredKeys().filter((k) => !levers.has(k) &&
+    (!q || k.toLowerCase().includes(q) || paramField(k).help.toLowerCase().includes(q)));
+  const list = $("other-list");
+  list.replaceChildren(...keys.slice(0, OTHERS_SHOWN).map((k) =>
+    el("option", {value: k, title: paramField(k).help, text: k})));
+  $("other-count").textContent = keys.length + (keys.length === 1 ? " parameter" : " parameters") +
+    (keys.length > OTHERS_SHOWN ? ", the first " + OTHERS_SHOWN + " listed" : "");
+  if (keys.length) list.value = keys[0];
+  otherChosen();
+}
+
+function otherChosen() {
+  const k = $("other-list").value;
+  $("other-about").textContent = k ? k + ": " + words(paramField(k).help) + rangeText(paramField(k)) : "";
+  $("add-other").disabled = !k;
+}
+
+/// A field for a parameter that is not a lever, built from its schema; it starts at the
+/// scenario's value.
+function addOther(key, value) {
+  const existing = [...$("others").children].find((r) => r.dataset.key === key);
+  if (existing) {
+    if (value !== undefined) existing.set(value);
+    return existing;
+  }
+  const f = Object.assign(paramField(key), {value: S.levers.parameters[key]});
+  const id = "other-" + key.replace(/[^a-z0-9]+/gi, "-");
+  const input = leverInput(f, id, value === undefined ? f.value : value);
+  const fixed = f.yearly ? "" : " Read once a run: fixed for it, so not with a date the changes start on.";
+  const hint = el("p", {class: "hint", id: id + "-hint", text: words(f.help) + rangeText(f) + "." + fixed});
+  input.setAttribute("aria-describedby", hint.id);
+  input.addEventListener("change", scheduleValidate);
+  const row = el("div", {class: "row-box other" + (f.kind === "flag" ? " flag" : ""), "data-key": key},
+    el("label", {for: id}, el("code", {}, key)), input, hint, fieldError(input),
+    el("button", {type: "button", class: "quiet small", "aria-label": "Remove " + key,
+                  onclick: () => { row.remove(); scheduleValidate(); }}, "Remove"));
+  row.collect = () => [key, valueOf(input, f), f.value];
+  row.set = (v) => { if (f.kind === "flag") input.checked = !!v; else input.value = v; };
+  $("others").append(row);
+  return row;
+}
+
 /// The what-if the form describes (the API's {scenario | upload, changes, ...}).
 function specFromForm() {
-  const replications = Number($("replications").value);
-  const seed = Number($("seed").value);
   const label = $("label").value.trim();
-  if (sourceIs("upload")) {
-    if (!S.upload) throw new Error("Choose a scenario file first.");
-    const spec = {upload: S.upload.id};
-    if (label) spec.label = label;
-    return spec;
-  }
-  const spec = {scenario: $("scenario").value, replications, seed};
+  if (sourceIs("upload") && !S.upload) throw new Error("Choose a scenario file first.");
+  const spec = sourceIs("upload") ? {upload: S.upload.id} : {scenario: $("scenario").value};
+  spec.replications = Number($("replications").value);
+  spec.seed = Number($("seed").value);
   const set = {};
   for (const {lever, input} of S.leverInputs) {
     const v = valueOf(input, lever);
     if (v !== lever.value) set[lever.key] = v;
+  }
+  for (const row of $("others").children) {
+    const [key, v, was] = row.collect();
+    if (v !== was) set[key] = v;
   }
   const changes = {};
   if (Object.keys(set).length) changes.set = set;
@@ -307,14 +420,11 @@ function specFromForm() {
 }
 
 function autoLabel(spec) {
-  const parts = [spec.scenario.replace(/\.yaml$/, "")];
+  const parts = [spec.scenario ? spec.scenario.replace(/\.yaml$/, "") : S.levers.name];
   const c = spec.changes || {};
-  for (const [k, v] of Object.entries(c.set || {})) {
-    const l = S.levers.levers.find((x) => x.key === k);
+  for (const [k, v] of Object.entries(c.set || {}))
     parts.push(shortName(k) + " " + (typeof v === "string" ? human(v).toLowerCase() : v) +
                (c.from ? " from " + c.from.slice(0, 4) : ""));
-    void l;
-  }
   for (const [hub, o] of Object.entries(c.hubs || {}))
     parts.push(hub + (o.capacity_factor !== undefined ? " ×" + o.capacity_factor : "") + (o.opens ? " opens " + o.opens : ""));
   if ((c.events || []).length) parts.push(c.events.length + (c.events.length > 1 ? " events" : " event"));
@@ -334,29 +444,23 @@ function shortName(key) {
 async function specToForm(spec) {
   $("label").value = spec.label || "";
   if (spec.upload) {
-    setSource("upload");
-    const {status, body} = await api("api/uploads/" + encodeURIComponent(spec.upload));
-    if (status === 200) {
-      S.upload = {id: spec.upload, name: spec.label || "uploaded scenario"};
-      $("upload-status").textContent = "Uploaded scenario " + spec.upload + " (kept by the server while it runs).";
-      $("yaml-preview").textContent = body.text;
-    } else {
-      S.upload = null;
-      $("upload-status").textContent = body.error;
-    }
-    return;
+    await setSource("upload", false);
+    S.upload = {id: spec.upload, name: ""};
+    if (!(await loadUploadLevers(spec.upload))) return;
+  } else {
+    await setSource("shipped", false);
+    if (!S.scenarios.some((s) => s.name === spec.scenario)) throw new Error("no shipped scenario " + spec.scenario);
+    $("scenario").value = spec.scenario;
+    await loadLevers(spec.scenario);
   }
-  setSource("shipped");
-  if (!S.scenarios.some((s) => s.name === spec.scenario)) throw new Error("no shipped scenario " + spec.scenario);
-  $("scenario").value = spec.scenario;
-  await loadLevers(spec.scenario);
   if (spec.replications) $("replications").value = spec.replications;
   if (spec.seed !== undefined) $("seed").value = spec.seed;
   const c = spec.changes || {};
-  for (const {lever, input} of S.leverInputs) {
-    if (!c.set || !(lever.key in c.set)) continue;
-    if (lever.kind === "flag") input.checked = !!c.set[lever.key];
-    else input.value = c.set[lever.key];
+  for (const [key, v] of Object.entries(c.set || {})) {
+    const lever = S.leverInputs.find((x) => x.lever.key === key);
+    if (!lever) addOther(key, v);
+    else if (lever.lever.kind === "flag") lever.input.checked = !!v;
+    else lever.input.value = v;
   }
   $("changes-from").value = c.from || "";
   for (const [hub, o] of Object.entries(c.hubs || {})) addHubChange(Object.assign({hub}, o));
@@ -365,24 +469,57 @@ async function specToForm(spec) {
 
 function sourceIs(kind) { return document.querySelector("input[name=source]:checked").value === kind; }
 
-function setSource(kind) {
+/// Shows the form for a shipped scenario or an upload; `load`: with its levers loaded.
+async function setSource(kind, load = true) {
   $("source-" + kind).checked = true;
   $("shipped-box").hidden = kind !== "shipped";
   $("upload-box").hidden = kind !== "upload";
-  $("lever-sections").hidden = kind !== "shipped";
-  $("replications").disabled = $("seed").disabled = kind !== "shipped";
+  const ready = kind === "shipped" || !!S.upload;
+  $("lever-sections").hidden = !ready;
+  $("replications").disabled = $("seed").disabled = !ready;
+  if (!load || !ready) return;
+  if (kind === "shipped") await loadLevers($("scenario").value);
+  else await loadUploadLevers(S.upload.id);
 }
 
 async function loadLevers(name) {
   const {status, body} = await api("api/levers?scenario=" + encodeURIComponent(name));
   if (status !== 200) throw new Error(body.error);
-  S.levers = body;
   const s = S.scenarios.find((x) => x.name === name);
   $("scenario-about").textContent = s.description + " — " + whole(s.hubs) + " hubs, " + whole(s.schools) +
     " schools, " + s.start + " to " + s.end + "; parameters " +
     (s.parameters === "drawn" ? "drawn from a calibration" : "fixed") + ".";
-  $("replications").value = Math.min(s.replications > 1 ? s.replications : 100, S.info.limits.max_replications);
-  $("seed").value = s.seed;
+  useLevers(body);
+}
+
+/// The levers of the upload `id`, with its values; false (and the page says why) if the
+/// server no longer keeps it.
+async function loadUploadLevers(id) {
+  const {status, body} = await api("api/levers?upload=" + encodeURIComponent(id));
+  if (status !== 200) {
+    S.upload = null;
+    await setSource("upload", false);
+    $("upload-status").textContent = status === 404
+      ? "The uploaded scenario this what-if names (" + id + ") is gone: the server keeps the last " +
+        S.info.limits.max_uploads + " uploads while it runs. Upload the file again."
+      : body.error;
+    $("upload-status").dataset.gone = String(status === 404);
+    return false;
+  }
+  S.upload = {id, name: body.name};
+  $("upload-status").dataset.gone = "false";
+  $("upload-status").textContent = "Uploaded scenario '" + body.name + "': its levers below start at its values. " +
+    "The server keeps the last " + S.info.limits.max_uploads + " uploads while it runs, so a what-if's address names it until then.";
+  useLevers(body);
+  return true;
+}
+
+function useLevers(body) {
+  S.levers = body;
+  $("lever-sections").hidden = false;
+  $("replications").disabled = $("seed").disabled = false;
+  $("replications").value = Math.min(body.replications > 1 ? body.replications : 100, S.info.limits.max_replications);
+  $("seed").value = body.seed;
   buildLevers();
   scheduleValidate();
 }
@@ -396,7 +533,7 @@ function scheduleValidate() {
 }
 
 async function validateForm() {
-  if (!sourceIs("shipped") || !S.levers) return;
+  if (!S.levers || $("lever-sections").hidden) return;
   const form = $("whatif-form");
   if (!form.checkValidity()) return;
   let spec;
@@ -633,6 +770,7 @@ async function uploadChosen() {
   const file = $("upload-file").files[0];
   S.upload = null;
   showErrors($("upload-errors"), null);
+  await setSource("upload", false);
   if (!file) return;
   if (file.size > S.info.limits.max_body - 1024) {
     showErrors($("upload-errors"), {error: "The file is larger than the studio takes (" +
@@ -644,9 +782,10 @@ async function uploadChosen() {
   const {status, body} = await api("api/uploads", {method: "POST", body: {yaml: text}});
   if (status === 201) {
     S.upload = {id: body.id, name: body.name};
-    $("upload-status").textContent = file.name + ": a valid scenario, '" + body.name + "'. Run it as it is.";
     $("yaml-preview").textContent = text;
-    if (!$("label").value) $("label").placeholder = body.name;
+    await setSource("upload");
+    $("upload-status").textContent = file.name + ": a valid scenario, '" + body.name + "'. " +
+      $("upload-status").textContent;
   } else {
     $("upload-status").textContent = file.name + " has errors:";
     showErrors($("upload-errors"), body);
@@ -1170,12 +1309,15 @@ function renderCompare() {
 // ---------------------------------------------------------------------------- start
 
 async function init() {
-  const [info, scenarios] = await Promise.all([api("api/info"), api("api/scenarios")]);
-  if (info.status !== 200 || scenarios.status !== 200) {
-    showErrors($("whatif-errors"), info.status !== 200 ? info.body : scenarios.body);
+  const replies = await Promise.all([api("api/info"), api("api/scenarios"), api("api/schema")]);
+  const bad = replies.find((r) => r.status !== 200);
+  if (bad) {
+    showErrors($("whatif-errors"), bad.body);
     return;
   }
+  const [info, scenarios, schema] = replies;
   S.info = info.body;
+  S.schema = schema.body;
   S.scenarios = scenarios.body;
   const lim = S.info.limits;
   $("server-note").textContent = "Runs of up to " + whole(lim.max_replications) + " replications; " +
@@ -1184,6 +1326,14 @@ async function init() {
   for (const s of S.scenarios) $("scenario").append(el("option", {value: s.name, text: s.name.replace(/\.yaml$/, "") + " — " + s.description}));
   $("scenario").addEventListener("change", () => loadLevers($("scenario").value));
   for (const r of document.querySelectorAll("input[name=source]")) r.addEventListener("change", () => setSource(r.value));
+  $("other-search").addEventListener("input", listOthers);
+  $("other-list").addEventListener("change", otherChosen);
+  $("other-list").addEventListener("dblclick", () => $("add-other").click());
+  $("add-other").addEventListener("click", () => {
+    const row = addOther($("other-list").value);
+    row.querySelector("input, select").focus();
+    scheduleValidate();
+  });
   $("upload-file").addEventListener("change", uploadChosen);
   $("add-hub").addEventListener("click", () => addHubChange());
   $("add-event").addEventListener("click", () => addEvent());
@@ -1196,7 +1346,7 @@ async function init() {
   for (const id of ["replications", "seed", "changes-from"]) $(id).addEventListener("change", scheduleValidate);
   $("threshold").addEventListener("input", thresholdChanged);
   window.addEventListener("hashchange", () => { if (!S.whatifs.length) restoreFromUrl(); });
-  setSource("shipped");
+  await setSource("shipped", false);
   if (!(await restoreFromUrl())) {
     const first = S.scenarios.find((s) => s.name === "england.yaml") || S.scenarios[0];
     if (first) {
