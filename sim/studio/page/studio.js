@@ -25,7 +25,10 @@ const LEVER_NAMES = {
   "capacity.factor": "National capacity factor",
 };
 const HUB_LEVER_NAMES = {capacity_factor: "Capacity factor", opens: "Opens on"};
-const OTHERS_SHOWN = 200;  // the most the other parameters' list shows at once
+const OTHERS_SHOWN = 200;
+// The hub table's full column widths (studio.css): the hub's, and each phase's three.
+const HUB_TABLE_FULL = {hub: 172, phase: 78 + 112 + 68};
+const ROLES_TABLE_FULL = 860;  // the leaders' table's width with six dates and its charts  // the most the other parameters' list shows at once
 
 // ------------------------------------------------------------------------------ state
 
@@ -943,7 +946,7 @@ function renderStrip() {
     markerShape(sample, st.marker, 20, 6, 3.5, {fill: "#fff", stroke: st.color, "stroke-width": 1.5});
     const targets = el("ul", {class: "mini-targets"});
     for (const t of (w.figures && w.figures.targets) || [])
-      targets.append(el("li", {}, el("span", {class: "t-label"}, words(t.label)), " ",
+      targets.append(el("li", {}, el("span", {class: "t-label", title: words(t.label)}, words(t.label)), " ",
                         el("strong", {"data-value": t.p_met}, pct(t.p_met))));
     const links = el("div", {class: "downloads"});
     if (finished(w)) {
@@ -1082,25 +1085,32 @@ function renderHubs(w) {
   if (!w || !w.figures) return box.replaceChildren(el("p", {class: "empty", text: "The hubs' dates appear here."}));
   const h = w.figures.hubs;
   const phases = w.figures.phases.filter((p) => h[p] && h[p].some((r) => r.schools > 0));
-  const cols = el("colgroup", {}, el("col", {class: "c-hub"}),
-    phases.map(() => [el("col", {class: "c-date"}), el("col", {class: "c-range"}), el("col", {class: "c-p"})]));
+  // Where the table's full columns would not fit, each range goes under its median.
+  const compact = box.clientWidth < HUB_TABLE_FULL.hub + phases.length * HUB_TABLE_FULL.phase;
+  const span = compact ? 2 : 3;
+  const cols = el("colgroup", {}, el("col", {class: "c-hub"}), phases.map(() => compact
+    ? [el("col", {class: "c-date-range"}), el("col", {class: "c-p"})]
+    : [el("col", {class: "c-date"}), el("col", {class: "c-range"}), el("col", {class: "c-p"})]));
   const head1 = el("tr", {}, el("th", {scope: "col", rowspan: 2}, "Hub"),
-    phases.map((p) => el("th", {scope: "colgroup", colspan: 3, class: "group"}, human(p) + " " + pct(h.threshold))));
-  const head2 = el("tr", {}, phases.map(() => [el("th", {scope: "col"}, "median"), el("th", {scope: "col"}, "90% range"),
-    el("th", {scope: "col", class: "num", title: "share of replications in which the hub gets there by the end of the run"}, "reached")]));
+    phases.map((p) => el("th", {scope: "colgroup", colspan: span, class: "group"}, human(p) + " " + pct(h.threshold))));
+  const reached = () => el("th", {scope: "col", class: "num", title: "share of replications in which the hub gets there by the end of the run"}, "reached");
+  const head2 = el("tr", {}, phases.map(() => compact
+    ? [el("th", {scope: "col"}, "median, 90% range"), reached()]
+    : [el("th", {scope: "col"}, "median"), el("th", {scope: "col"}, "90% range"), reached()]));
   const body = el("tbody");
   h.names.forEach((name, k) => {
     const cells = phases.map((p) => {
       const r = h[p][k];
-      if (!r.schools) return [el("td", {colspan: 3, class: "none"}, "no schools")];
-      return [el("td", {class: "date", "data-phase": p, "data-value": r.p50_date || "", title: r.p50_date || "not by the end of the run"}, month(r.p50_date)),
-              el("td", {class: "range", title: (r.p5_date || "after the end") + " to " + (r.p95_date || "after the end")},
-                 shortMonth(r.p5_date) + "–" + shortMonth(r.p95_date)),
-              el("td", {class: "num", "data-value": r.p_reached}, pct(r.p_reached))];
+      if (!r.schools) return [el("td", {colspan: span, class: "none"}, "no schools")];
+      const range = {class: "range", title: (r.p5_date || "after the end") + " to " + (r.p95_date || "after the end")};
+      const rangeText = shortMonth(r.p5_date) + "–" + shortMonth(r.p95_date);
+      const date = el("td", {class: "date", "data-phase": p, "data-value": r.p50_date || "", title: r.p50_date || "not by the end of the run"},
+                      month(r.p50_date), compact ? el("span", Object.assign(range, {class: "range block"}), rangeText) : null);
+      return [date, compact ? null : el("td", range, rangeText), el("td", {class: "num", "data-value": r.p_reached}, pct(r.p_reached))];
     });
     body.append(el("tr", {}, el("th", {scope: "row"}, name), cells));
   });
-  box.replaceChildren(el("table", {class: "hub-table", id: "hub-table", "data-threshold": h.threshold},
+  box.replaceChildren(el("table", {class: "hub-table" + (compact ? " compact" : ""), id: "hub-table", "data-threshold": h.threshold},
     el("caption", {class: "sr-only"}, "Date each hub's engaged share of schools reaches " + pct(h.threshold)),
     cols, el("thead", {}, head1, head2), body));
 }
@@ -1111,11 +1121,13 @@ function renderRoles(w) {
   const f = w.figures;
   const n = f.dates.length;
   const pick = [];
-  const want = Math.min(6, n);
+  // Where six dates and the small chart would not fit: four dates, no chart.
+  const compact = box.clientWidth < ROLES_TABLE_FULL;
+  const want = Math.min(compact ? 4 : 6, n);
   for (let k = 0; k < want; ++k) pick.push(Math.round(k * (n - 1) / Math.max(1, want - 1)));
   const idx = [...new Set(pick)];
   const roles = f.roles.filter((r) => r.p95.some((v) => v > 0));
-  const head = el("tr", {}, el("th", {scope: "col"}, "Role"), el("th", {scope: "col"}, "Over time"),
+  const head = el("tr", {}, el("th", {scope: "col"}, "Role"), compact ? null : el("th", {scope: "col"}, "Over time"),
                   idx.map((k) => el("th", {scope: "col", class: "num"}, f.dates[k])));
   const body = el("tbody");
   for (const r of roles) {
@@ -1123,7 +1135,7 @@ function renderRoles(w) {
       series: [Object.assign({style: Object.assign({}, styleOf(S.selected), {marker: "none"}), dates: f.dates, bands: true}, r)],
       yFmt: () => "", width: 150, height: 34, bare: true});
     spark.classList.add("spark");
-    body.append(el("tr", {"data-role": r.role}, el("th", {scope: "row"}, roleName(r.role)), el("td", {class: "spark-cell"}, spark),
+    body.append(el("tr", {"data-role": r.role}, el("th", {scope: "row"}, roleName(r.role)), compact ? null : el("td", {class: "spark-cell"}, spark),
       idx.map((k) => el("td", {class: "num", "data-value": r.p50[k]}, whole(r.p50[k]),
                         el("span", {class: "range block"}, whole(r.p5[k]) + "–" + whole(r.p95[k]))))));
   }
@@ -1346,6 +1358,14 @@ async function init() {
   for (const id of ["replications", "seed", "changes-from"]) $(id).addEventListener("change", scheduleValidate);
   $("threshold").addEventListener("input", thresholdChanged);
   window.addEventListener("hashchange", () => { if (!S.whatifs.length) restoreFromUrl(); });
+  let resizeTimer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      renderHubs(selectedWhatif());
+      renderRoles(selectedWhatif());
+    }, 150);
+  });
   await setSource("shipped", false);
   if (!(await restoreFromUrl())) {
     const first = S.scenarios.find((s) => s.name === "england.yaml") || S.scenarios[0];
