@@ -189,9 +189,12 @@ function hubField(key) {
   return Object.assign({key}, numberField(resolve(resolve(list.items).properties[key])));
 }
 
+/// A field's range and default, as its hint gives them: " (0 to 1; default 0.5)".
 function rangeText(f) {
-  if (f.kind !== "whole" && f.kind !== "number") return "";
-  return " (" + f.min + (f.max !== undefined ? " to " + f.max : " or more") + ")";
+  const parts = [];
+  if (f.kind === "whole" || f.kind === "number") parts.push(f.min + (f.max !== undefined ? " to " + f.max : " or more"));
+  if (f.default !== undefined) parts.push("default " + (f.kind === "choice" ? human(String(f.default)).toLowerCase() : f.default));
+  return parts.length ? " (" + parts.join("; ") + ")" : "";
 }
 
 /// An input for a lever with its declared range; `value` is what it starts at.
@@ -361,7 +364,7 @@ function listOthers() {
 
 function otherChosen() {
   const k = $("other-list").value;
-  $("other-about").textContent = k ? k + ": " + words(paramField(k).help) + rangeText(paramField(k)) : "";
+  $("other-about").textContent = k ? k + ": " + paramField(k).help + rangeText(paramField(k)) : "";
   $("add-other").disabled = !k;
 }
 
@@ -377,7 +380,7 @@ function addOther(key, value) {
   const id = "other-" + key.replace(/[^a-z0-9]+/gi, "-");
   const input = leverInput(f, id, value === undefined ? f.value : value);
   const fixed = f.yearly ? "" : " Read once a run: fixed for it, so not with a date the changes start on.";
-  const hint = el("p", {class: "hint", id: id + "-hint", text: words(f.help) + rangeText(f) + "." + fixed});
+  const hint = el("p", {class: "hint", id: id + "-hint", text: f.help + rangeText(f) + "." + fixed});
   input.setAttribute("aria-describedby", hint.id);
   input.addEventListener("change", scheduleValidate);
   const row = el("div", {class: "row-box other" + (f.kind === "flag" ? " flag" : ""), "data-key": key},
@@ -492,7 +495,7 @@ async function loadLevers(name) {
   $("scenario-about").textContent = s.description + " — " + whole(s.hubs) + " hubs, " + whole(s.schools) +
     " schools, " + s.start + " to " + s.end + "; parameters " +
     (s.parameters === "drawn" ? "drawn from a calibration" : "fixed") + ".";
-  useLevers(body);
+  useLevers(body, body.replications > 1 ? body.replications : 100);
 }
 
 /// The levers of the upload `id`, with its values; false (and the page says why) if the
@@ -513,15 +516,16 @@ async function loadUploadLevers(id) {
   $("upload-status").dataset.gone = "false";
   $("upload-status").textContent = "Uploaded scenario '" + body.name + "': its levers below start at its values. " +
     "The server keeps the last " + S.info.limits.max_uploads + " uploads while it runs, so a what-if's address names it until then.";
-  useLevers(body);
+  useLevers(body, body.replications);
   return true;
 }
 
-function useLevers(body) {
+/// The form for a scenario's levers (GET /api/levers), starting at `replications`.
+function useLevers(body, replications) {
   S.levers = body;
   $("lever-sections").hidden = false;
   $("replications").disabled = $("seed").disabled = false;
-  $("replications").value = Math.min(body.replications > 1 ? body.replications : 100, S.info.limits.max_replications);
+  $("replications").value = Math.min(replications, S.info.limits.max_replications);
   $("seed").value = body.seed;
   buildLevers();
   scheduleValidate();
