@@ -29,7 +29,9 @@ po::options_description serve_options() {
         "required on every request (generated and printed when --bind is not local)")(
         "threads,t", po::value<int>()->default_value(0), "threads per run (0: all cores)")(
         "max-replications", po::value<std::uint32_t>()->default_value(2000),
-        "the most replications one run may ask for");
+        "the most replications one run may ask for")(
+        "max-uploads", po::value<std::size_t>()->default_value(256),
+        "uploads kept while it runs (an address naming an older one no longer works)");
     return o;
 }
 
@@ -72,6 +74,8 @@ int serve_command(const std::vector<std::string>& args, const fs::path& report_t
     o.local_only = o.token.empty();
     o.threads = vm["threads"].as<int>();
     o.max_replications = vm["max-replications"].as<std::uint32_t>();
+    o.max_uploads = vm["max-uploads"].as<std::size_t>();
+    if (o.max_uploads == 0) throw UsageError("--max-uploads must be at least 1");
     o.report_tool = report_tool;
     o.work = fs::temp_directory_path() / ("hubsim-serve-" + std::to_string(::getpid()));
 

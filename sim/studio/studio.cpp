@@ -24,6 +24,7 @@
 #include "hubsim/engine/calendar.hpp"
 #include "hubsim/io/output.hpp"
 #include "hubsim/io/scenario_loader.hpp"
+#include "hubsim/io/scenario_schema.hpp"
 #include "hubsim/model/runner.hpp"
 
 extern char** environ;
@@ -195,8 +196,16 @@ json scenario_summary(const ShippedScenario& s) {
             {"targets", targets}};
 }
 
-/// The levers a planner owns, with the values the scenario gives them.
-json levers(const Scenario& sc) {
+/// A parameter's value as a scenario writes it: a choice by its name, a flag as true/false.
+json parameter_value(const ParamSpec& s, const Parameters& p) {
+    const double v = s.get(p);
+    if (s.kind == ParamKind::Choice) return s.choices.at(static_cast<std::size_t>(v));
+    if (s.kind == ParamKind::Flag) return v != 0;
+    return v;
+}
+
+/// The keys of the levers a planner owns, in the form's order.
+std::vector<std::string> lever_keys() {
     std::vector<std::string> keys;
     for (LlmeRole r : kRoles)
         if (std::string_view(name(r)).ends_with("mastery_specialist"))
@@ -204,21 +213,28 @@ json levers(const Scenario& sc) {
     for (const char* k : {"policy.place_sharing", "policy.priority", "policy.order",
                           "policy.new_share", "budget.annual", "capacity.factor"})
         keys.emplace_back(k);
+    return keys;
+}
+
+/// The levers, with the values the scenario gives them. The page takes each one's type and
+/// range from the schema (GET /api/schema); they are repeated here for other callers.
+json levers(const Scenario& sc) {
     json out = json::array();
-    for (const auto& k : keys) {
+    for (const auto& k : lever_keys()) {
         const ParamSpec* s = find_parameter(k);
         if (!s) continue;
-        const double v = s->get(sc.params);
-        json l = {{"key", k}, {"label", s->help}, {"unit", s->unit}, {"help", s->help}};
+        json l = {{"key", k},
+                  {"label", s->help},
+                  {"unit", s->unit},
+                  {"help", s->help},
+                  {"value", parameter_value(*s, sc.params)}};
         switch (s->kind) {
             case ParamKind::Choice:
                 l["kind"] = "choice";
                 l["choices"] = s->choices;
-                l["value"] = s->choices.at(static_cast<std::size_t>(v));
                 break;
             case ParamKind::Flag:
                 l["kind"] = "flag";
-                l["value"] = v != 0;
                 break;
             default:
                 l["kind"] = s->kind == ParamKind::Count         ? "whole"
@@ -227,13 +243,44 @@ json levers(const Scenario& sc) {
                 l["min"] = s->min;
                 if (s->max < 1e299) l["max"] = s->max;
                 if (s->kind == ParamKind::Count) l["step"] = 1;
-                l["value"] = v;
         }
         // Whether a timeline event (changes.events, changes.from) may change it.
         l["yearly"] = s->use == ParamUse::Yearly;
         out.push_back(l);
     }
     return out;
+}
+
+/// GET /api/levers: a scenario's levers, every declared parameter's value (for the page's
+/// other parameters), its hubs and dates, its seed and replications.
+json levers_reply(const Scenario& sc) {
+    json values = json::object();
+    for (const auto& s : parameter_specs()) values[s.key] = parameter_value(s, sc.params);
+    json hubs = json::array();
+    for (const auto& h : sc.hubs)
+        hubs.push_back({{"name", h.name},
+                        {"opens", format_date(h.opens)},
+                        {"capacity_factor", h.capacity_factor}});
+    // What changes.hubs takes for each hub, with the loader's ranges.
+    const json hub_levers =
+        json::array({{{"key", "capacity_factor"},
+                      {"kind", "number"},
+                      {"min", 0},
+                      {"max", 100},
+                      {"help", "multiplier on this hub's leader days (1: as the scenario has it)"}},
+                     {{"key", "opens"},
+                      {"kind", "date"},
+                      {"max", format_date(sc.end)},
+                      {"help", "the date the hub opens"}}});
+    return {{"name", sc.name},
+            {"levers", levers(sc)},
+            {"parameters", values},
+            {"hubs", hubs},
+            {"hub_levers", hub_levers},
+            {"start", format_date(sc.start)},
+            {"end", format_date(sc.end)},
+            {"seed", sc.seed},
+            {"replications", sc.replications}};
 }
 
 // ------------------------------------------------------------------------------- runs
@@ -300,9 +347,8 @@ struct Studio::Impl {
     fs::path root;  ///< the scenarios folder, canonical
     std::vector<ShippedScenario> scenarios;
 
-    /// Uploaded scenarios by id, kept while the server runs (the last kMaxUploads), so
-    /// that a what-if's address can name one.
-    static constexpr std::size_t kMaxUploads = 256;
+    /// Uploaded scenarios by id, kept while the server runs (the last opt.max_uploads),
+    /// so that a what-if's address can name one.
     std::map<std::string, std::string> uploads;
     std::deque<std::string> upload_order;
 
@@ -339,10 +385,60 @@ struct Studio::Impl {
 
     // ------------------------------------------------------------ what-ifs to scenarios
 
+    /// Where a what-if's changes go: the scenario's text and the file it is read as (to
+    /// find the hubs a hub change edits), and its name in messages.
+    struct Target {
+        std::string name, text;
+        fs::path path;
+    };
+
     /// The YAML of a what-if built on a shipped scenario: a variant naming it as its base.
     std::string compose(const ShippedScenario& base, const json& w) const {
-        std::string y = "# A what-if of " + base.name + ", made in the hubsim studio\n";
-        y += "base: " + json(base.name).dump() + "\n";
+        return "# A what-if of " + base.name + ", made in the hubsim studio\n" +
+               "base: " + json(base.name).dump() + "\n" +
+               changes_yaml({base.name, base.loaded.source_text, base.path}, w, true);
+    }
+
+    /// The YAML of a what-if built on an upload: its text with the changes laid over it as
+    /// the loader lays a variant over its base (an upload is in no file a variant could
+    /// name). Its own seed and replications hold unless the what-if gives them.
+    std::string compose_onto(const std::string& text, const json& w) const {
+        const std::string changes =
+            changes_yaml({"the upload", text, root / kUploadName}, w, false);
+        YAML::Emitter out;
+        out << overlay(YAML::Load(text), YAML::Load(changes), true);
+        return "# A what-if of an uploaded scenario, made in the hubsim studio\n" +
+               std::string(out.c_str()) + "\n";
+    }
+
+    /// `over` laid over `under` as the loader lays a variant over its base: mappings merge,
+    /// the timeline's events add up, anything else is replaced.
+    static YAML::Node overlay(const YAML::Node& under, const YAML::Node& over, bool top) {
+        if (!under.IsMap() || !over.IsMap()) return over;
+        YAML::Node out(YAML::NodeType::Map);
+        for (const auto& kv : under) {
+            const std::string key = kv.first.Scalar();
+            const YAML::Node theirs = over[key];
+            if (!theirs.IsDefined()) {
+                out[key] = kv.second;
+            } else if (top && key == "timeline" && kv.second.IsSequence() && theirs.IsSequence()) {
+                YAML::Node events(YAML::NodeType::Sequence);
+                for (const auto& e : kv.second) events.push_back(e);
+                for (const auto& e : theirs) events.push_back(e);
+                out[key] = events;
+            } else {
+                out[key] = overlay(kv.second, theirs, false);
+            }
+        }
+        for (const auto& kv : over)
+            if (!under[kv.first.Scalar()].IsDefined()) out[kv.first.Scalar()] = kv.second;
+        return out;
+    }
+
+    /// A what-if's keys as YAML lines: name, seed, replications (always, on a shipped
+    /// scenario: the studio's default where not given), set, timeline and hubs.
+    std::string changes_yaml(const Target& target, const json& w, bool replications) const {
+        std::string y;
         if (w.contains("label") && w["label"].is_string())
             y += "name: " + json(w["label"].get<std::string>()).dump() + "\n";
         if (w.contains("seed")) {
@@ -350,7 +446,8 @@ struct Studio::Impl {
                 throw BadWhatIf{"seed: expected a whole number >= 0"};
             y += "seed: " + w["seed"].dump() + "\n";
         }
-        y += "replications: " + std::to_string(replications_of(w)) + "\n";
+        if (replications || w.contains("replications"))
+            y += "replications: " + std::to_string(replications_of(w)) + "\n";
         if (!w.contains("changes")) return y;
         const json& c = w["changes"];
         if (!c.is_object()) throw BadWhatIf{"changes: expected an object"};
@@ -362,49 +459,74 @@ struct Studio::Impl {
         if (!set.empty() && from)
             timeline += "  - {date: " + date_of(c["from"], "changes.from") +
                         ", set: " + set.dump() + ", note: \"the what-if's changes\"}\n";
-        if (c.contains("events")) {
-            if (!c["events"].is_array()) throw BadWhatIf{"changes.events: expected a list"};
-            for (std::size_t i = 0; i < c["events"].size(); ++i) {
-                const json& e = c["events"][i];
-                const std::string at = "changes.events[" + std::to_string(i) + "]";
-                if (!e.is_object() || !e.contains("set"))
-                    throw BadWhatIf{at + ": expected {date, until, set}"};
-                timeline += "  - {date: " + date_of(e.value("date", json()), at + ".date");
-                if (e.contains("until") && !e["until"].is_null())
-                    timeline += ", until: " + date_of(e["until"], at + ".until");
-                timeline += ", set: " + parameter_values(e["set"], at + ".set").dump() + "}\n";
-            }
-        }
+        if (c.contains("events")) timeline += events_yaml(c["events"]);
         if (!timeline.empty()) y += "timeline:\n" + timeline;
         if (c.contains("hubs") && c["hubs"].is_object() && !c["hubs"].empty()) {
-            json overrides = json::object();
-            for (const auto& [hub, v] : c["hubs"].items()) {
-                if (!v.is_object()) throw BadWhatIf{"changes.hubs." + hub + ": expected an object"};
-                json o = json::object();
-                if (v.contains("capacity_factor")) {
-                    if (!v["capacity_factor"].is_number())
-                        throw BadWhatIf{"changes.hubs." + hub +
-                                        ".capacity_factor: expected a number"};
-                    o["capacity_factor"] = v["capacity_factor"];
-                }
-                if (v.contains("opens"))
-                    o["opens"] = date_of(v["opens"], "changes.hubs." + hub + ".opens");
-                if (!o.empty()) overrides[hub] = o;
-            }
-            if (!overrides.empty()) y += hub_changes(base, overrides);
+            const json overrides = hub_overrides(c["hubs"]);
+            if (!overrides.empty()) y += hub_changes(target, overrides);
         }
         return y;
     }
 
-    /// The `hubs:` of a variant changing some hubs: overrides of a base whose hubs come
-    /// from a file; a base that lists its hubs, its own list with the changes made (a
-    /// variant's list replaces its base's).
-    static std::string hub_changes(const ShippedScenario& base, const json& overrides) {
-        YAML::Node hubs;
-        try {
-            hubs = YAML::Load(base.loaded.source_text)["hubs"];
-        } catch (const YAML::Exception&) {
+    /// changes.events as the timeline's lines.
+    static std::string events_yaml(const json& events) {
+        if (!events.is_array()) throw BadWhatIf{"changes.events: expected a list"};
+        std::string timeline;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const json& e = events[i];
+            const std::string at = "changes.events[" + std::to_string(i) + "]";
+            if (!e.is_object() || !e.contains("set"))
+                throw BadWhatIf{at + ": expected {date, until, set}"};
+            timeline += "  - {date: " + date_of(e.value("date", json()), at + ".date");
+            if (e.contains("until") && !e["until"].is_null())
+                timeline += ", until: " + date_of(e["until"], at + ".until");
+            timeline += ", set: " + parameter_values(e["set"], at + ".set").dump() + "}\n";
         }
+        return timeline;
+    }
+
+    /// changes.hubs checked: {hub: {capacity_factor, opens}}, the hubs with a change.
+    static json hub_overrides(const json& hubs) {
+        json overrides = json::object();
+        for (const auto& [hub, v] : hubs.items()) {
+            const std::string at = "changes.hubs." + hub;
+            if (!v.is_object()) throw BadWhatIf{at + ": expected an object"};
+            json o = json::object();
+            if (v.contains("capacity_factor")) {
+                if (!v["capacity_factor"].is_number())
+                    throw BadWhatIf{at + ".capacity_factor: expected a number"};
+                o["capacity_factor"] = v["capacity_factor"];
+            }
+            if (v.contains("opens")) o["opens"] = date_of(v["opens"], at + ".opens");
+            if (!o.empty()) overrides[hub] = o;
+        }
+        return overrides;
+    }
+
+    /// The `hubs:` a scenario's text gives, or, where it gives none, its base's (read only
+    /// from the folder; the loader has checked the chain ends).
+    YAML::Node hubs_node(const std::string& text, const fs::path& path, int depth = 0) const {
+        YAML::Node doc;
+        try {
+            doc = YAML::Load(text);
+        } catch (const YAML::Exception&) {
+            return {};
+        }
+        if (!doc.IsMap()) return {};
+        if (doc["hubs"].IsDefined() || !doc["base"].IsScalar() || depth > 8) return doc["hubs"];
+        const fs::path name = doc["base"].Scalar();
+        std::error_code ec;
+        const fs::path base =
+            fs::weakly_canonical(name.is_absolute() ? name : path.parent_path() / name, ec);
+        if (ec || !inside(root, base) || !fs::is_regular_file(base)) return {};
+        return hubs_node(read_file(base), base, depth + 1);
+    }
+
+    /// The `hubs:` of a what-if changing some hubs: overrides of hubs that come from a
+    /// file; where the scenario lists its hubs, its list with the changes made (a variant's
+    /// list replaces its base's).
+    std::string hub_changes(const Target& target, const json& overrides) const {
+        const YAML::Node hubs = hubs_node(target.text, target.path);
         if (!hubs.IsSequence()) return "hubs: {overrides: " + overrides.dump() + "}\n";
         YAML::Node list = YAML::Clone(hubs);
         std::set<std::string> found;
@@ -417,8 +539,9 @@ struct Studio::Impl {
         }
         for (const auto& [name, v] : overrides.items())
             if (!found.count(name))
-                throw BadWhatIf{"changes.hubs: " + base.name + " has no hub named '" + name + "'"};
-        // In flow style throughout: one line of the variant, whatever the base's style.
+                throw BadWhatIf{"changes.hubs: " + target.name + " has no hub named '" + name +
+                                "'"};
+        // In flow style throughout: one line of the what-if, whatever the scenario's style.
         const std::function<void(YAML::Node)> flow = [&](YAML::Node n) {
             n.SetStyle(YAML::EmitterStyle::Flow);
             if (n.IsSequence())
@@ -480,30 +603,13 @@ struct Studio::Impl {
         }
     }
 
-    /// Loads a what-if: {scenario: NAME | yaml: TEXT, changes, replications, seed, label}.
+    /// Loads a what-if: {scenario: NAME | yaml: TEXT | upload: ID, changes, replications,
+    /// seed, label}.
     std::pair<std::string, LoadedScenario> load(const json& w) const {
         if (!w.is_object()) throw BadWhatIf{"expected a JSON object"};
-        std::string text;
-        if (w.contains("scenario")) {
-            if (!w["scenario"].is_string()) throw BadWhatIf{"scenario: expected a name"};
-            const auto* base = shipped(w["scenario"].get<std::string>());
-            if (!base)
-                throw BadWhatIf{"no shipped scenario named '" + w["scenario"].get<std::string>() +
-                                "' (GET /api/scenarios lists them)"};
-            text = compose(*base, w);
-        } else if (w.contains("yaml") && w["yaml"].is_string()) {
-            text = w["yaml"].get<std::string>();
-            vet_upload(text);
-        } else if (w.contains("upload") && w["upload"].is_string()) {
-            text = upload_text(w["upload"].get<std::string>());
-        } else {
-            throw BadWhatIf{
-                "expected 'scenario' (a shipped scenario's name), 'yaml' (a text) or 'upload' "
-                "(the id of an upload)"};
-        }
+        const std::string text = what_if_text(w);
         try {
             LoadedScenario ls = load_scenario_text(text, root / kUploadName);
-            // An upload runs as written (its own replications), so that its download is it.
             if (ls.scenario.replications > opt.max_replications)
                 throw BadWhatIf{"replications: at most " + std::to_string(opt.max_replications) +
                                 " in the studio"};
@@ -513,12 +619,52 @@ struct Studio::Impl {
         }
     }
 
+    /// The YAML a what-if runs, every file it names vetted.
+    std::string what_if_text(const json& w) const {
+        if (w.contains("scenario") + w.contains("yaml") + w.contains("upload") != 1)
+            throw BadWhatIf{
+                "expected one of 'scenario' (a shipped scenario's name), 'yaml' (a text) and "
+                "'upload' (the id of an upload)"};
+        if (w.contains("scenario")) {
+            if (!w["scenario"].is_string()) throw BadWhatIf{"scenario: expected a name"};
+            const auto* base = shipped(w["scenario"].get<std::string>());
+            if (!base)
+                throw BadWhatIf{"no shipped scenario named '" + w["scenario"].get<std::string>() +
+                                "' (GET /api/scenarios lists them)"};
+            return compose(*base, w);
+        }
+        const char* key = w.contains("yaml") ? "yaml" : "upload";
+        if (!w[key].is_string())
+            throw BadWhatIf{std::string(key) + ": expected " +
+                            (w.contains("yaml") ? "a text" : "an id")};
+        const std::string text = w.contains("yaml") ? w["yaml"].get<std::string>()
+                                                    : upload_text(w["upload"].get<std::string>());
+        vet_upload(text);
+        // With nothing asked of it, it runs as written, so that its download is it.
+        const bool asked = w.contains("changes") || w.contains("seed") ||
+                           w.contains("replications") || w.contains("label");
+        if (!asked) return text;
+        std::string composed;
+        try {
+            composed = compose_onto(text, w);
+        } catch (const YAML::Exception&) {
+            throw BadWhatIf{"the upload is not a scenario"};
+        }
+        vet_upload(composed);  // the changes name no file, but what runs is what is checked
+        return composed;
+    }
+
+    bool has_upload(const std::string& id) const {
+        std::lock_guard lock(m);
+        return uploads.count(id) > 0;
+    }
+
     std::string upload_text(const std::string& id) const {
         std::lock_guard lock(m);
         const auto it = uploads.find(id);
         if (it == uploads.end())
             throw BadWhatIf{"no upload '" + id + "': the studio keeps the last " +
-                            std::to_string(kMaxUploads) +
+                            std::to_string(opt.max_uploads) +
                             " uploads while it runs (upload the file again)"};
         return it->second;
     }
@@ -533,7 +679,7 @@ struct Studio::Impl {
         const std::string id = random_hex(12);
         uploads[id] = text;
         upload_order.push_back(id);
-        if (upload_order.size() > kMaxUploads) {
+        if (upload_order.size() > opt.max_uploads) {
             uploads.erase(upload_order.front());
             upload_order.pop_front();
         }
@@ -757,6 +903,31 @@ struct Studio::Impl {
         return s.empty() ? "whatif" : s.substr(0, 60);
     }
 
+    /// GET /api/levers?scenario=NAME or ?upload=ID.
+    Response levers_of(const Url& t) const {
+        if (const auto it = t.query.find("upload"); it != t.query.end()) {
+            if (!has_upload(it->second))
+                return error(http::status::not_found,
+                             "no upload '" + it->second + "': the studio keeps the last " +
+                                 std::to_string(opt.max_uploads) +
+                                 " uploads while it runs (upload the file again)");
+            return reply(http::status::ok,
+                         levers_reply(load({{"upload", it->second}}).second.scenario));
+        }
+        const auto it = t.query.find("scenario");
+        const auto* s = it == t.query.end() ? nullptr : shipped(it->second);
+        if (!s)
+            return error(http::status::not_found,
+                         "no such shipped scenario (?scenario=NAME or ?upload=ID)");
+        return reply(http::status::ok, levers_reply(s->loaded.scenario));
+    }
+
+    /// GET /api/schema: what `hubsim schema` prints, byte for byte.
+    static const std::string& schema_text() {
+        static const std::string text = scenario_schema() + "\n";
+        return text;
+    }
+
     Response api(const Request& req, const Url& t, const std::string& session) {
         const auto method = req.method();
         const std::string& p = t.path;
@@ -767,7 +938,8 @@ struct Studio::Impl {
                                              {{"max_body", opt.max_body},
                                               {"max_runs_per_client", opt.max_runs_per_client},
                                               {"max_runs_total", opt.max_runs_total},
-                                              {"max_replications", opt.max_replications}}}});
+                                              {"max_replications", opt.max_replications},
+                                              {"max_uploads", opt.max_uploads}}}});
         if (method == http::verb::get && p == "/api/scenarios") {
             json list = json::array();
             for (const auto& s : scenarios) list.push_back(scenario_summary(s));
@@ -778,33 +950,9 @@ struct Studio::Impl {
             if (!s) return error(http::status::not_found, "no such shipped scenario");
             return reply(http::status::ok, {{"name", s->name}, {"text", s->loaded.source_text}});
         }
-        if (method == http::verb::get && p == "/api/levers") {
-            const auto it = t.query.find("scenario");
-            const auto* s = it == t.query.end() ? nullptr : shipped(it->second);
-            if (!s) return error(http::status::not_found, "no such shipped scenario");
-            const Scenario& sc = s->loaded.scenario;
-            json hubs = json::array();
-            for (const auto& h : sc.hubs)
-                hubs.push_back({{"name", h.name},
-                                {"opens", format_date(h.opens)},
-                                {"capacity_factor", h.capacity_factor}});
-            // What changes.hubs takes for each hub, with the loader's ranges.
-            const json hub_levers = json::array(
-                {{{"key", "capacity_factor"},
-                  {"kind", "number"},
-                  {"min", 0},
-                  {"max", 100},
-                  {"help", "multiplier on this hub's leader days (1: as the scenario has it)"}},
-                 {{"key", "opens"},
-                  {"kind", "date"},
-                  {"max", format_date(sc.end)},
-                  {"help", "the date the hub opens"}}});
-            return reply(http::status::ok, {{"levers", levers(sc)},
-                                            {"hubs", hubs},
-                                            {"hub_levers", hub_levers},
-                                            {"start", format_date(sc.start)},
-                                            {"end", format_date(sc.end)}});
-        }
+        if (method == http::verb::get && p == "/api/levers") return levers_of(t);
+        if (method == http::verb::get && p == "/api/schema")
+            return json_response(http::status::ok, schema_text());
         if (method == http::verb::post && p == "/api/validate") {
             const auto [text, loaded] = load(parse_body(req));
             return reply(http::status::ok, {{"ok", true},

@@ -23,6 +23,7 @@ struct StudioOptions {
     std::size_t kept_runs_per_client = 8;  ///< finished runs kept; older ones are dropped
     std::uint32_t max_replications = 2000;
     std::size_t max_body = 1 << 20;
+    std::size_t max_uploads = 256;      ///< uploads kept (the oldest go first)
     std::filesystem::path work;         ///< where downloads are written (a fresh folder)
     std::filesystem::path report_tool;  ///< tools/report.py, for the report download
 };

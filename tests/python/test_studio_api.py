@@ -299,6 +299,113 @@ def test_an_upload_is_kept_so_that_an_address_can_name_it(studio):
     assert status == 422 and "outside" in body["error"]
 
 
+def upload(studio, text):
+    status, kept, _ = studio.post("api/uploads", {"yaml": text})
+    assert status == 201, kept
+    return kept["id"]
+
+
+MINE = (REPO / "scenarios" / "tiny.yaml").read_text().replace("name: tiny", "name: mine") \
+    .replace("seed: 7", "seed: 11").replace("new_share: 0,", "new_share: 0.25,")
+
+
+def test_levers_of_an_upload_carry_its_values(studio):
+    assert "seed: 11" in MINE and "new_share: 0.25," in MINE  # tiny is as this test expects
+    status, body, _ = studio.get(f"api/levers?upload={upload(studio, MINE)}")
+    assert status == 200
+    levers = {l["key"]: l for l in body["levers"]}
+    assert levers["policy.new_share"]["value"] == 0.25
+    assert levers["policy.priority"]["value"] == "waiting_time"
+    assert body["name"] == "mine" and body["seed"] == 11 and body["replications"] == 1
+    assert [h["name"] for h in body["hubs"]] == ["Alpha"] and body["end"] == "2019-08-31"
+    # Every declared parameter's value, for the page's other parameters.
+    assert body["parameters"]["llme.secondary_mastery_specialist.days"] == 12
+    assert body["parameters"]["policy.spill"] is True
+    status, body, _ = studio.get("api/levers?upload=" + "0" * 24)
+    assert status == 404 and "keeps the last 256" in body["error"]
+
+
+def test_a_lever_change_on_an_upload_changes_the_result(studio, tmp_path):
+    """By hand (tiny): one leader of 12 days engages half the twelve schools; 24 days, or
+    the hub's capacity doubled, all twelve. The changes are laid over the upload's own
+    text (its seed and new share kept), and the download runs with `hubsim run`."""
+    kept = upload(studio, MINE)
+    _, as_it_is = run_whatif(studio, {"upload": kept})
+    assert as_it_is["figures"]["engagement"]["secondary"]["p50"][-1] == 0.5
+    for changes in ({"set": {"llme.secondary_mastery_specialist.days": 24}},
+                    {"hubs": {"Alpha": {"capacity_factor": 2}}}):
+        whatif = {"upload": kept, "replications": 2, "label": "mine, more", "changes": changes}
+        status, body, _ = studio.post("api/validate", whatif)
+        assert status == 200, body
+        assert "seed: 11" in body["yaml"] and "new_share: 0.25" in body["yaml"]
+        run_id, done = run_whatif(studio, whatif)
+        assert done["total"] == 2 and done["label"] == "mine, more"
+        assert done["figures"]["engagement"]["secondary"]["p50"][-1] == 1.0
+    status, yaml_text, _ = studio.get(f"api/runs/{run_id}/scenario.yaml", raw=True)
+    (tmp_path / "whatif.yaml").write_bytes(yaml_text)
+    run_ok("run", "whatif.yaml", "-o", "mine.h5", "-q", "--threads", "2", cwd=tmp_path)
+    ours = figures_from_file(tmp_path / "mine.h5")
+    assert ours["share"][:, -1, ours["phases"].index("secondary")].tolist() == [1.0, 1.0]
+    status, body, _ = studio.post("api/validate", {"upload": kept, "changes": {
+        "hubs": {"Beta": {"capacity_factor": 2}}}})
+    assert status == 422 and "the upload has no hub named 'Beta'" in body["error"]
+
+
+def test_a_hub_change_on_an_upload_finds_the_hubs_its_base_lists(studio):
+    """An upload `base: tiny.yaml` lists no hubs: the change is made to its base's list."""
+    kept = upload(studio, "base: tiny.yaml\nname: mine\n")
+    whatif = {"upload": kept, "replications": 1, "changes": {"hubs": {"Alpha": {"capacity_factor": 2}}}}
+    status, body, _ = studio.post("api/validate", whatif)
+    assert status == 200 and "base: tiny.yaml" in body["yaml"], body
+    assert "capacity_factor: 2" in body["yaml"] and "secondary_mastery_specialist: 1" in body["yaml"]
+    _, done = run_whatif(studio, whatif)
+    assert done["figures"]["engagement"]["secondary"]["p50"][-1] == 1.0
+
+
+@pytest.mark.parametrize("whatif", [
+    {"changes": {"set": {"base": "/etc/passwd"}}},
+    {"changes": {"set": {"llme.secondary_mastery_specialist.days": 24}}, "yaml": "base: /etc/passwd\n"},
+    {"changes": {"hubs": {"/etc/passwd": {"capacity_factor": 2}}}},
+    {"label": "x\nbase: /etc/passwd", "changes": {"set": {"demand.p": 1}}},
+    {"replications": 10 ** 9},
+])
+def test_a_composed_upload_still_reads_nothing_outside_the_folder(studio, whatif):
+    kept = upload(studio, "base: tiny.yaml\nname: mine\n")
+    for path in ("api/validate", "api/runs"):
+        status, body, _ = studio.post(path, {"upload": kept, **whatif})
+        text = json.dumps(body)
+        assert "root:" not in text
+        if status == 200:  # the label is a name, quoted: nothing but tiny is read
+            assert body["yaml"].count("base:") == 1 and "base: tiny.yaml" in body["yaml"]
+        else:
+            assert status == 422 and body["error"], body
+    for text in ("base: /etc/passwd\n", "base: outside.yaml\n", "base: tiny.yaml\nschools: {file: /etc/passwd}\n"):
+        status, body, _ = studio.post("api/validate", {"yaml": text, "replications": 1,
+                                                       "changes": {"set": {"demand.p": 1}}})
+        assert status == 422 and "outside the studio's scenarios folder" in body["error"]
+        assert "root:" not in json.dumps(body)
+
+
+def test_an_upload_too_old_is_gone_and_says_so(folder):
+    s = Studio(folder, "--max-uploads", 1)
+    try:
+        first, second = upload(s, MINE), upload(s, MINE)
+        assert s.get("api/info")[1]["limits"]["max_uploads"] == 1
+        status, body, _ = s.get(f"api/levers?upload={first}")
+        assert status == 404 and "keeps the last 1 uploads" in body["error"]
+        status, body, _ = s.post("api/runs", {"upload": first, "changes": {}})
+        assert status == 422 and "keeps the last 1 uploads" in body["error"]
+        assert s.get(f"api/levers?upload={second}")[0] == 200
+    finally:
+        s.stop()
+
+
+def test_the_schema_is_what_hubsim_schema_prints(studio):
+    status, text, headers = studio.get("api/schema", raw=True)
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    assert text.decode() == run_ok("schema").stdout
+
+
 def test_validation_errors_are_the_loaders(studio, folder):
     text = "base: tiny.yaml\ndemand: {peer: 0.2}\npolicy: {new_share: 1.5}\n"
     status, body, _ = studio.post("api/validate", {"yaml": text})

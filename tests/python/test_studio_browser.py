@@ -8,9 +8,11 @@ test_studio_api.py ties to `hubsim run`), and the downloaded scenario is run her
 `hubsim run` and gives the page's numbers.
 """
 
+import json
 import struct
 import subprocess
 import time
+import urllib.parse
 
 import h5py
 import numpy as np
@@ -97,6 +99,52 @@ def hub_dates(browser):
 
 
 @pytest.fixture(scope="module")
+def schema():
+    """The scenario schema as `hubsim schema` prints it, read here on its own."""
+    return json.loads(run_ok("schema").stdout)
+
+
+def resolve(schema, node):
+    """A schema node with its $refs ("#/a/b", JSON pointers) followed."""
+    while "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/"), ref
+        node = schema
+        for part in ref[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def declared(schema, key):
+    """What a scenario's `set:` takes for a parameter."""
+    return resolve(schema, resolve(schema, schema["properties"]["set"])["properties"][key])
+
+
+def field_shown(browser, css):
+    """[tag, value, min, max, step, choices, hint] of a form field."""
+    return browser.run("const e = document.querySelector(arguments[0]);"
+                       "const hint = document.getElementById(e.id + '-hint');"
+                       "return [e.tagName, e.type === 'checkbox' ? e.checked : e.value, e.min, e.max, e.step,"
+                       " e.tagName === 'SELECT' ? [...e.options].map(o => o.value) : null,"
+                       " hint ? hint.textContent : null]", css)
+
+
+def assert_built_from(s, shown):
+    """A field holds what its schema declares: choices, or type, range and step."""
+    if "enum" in s:
+        assert shown[0] == "SELECT" and shown[5] == s["enum"]
+    elif s["type"] == "boolean":
+        assert shown[0] == "INPUT" and isinstance(shown[1], bool)
+    else:
+        assert float(shown[2]) == s["minimum"]
+        assert (float(shown[3]) == s["maximum"]) if "maximum" in s else shown[3] == ""
+        step = s.get("multipleOf", 1 if s["type"] == "integer" else None)
+        assert shown[4] == ("any" if step is None else str(step))
+        default = s["default"]
+        assert f"default {int(default) if default == int(default) else default}" in shown[6]
+
+
+@pytest.fixture(scope="module")
 def page(browser, studio):
     """The studio open in the browser (the module's one session)."""
     browser.window(1400, 1000)
@@ -124,26 +172,28 @@ def whatif_b(page, whatif_a):
     return cards(page)[1]
 
 
-def test_page_loads_with_the_scenarios_and_levers_and_no_console_problems(page, studio):
+def test_page_loads_with_the_scenarios_and_levers_and_no_console_problems(page, studio, schema):
     assert [e for e in page.console() if e["level"] in ("SEVERE", "WARNING")] == []
     _, listed, _ = studio.get("api/scenarios")
     assert page.run("return [...document.querySelectorAll('#scenario option')].map(o => o.value)") == \
         [s["name"] for s in listed]
     assert page.run("return document.getElementById('scenario').value") == "england.yaml"
-    # Each lever's input starts at the scenario's value, within its declared range.
+    # Each lever's input starts at the scenario's value, and holds what the schema declares
+    # at its key (not what /api/levers says of it): choices, or range, step and default.
     levers = api(page, "api/levers?scenario=england.yaml")["levers"]
+    assert len(levers) == 9
     for lever in levers:
-        shown = page.run("const e = document.querySelector(`[data-key='${arguments[0]}']`);"
-                         "return [e.tagName, e.value, e.min, e.max, e.step,"
-                         " e.tagName === 'SELECT' ? [...e.options].map(o => o.value) : null]",
-                         lever["key"])
-        if lever["kind"] == "choice":
-            assert shown[0] == "SELECT" and shown[5] == lever["choices"]
-            assert shown[1] == lever["value"]
-        else:
-            assert float(shown[1]) == lever["value"] and float(shown[2]) == lever["min"]
-            assert float(shown[3]) == lever["max"] if "max" in lever else shown[3] == ""
-            assert shown[4] == ("1" if lever["kind"] == "whole" else "any")
+        shown = field_shown(page, f"#levers [data-key='{lever['key']}']")
+        assert_built_from(declared(schema, lever["key"]), shown)
+        assert (shown[1] if "enum" in declared(schema, lever["key"]) else float(shown[1])) == lever["value"]
+    # A hub's capacity factor holds the schema's range for a hub's.
+    hubs = resolve(schema, schema["properties"]["hubs"])
+    (listed,) = [o for o in hubs["oneOf"] if o.get("type") == "array"]
+    capacity = listed["items"]["properties"]["capacity_factor"]
+    page.click("#add-hub")
+    shown = field_shown(page, "#hub-changes input[type=number]")
+    assert [float(shown[2]), float(shown[3]), shown[4]] == [capacity["minimum"], capacity["maximum"], "any"]
+    page.run("document.querySelector('#hub-changes button').click()")
     # Every input has a label a screen reader reads.
     unlabelled = page.run("return [...document.querySelectorAll('input, select')].filter(i => "
                           "!i.labels.length && !i.getAttribute('aria-label') && !i.hidden).map(i => i.id)")
@@ -366,6 +416,48 @@ def test_a_what_ifs_address_restores_it_in_a_fresh_browser(page, whatif_a, whati
         assert [e for e in fresh.console() if e["level"] in ("SEVERE", "WARNING")] == []
 
 
+def rect(browser, css):
+    return browser.run("const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+                       "return [r.left, r.top, r.right, r.bottom]", css)
+
+
+def overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("width, height", [(1024, 768), (1920, 1080)])
+def test_the_page_fits_other_widths(page, whatif_a, whatif_b, width, height):
+    """At 1024 and 1920 px (windows of 1024x768 and 1920x1080, with two what-ifs kept): the
+    headline's first row shows without scrolling, neither the page nor the hub table
+    scrolls sideways, and nothing lies over the form."""
+    page.window(width, height)
+    try:
+        wait_for(page, "return window.innerWidth === arguments[0]", 10, width)
+        page.run("document.querySelector('.whatif[data-letter=A] button[aria-pressed]').click()")
+        # The tables are drawn again for the new width (after a moment's wait for the resize).
+        wait_for(page, "const t = document.getElementById('hub-table');"
+                       "return t && t.scrollWidth <= t.parentNode.clientWidth"
+                       " && document.documentElement.scrollWidth <= window.innerWidth", 10)
+        page.run("window.scrollTo(0, 0)")
+        inner = page.run("return [window.innerWidth, window.innerHeight]")
+        first = rect(page, "#headline .target")
+        assert 0 <= first[1] and first[3] <= inner[1], (first, inner)
+        assert page.run("return window.scrollX") == 0
+        form = rect(page, ".form-panel")
+        assert page.run("const f = document.querySelector('.form-panel');"
+                        "return f.scrollWidth <= f.clientWidth")  # nothing sticks out of it
+        for css in ("header.top", ".jump", "#results > section:nth-of-type(1)", "#headline-panel",
+                    "#hubs-panel", "#compare-panel"):
+            assert not overlap(form, rect(page, css)), css
+        # Every panel on the right lies right of the form, and within the window.
+        panels = page.run("return [...document.querySelectorAll('#results > section')].map(p => {"
+                          "const r = p.getBoundingClientRect(); return [r.left, r.right]; })")
+        assert all(form[2] <= left and right <= inner[0] for left, right in panels), panels
+    finally:
+        page.window(1400, 1000)
+        wait_for(page, "return window.innerWidth === 1400", 10)
+
+
 def headline_of(browser, letter):
     return browser.run("return [...document.querySelectorAll(`.whatif[data-letter=${arguments[0]}] .mini-targets strong`)]"
                        ".map(s => Number(s.dataset.value))", letter)
@@ -392,7 +484,7 @@ def test_an_invalid_upload_shows_line_column_and_key_inline(page, studio, tmp_pa
     # The browser logs the 422 answer to the bad file, and nothing else.
     assert [e["message"].split(" - ")[0].split("/")[-1] for e in page.console()
             if e["level"] in ("SEVERE", "WARNING")] == ["uploads"]
-    # A good file is taken, and runs as written.
+    # A good file is taken, and runs (named by its name, as a shipped scenario is).
     good = tmp_path / "good.yaml"
     good.write_text((REPO / "scenarios" / "tiny.yaml").read_text().replace("name: tiny", "name: mine"))
     page.type("#upload-file", str(good), clear=False)
@@ -401,12 +493,141 @@ def test_an_invalid_upload_shows_line_column_and_key_inline(page, studio, tmp_pa
     n = len(cards(page))
     page.click("#run")
     wait_finished(page, n + 1)
-    assert cards(page)[-1]["label"] == "mine" and cards(page)[-1]["state"] == "done"
+    assert cards(page)[-1]["label"] == "mine, as it is" and cards(page)[-1]["state"] == "done"
     # tiny starts on another date than England: no comparison is asked for, and it says so.
     wait_for(page, "return [...document.querySelectorAll('#compare-matrix td.none')]"
                    ".some(td => td.textContent === 'not comparable')")
     page.run("document.querySelector('.whatif:last-child button[aria-label^=Remove]').click()")
     page.click("#source-shipped")
+
+
+def upload_file(browser, path):
+    """Chooses a file in the upload box and waits for the page to take it."""
+    browser.click("#source-upload")
+    browser.type("#upload-file", str(path), clear=False)
+    wait_for(browser, "return document.getElementById('upload-errors').hidden &&"
+                      " document.getElementById('upload-status').textContent.includes('valid') &&"
+                      " !document.getElementById('lever-sections').hidden && S.levers &&"
+                      " S.levers.name === arguments[0]", 60, "my england")
+
+
+MY_ENGLAND = "base: england.yaml\nname: my england\nseed: 5\nreplications: 16\npolicy: {new_share: 0.4}\n"
+
+
+def test_levers_on_an_upload_start_at_its_values_run_and_download(page, studio, tmp_path):
+    """An upload of England's variant: its levers start at its values, a lever and a hub
+    changed on it run, the downloaded YAML gives the page's headline with `hubsim run`,
+    and its address restores it (upload and changes) in a fresh browser."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(MY_ENGLAND)
+    upload_file(page, mine)
+    assert page.run("return [document.getElementById('lever-policy-new-share').value,"
+                    " document.getElementById('replications').value, document.getElementById('seed').value,"
+                    f" document.getElementById('{PLACES}').value]") == ["0.4", "16", "5", "140"]
+    page.click("#add-hub")
+    hub = page.run("return document.querySelector('#hub-changes select').id.split('-')[1]")
+    assert len(page.run(f"return [...document.getElementById('hub-{hub}').options]")) == 40
+    set_value(page, f"hub-{hub}", "Central")
+    set_value(page, f"hub-cap-{hub}", "1.5")
+    set_value(page, PLACES, 300)
+    spec = page.run("return specFromForm()")
+    assert spec["upload"] and spec["replications"] == 16 and spec["seed"] == 5
+    assert spec["changes"] == {"set": {"llme.primary_mastery_specialist.training_places": 300},
+                               "hubs": {"Central": {"capacity_factor": 1.5}}}
+    assert spec["label"] == "my england, Primary MS places 300, Central ×1.5"
+    n = len(cards(page))
+    page.click("#run")
+    assert wait_finished(page, n + 1)[-1] == "done"
+    last = cards(page)[-1]
+    wait_for(page, "return document.querySelector('[data-which]').textContent.includes(arguments[0])",
+             10, last["label"])
+    shown = headline(page)
+    yaml_text = fetch_text(page, f"api/runs/{last['run']}/scenario.yaml")
+    assert "new_share: 0.4" in yaml_text
+    (tmp_path / "whatif.yaml").write_text(yaml_text)
+    run_ok("run", "whatif.yaml", "-o", "mine.h5", "-q", "--threads", "2", cwd=tmp_path)
+    with h5py.File(tmp_path / "mine.h5", "r") as f:
+        days = f["summary/target_day"][()]
+        met = ((days >= 0) & (days <= f["target_by_day"][()])).mean(axis=0)
+        assert days.shape[0] == 16
+    assert [v[0] for v in shown.values()] == pytest.approx(list(met), abs=1e-12)
+    # The address names the upload and its changes; a fresh browser gets the same.
+    url = wait_for(page, "return location.hash.includes(arguments[0]) && location.href", 10, spec["upload"])
+    before = headline_of(page, last["letter"])
+    with headless_chromium() as fresh:
+        fresh.window(1400, 1000)
+        open_studio(fresh, url)
+        wait_finished(fresh, n + 1)
+        assert headline_of(fresh, last["letter"]) == before
+        fresh.run("document.querySelector(`.whatif[data-letter=${arguments[0]}] button.small.quiet`).click()",
+                  last["letter"])  # Edit: the form holds it
+        wait_for(fresh, f"return document.getElementById('{PLACES}').value === '300'", 30)
+        assert fresh.run("return [document.getElementById('source-upload').checked,"
+                         " document.getElementById('lever-policy-new-share').value,"
+                         " document.querySelector('#hub-changes select').value,"
+                         " document.querySelector('#hub-changes input[type=number]').value]") == \
+            [True, "0.4", "Central", "1.5"]
+    page.run("document.querySelector('.whatif:last-child button[aria-label^=Remove]').click()")
+    wait_for(page, "return document.querySelectorAll('.whatif').length === arguments[0]", 10, n)
+    page.click("#source-shipped")
+    wait_for(page, "return S.levers.name === 'england' && !document.getElementById('lever-sections').hidden")
+
+
+def test_an_address_naming_a_gone_upload_says_so(studio):
+    spec = json.dumps({"upload": "0" * 24, "replications": 5, "seed": 1})
+    with headless_chromium() as fresh:
+        fresh.window(1400, 1000)
+        open_studio(fresh, studio.url + "#w=" + urllib.parse.quote(spec))
+        status = wait_for(fresh, "const s = document.getElementById('upload-status');"
+                                 "return s.dataset.gone === 'true' && s.textContent", 30)
+        assert "gone" in status and "the last 256 uploads" in status and "Upload the file again" in status
+        assert fresh.run("return [document.getElementById('source-upload').checked,"
+                         " document.getElementById('lever-sections').hidden]") == [True, True]
+        error = wait_for(fresh, "return document.getElementById('whatif-errors').textContent", 30)
+        assert "keeps the last 256" in error
+        assert fresh.run("return document.querySelectorAll('.whatif').length") == 0
+
+
+def test_another_parameter_changes_the_composed_yaml_and_the_run(page, schema):
+    """Any declared parameter can be found by its key, added (its field built from the
+    schema, starting at the scenario's value), and changed: by hand (tiny), a leader's 24
+    days a year instead of 12 engage all twelve schools, not six."""
+    set_value(page, "scenario", "tiny.yaml")
+    wait_for(page, "return S.levers && S.levers.name === 'tiny'")
+    # With no search, every parameter the schema declares that is not a lever is listed.
+    set_value(page, "other-search", "")
+    listed = page.run("return [...document.querySelectorAll('#other-list option')].map(o => o.value)")
+    settable = resolve(schema, schema["properties"]["set"])["properties"]
+    levers = {l["key"] for l in api(page, "api/levers?scenario=tiny.yaml")["levers"]}
+    expected = [k for k in settable if k not in levers and
+                ("enum" in declared(schema, k) or declared(schema, k).get("type") in ("boolean", "integer", "number"))]
+    assert listed == expected and len(listed) > 100
+    key = "llme.secondary_mastery_specialist.days"
+    page.type("#other-search", "secondary_mastery_specialist.da")
+    assert key in page.run("return [...document.querySelectorAll('#other-list option')].map(o => o.value)")
+    set_value(page, "other-list", key)
+    assert declared(schema, key)["description"].split(" [")[0] in page.run(
+        "return document.getElementById('other-about').textContent")
+    page.click("#add-other")
+    field = "other-llme-secondary-mastery-specialist-days"
+    shown = field_shown(page, "#" + field)
+    assert_built_from(declared(schema, key), shown)
+    assert shown[1] == "12"  # tiny's value
+    set_value(page, field, 24)
+    set_value(page, "replications", 2)
+    spec = page.run("return specFromForm()")
+    assert spec["changes"] == {"set": {key: 24}}
+    wait_for(page, "return document.getElementById('yaml-preview').textContent.includes(arguments[0])",
+             10, '"llme.secondary_mastery_specialist.days":24')
+    n = len(cards(page))
+    page.click("#run")
+    assert wait_finished(page, n + 1)[-1] == "done"
+    figures = api(page, f"api/runs/{cards(page)[-1]['run']}")["figures"]
+    assert figures["engagement"]["secondary"]["p50"][-1] == 1.0  # 0.5 as tiny is
+    page.run("document.querySelector('.whatif:last-child button[aria-label^=Remove]').click()")
+    wait_for(page, "return document.querySelectorAll('.whatif').length === arguments[0]", 10, n)
+    set_value(page, "scenario", "england.yaml")
+    wait_for(page, "return S.levers.name === 'england' && !document.querySelector('#others .row-box')")
 
 
 def test_the_screenshot_script_runs(tmp_path):

@@ -25,14 +25,19 @@ const LEVER_NAMES = {
   "capacity.factor": "National capacity factor",
 };
 const HUB_LEVER_NAMES = {capacity_factor: "Capacity factor", opens: "Opens on"};
+const OTHERS_SHOWN = 200;
+// The hub table's full column widths (studio.css): the hub's, and each phase's three.
+const HUB_TABLE_FULL = {hub: 172, phase: 78 + 112 + 68};
+const ROLES_TABLE_FULL = 860;  // the leaders' table's width with six dates and its charts  // the most the other parameters' list shows at once
 
 // ------------------------------------------------------------------------------ state
 
 const S = {
   info: null,
   scenarios: [],
-  levers: null,        // GET /api/levers of the chosen scenario
-  leverInputs: [],     // [{lever, input}]
+  schema: null,        // GET /api/schema: what `hubsim schema` prints
+  levers: null,        // GET /api/levers of the chosen scenario or upload
+  leverInputs: [],     // [{lever, input}]; a lever is a field of the schema (see paramField())
   upload: null,        // {id, name} of the file uploaded
   whatifs: [],         // see newWhatif
   selected: -1,
@@ -125,6 +130,73 @@ function styleOf(i) { return STYLES[i % STYLES.length]; }
 
 function leverName(l) { return LEVER_NAMES[l.key] || human(l.key.split(".").slice(-2).join(" ")); }
 
+/// The schema node a JSON pointer ("#/$defs/parameter/...") names.
+function pointer(ref) {
+  if (!ref.startsWith("#/")) return undefined;
+  return ref.slice(2).split("/").reduce(
+    (n, part) => n === undefined ? n : n[part.replace(/~1/g, "/").replace(/~0/g, "~")], S.schema);
+}
+
+/// A schema node with its $refs followed.
+function resolve(node) {
+  for (let i = 0; node && node.$ref && i < 32; ++i) node = pointer(node.$ref);
+  return node;
+}
+
+/// The mapping a scenario's `set:` takes (any parameter), or a timeline event's `set:`
+/// (only what may change while a run goes).
+function setSchema(inTimeline) {
+  const p = S.schema.properties;
+  return resolve(inTimeline ? resolve(resolve(p.timeline).items.properties.set) : resolve(p.set));
+}
+
+/// What a form field for a declared parameter takes, read from the schema at its key: its
+/// kind, range, step, choices, default and description. Null for what is not one value (a
+/// mapping, a phase's pipeline).
+function paramField(key) {
+  const s = resolve(setSchema(false).properties[key]);
+  if (!s) return null;
+  const f = {key, help: s.description || "", default: s.default,
+             yearly: Object.hasOwn(setSchema(true).properties, key)};
+  return Object.assign(f, numberField(s) || kindOf(s));
+}
+
+function kindOf(s) {
+  if (Array.isArray(s.enum)) return {kind: "choice", choices: s.enum};
+  if (s.type === "boolean") return {kind: "flag"};
+  return null;
+}
+
+function numberField(s) {
+  if (s.type !== "integer" && s.type !== "number") return null;
+  return {kind: s.type === "integer" ? "whole" : "number", min: s.minimum, max: s.maximum,
+          step: s.multipleOf || (s.type === "integer" ? 1 : undefined)};
+}
+
+/// Every key the schema declares a parameter of (one value each), in its order.
+function declaredKeys() {
+  return Object.keys(setSchema(false).properties).filter((k) => {
+    const f = paramField(k);
+    return f && f.kind;
+  });
+}
+
+/// A hub change's fields: the capacity factor from the schema's hub, the opening date.
+function hubField(key) {
+  if (key === "opens") return {key, kind: "date", max: S.levers.end};
+  const hubs = resolve(S.schema.properties.hubs);
+  const list = (hubs.oneOf || []).map(resolve).find((o) => o.type === "array");
+  return Object.assign({key}, numberField(resolve(resolve(list.items).properties[key])));
+}
+
+/// A field's range and default, as its hint gives them: " (0 to 1; default 0.5)".
+function rangeText(f) {
+  const parts = [];
+  if (f.kind === "whole" || f.kind === "number") parts.push(f.min + (f.max !== undefined ? " to " + f.max : " or more"));
+  if (f.default !== undefined) parts.push("default " + (f.kind === "choice" ? human(String(f.default)).toLowerCase() : f.default));
+  return parts.length ? " (" + parts.join("; ") + ")" : "";
+}
+
 /// An input for a lever with its declared range; `value` is what it starts at.
 function leverInput(l, id, value) {
   let input;
@@ -172,12 +244,11 @@ function buildLevers() {
   const box = $("levers");
   box.replaceChildren();
   S.leverInputs = [];
-  for (const l of S.levers.levers) {
+  for (const {key, value} of S.levers.levers) {
+    const l = Object.assign(paramField(key), {value});
     const id = "lever-" + l.key.replace(/[^a-z0-9]+/gi, "-");
     const input = leverInput(l, id, l.value);
-    const range = l.kind === "whole" || l.kind === "number" || l.kind === "probability"
-      ? " (" + l.min + (l.max !== undefined && l.max < 1e6 ? " to " + l.max : " or more") + ")" : "";
-    const hint = el("p", {class: "hint", id: id + "-hint", text: words(l.help) + range});
+    const hint = el("p", {class: "hint", id: id + "-hint", text: words(l.help) + rangeText(l)});
     input.setAttribute("aria-describedby", hint.id);
     const field = el("div", {class: "field" + (l.kind === "flag" ? " flag" : "")},
       el("label", {for: id, text: leverName(l)}), input, hint, fieldError(input));
@@ -189,9 +260,9 @@ function buildLevers() {
   $("changes-from").max = S.levers.end;
   $("hub-changes").replaceChildren();
   $("events").replaceChildren();
+  $("others").replaceChildren();
+  listOthers();
 }
-
-function hubLever(key) { return S.levers.hub_levers.find((h) => h.key === key); }
 
 function addHubChange(change) {
   const n = S.nextUid++;
@@ -200,9 +271,9 @@ function addHubChange(change) {
   for (const h of hubs) select.append(el("option", {value: h.name, text: h.name}));
   if (change && change.hub) select.value = change.hub;
   const hub = () => hubs.find((h) => h.name === select.value) || hubs[0];
-  const cap = leverInput(hubLever("capacity_factor"), "hub-cap-" + n,
+  const cap = leverInput(hubField("capacity_factor"), "hub-cap-" + n,
                          change && change.capacity_factor !== undefined ? change.capacity_factor : hub().capacity_factor);
-  const opens = leverInput(hubLever("opens"), "hub-opens-" + n, change && change.opens ? change.opens : hub().opens);
+  const opens = leverInput(hubField("opens"), "hub-opens-" + n, change && change.opens ? change.opens : hub().opens);
   opens.min = "";
   select.addEventListener("change", () => {
     cap.value = hub().capacity_factor;
@@ -230,7 +301,7 @@ function addHubChange(change) {
 
 function addEvent(event) {
   const n = S.nextUid++;
-  const levers = S.levers.levers.filter((l) => l.yearly);
+  const levers = S.leverInputs.map((x) => x.lever).filter((l) => l.yearly);
   const date = el("input", {type: "date", id: "event-date-" + n, required: true, min: S.levers.start, max: S.levers.end});
   const until = el("input", {type: "date", id: "event-until-" + n, min: S.levers.start, max: S.levers.end});
   const which = el("select", {id: "event-key-" + n});
@@ -273,22 +344,70 @@ function addEvent(event) {
   if (!event) date.focus();
 }
 
+// --------------------------------------------------------------- other parameters
+
+/// The parameters the schema declares that are not levers, those matching the search box
+/// (by key or words of the description) listed to add.
+function listOthers() {
+  const q = $("other-search").value.trim().toLowerCase();
+  const levers = new Set(S.leverInputs.map((x) => x.lever.key));
+  const keys = declaredKeys().filter((k) => !levers.has(k) &&
+    (!q || k.toLowerCase().includes(q) || paramField(k).help.toLowerCase().includes(q)));
+  const list = $("other-list");
+  list.replaceChildren(...keys.slice(0, OTHERS_SHOWN).map((k) =>
+    el("option", {value: k, title: paramField(k).help, text: k})));
+  $("other-count").textContent = keys.length + (keys.length === 1 ? " parameter" : " parameters") +
+    (keys.length > OTHERS_SHOWN ? ", the first " + OTHERS_SHOWN + " listed" : "");
+  if (keys.length) list.value = keys[0];
+  otherChosen();
+}
+
+function otherChosen() {
+  const k = $("other-list").value;
+  $("other-about").textContent = k ? k + ": " + paramField(k).help + rangeText(paramField(k)) : "";
+  $("add-other").disabled = !k;
+}
+
+/// A field for a parameter that is not a lever, built from its schema; it starts at the
+/// scenario's value.
+function addOther(key, value) {
+  const existing = [...$("others").children].find((r) => r.dataset.key === key);
+  if (existing) {
+    if (value !== undefined) existing.set(value);
+    return existing;
+  }
+  const f = Object.assign(paramField(key), {value: S.levers.parameters[key]});
+  const id = "other-" + key.replace(/[^a-z0-9]+/gi, "-");
+  const input = leverInput(f, id, value === undefined ? f.value : value);
+  const fixed = f.yearly ? "" : " Read once a run: fixed for it, so not with a date the changes start on.";
+  const hint = el("p", {class: "hint", id: id + "-hint", text: f.help + rangeText(f) + "." + fixed});
+  input.setAttribute("aria-describedby", hint.id);
+  input.addEventListener("change", scheduleValidate);
+  const row = el("div", {class: "row-box other" + (f.kind === "flag" ? " flag" : ""), "data-key": key},
+    el("label", {for: id}, el("code", {}, key)), input, hint, fieldError(input),
+    el("button", {type: "button", class: "quiet small", "aria-label": "Remove " + key,
+                  onclick: () => { row.remove(); scheduleValidate(); }}, "Remove"));
+  row.collect = () => [key, valueOf(input, f), f.value];
+  row.set = (v) => { if (f.kind === "flag") input.checked = !!v; else input.value = v; };
+  $("others").append(row);
+  return row;
+}
+
 /// The what-if the form describes (the API's {scenario | upload, changes, ...}).
 function specFromForm() {
-  const replications = Number($("replications").value);
-  const seed = Number($("seed").value);
   const label = $("label").value.trim();
-  if (sourceIs("upload")) {
-    if (!S.upload) throw new Error("Choose a scenario file first.");
-    const spec = {upload: S.upload.id};
-    if (label) spec.label = label;
-    return spec;
-  }
-  const spec = {scenario: $("scenario").value, replications, seed};
+  if (sourceIs("upload") && !S.upload) throw new Error("Choose a scenario file first.");
+  const spec = sourceIs("upload") ? {upload: S.upload.id} : {scenario: $("scenario").value};
+  spec.replications = Number($("replications").value);
+  spec.seed = Number($("seed").value);
   const set = {};
   for (const {lever, input} of S.leverInputs) {
     const v = valueOf(input, lever);
     if (v !== lever.value) set[lever.key] = v;
+  }
+  for (const row of $("others").children) {
+    const [key, v, was] = row.collect();
+    if (v !== was) set[key] = v;
   }
   const changes = {};
   if (Object.keys(set).length) changes.set = set;
@@ -307,14 +426,11 @@ function specFromForm() {
 }
 
 function autoLabel(spec) {
-  const parts = [spec.scenario.replace(/\.yaml$/, "")];
+  const parts = [spec.scenario ? spec.scenario.replace(/\.yaml$/, "") : S.levers.name];
   const c = spec.changes || {};
-  for (const [k, v] of Object.entries(c.set || {})) {
-    const l = S.levers.levers.find((x) => x.key === k);
+  for (const [k, v] of Object.entries(c.set || {}))
     parts.push(shortName(k) + " " + (typeof v === "string" ? human(v).toLowerCase() : v) +
                (c.from ? " from " + c.from.slice(0, 4) : ""));
-    void l;
-  }
   for (const [hub, o] of Object.entries(c.hubs || {}))
     parts.push(hub + (o.capacity_factor !== undefined ? " ×" + o.capacity_factor : "") + (o.opens ? " opens " + o.opens : ""));
   if ((c.events || []).length) parts.push(c.events.length + (c.events.length > 1 ? " events" : " event"));
@@ -334,29 +450,23 @@ function shortName(key) {
 async function specToForm(spec) {
   $("label").value = spec.label || "";
   if (spec.upload) {
-    setSource("upload");
-    const {status, body} = await api("api/uploads/" + encodeURIComponent(spec.upload));
-    if (status === 200) {
-      S.upload = {id: spec.upload, name: spec.label || "uploaded scenario"};
-      $("upload-status").textContent = "Uploaded scenario " + spec.upload + " (kept by the server while it runs).";
-      $("yaml-preview").textContent = body.text;
-    } else {
-      S.upload = null;
-      $("upload-status").textContent = body.error;
-    }
-    return;
+    await setSource("upload", false);
+    S.upload = {id: spec.upload, name: ""};
+    if (!(await loadUploadLevers(spec.upload))) return;
+  } else {
+    await setSource("shipped", false);
+    if (!S.scenarios.some((s) => s.name === spec.scenario)) throw new Error("no shipped scenario " + spec.scenario);
+    $("scenario").value = spec.scenario;
+    await loadLevers(spec.scenario);
   }
-  setSource("shipped");
-  if (!S.scenarios.some((s) => s.name === spec.scenario)) throw new Error("no shipped scenario " + spec.scenario);
-  $("scenario").value = spec.scenario;
-  await loadLevers(spec.scenario);
   if (spec.replications) $("replications").value = spec.replications;
   if (spec.seed !== undefined) $("seed").value = spec.seed;
   const c = spec.changes || {};
-  for (const {lever, input} of S.leverInputs) {
-    if (!c.set || !(lever.key in c.set)) continue;
-    if (lever.kind === "flag") input.checked = !!c.set[lever.key];
-    else input.value = c.set[lever.key];
+  for (const [key, v] of Object.entries(c.set || {})) {
+    const lever = S.leverInputs.find((x) => x.lever.key === key);
+    if (!lever) addOther(key, v);
+    else if (lever.lever.kind === "flag") lever.input.checked = !!v;
+    else lever.input.value = v;
   }
   $("changes-from").value = c.from || "";
   for (const [hub, o] of Object.entries(c.hubs || {})) addHubChange(Object.assign({hub}, o));
@@ -365,24 +475,58 @@ async function specToForm(spec) {
 
 function sourceIs(kind) { return document.querySelector("input[name=source]:checked").value === kind; }
 
-function setSource(kind) {
+/// Shows the form for a shipped scenario or an upload; `load`: with its levers loaded.
+async function setSource(kind, load = true) {
   $("source-" + kind).checked = true;
   $("shipped-box").hidden = kind !== "shipped";
   $("upload-box").hidden = kind !== "upload";
-  $("lever-sections").hidden = kind !== "shipped";
-  $("replications").disabled = $("seed").disabled = kind !== "shipped";
+  const ready = kind === "shipped" || !!S.upload;
+  $("lever-sections").hidden = !ready;
+  $("replications").disabled = $("seed").disabled = !ready;
+  if (!load || !ready) return;
+  if (kind === "shipped") await loadLevers($("scenario").value);
+  else await loadUploadLevers(S.upload.id);
 }
 
 async function loadLevers(name) {
   const {status, body} = await api("api/levers?scenario=" + encodeURIComponent(name));
   if (status !== 200) throw new Error(body.error);
-  S.levers = body;
   const s = S.scenarios.find((x) => x.name === name);
   $("scenario-about").textContent = s.description + " — " + whole(s.hubs) + " hubs, " + whole(s.schools) +
     " schools, " + s.start + " to " + s.end + "; parameters " +
     (s.parameters === "drawn" ? "drawn from a calibration" : "fixed") + ".";
-  $("replications").value = Math.min(s.replications > 1 ? s.replications : 100, S.info.limits.max_replications);
-  $("seed").value = s.seed;
+  useLevers(body, body.replications > 1 ? body.replications : 100);
+}
+
+/// The levers of the upload `id`, with its values; false (and the page says why) if the
+/// server no longer keeps it.
+async function loadUploadLevers(id) {
+  const {status, body} = await api("api/levers?upload=" + encodeURIComponent(id));
+  if (status !== 200) {
+    S.upload = null;
+    await setSource("upload", false);
+    $("upload-status").textContent = status === 404
+      ? "The uploaded scenario this what-if names (" + id + ") is gone: the server keeps the last " +
+        S.info.limits.max_uploads + " uploads while it runs. Upload the file again."
+      : body.error;
+    $("upload-status").dataset.gone = String(status === 404);
+    return false;
+  }
+  S.upload = {id, name: body.name};
+  $("upload-status").dataset.gone = "false";
+  $("upload-status").textContent = "Uploaded scenario '" + body.name + "': its levers below start at its values. " +
+    "The server keeps the last " + S.info.limits.max_uploads + " uploads while it runs, so a what-if's address names it until then.";
+  useLevers(body, body.replications);
+  return true;
+}
+
+/// The form for a scenario's levers (GET /api/levers), starting at `replications`.
+function useLevers(body, replications) {
+  S.levers = body;
+  $("lever-sections").hidden = false;
+  $("replications").disabled = $("seed").disabled = false;
+  $("replications").value = Math.min(replications, S.info.limits.max_replications);
+  $("seed").value = body.seed;
   buildLevers();
   scheduleValidate();
 }
@@ -396,7 +540,7 @@ function scheduleValidate() {
 }
 
 async function validateForm() {
-  if (!sourceIs("shipped") || !S.levers) return;
+  if (!S.levers || $("lever-sections").hidden) return;
   const form = $("whatif-form");
   if (!form.checkValidity()) return;
   let spec;
@@ -633,6 +777,7 @@ async function uploadChosen() {
   const file = $("upload-file").files[0];
   S.upload = null;
   showErrors($("upload-errors"), null);
+  await setSource("upload", false);
   if (!file) return;
   if (file.size > S.info.limits.max_body - 1024) {
     showErrors($("upload-errors"), {error: "The file is larger than the studio takes (" +
@@ -644,9 +789,10 @@ async function uploadChosen() {
   const {status, body} = await api("api/uploads", {method: "POST", body: {yaml: text}});
   if (status === 201) {
     S.upload = {id: body.id, name: body.name};
-    $("upload-status").textContent = file.name + ": a valid scenario, '" + body.name + "'. Run it as it is.";
     $("yaml-preview").textContent = text;
-    if (!$("label").value) $("label").placeholder = body.name;
+    await setSource("upload");
+    $("upload-status").textContent = file.name + ": a valid scenario, '" + body.name + "'. " +
+      $("upload-status").textContent;
   } else {
     $("upload-status").textContent = file.name + " has errors:";
     showErrors($("upload-errors"), body);
@@ -804,7 +950,7 @@ function renderStrip() {
     markerShape(sample, st.marker, 20, 6, 3.5, {fill: "#fff", stroke: st.color, "stroke-width": 1.5});
     const targets = el("ul", {class: "mini-targets"});
     for (const t of (w.figures && w.figures.targets) || [])
-      targets.append(el("li", {}, el("span", {class: "t-label"}, words(t.label)), " ",
+      targets.append(el("li", {}, el("span", {class: "t-label", title: words(t.label)}, words(t.label)), " ",
                         el("strong", {"data-value": t.p_met}, pct(t.p_met))));
     const links = el("div", {class: "downloads"});
     if (finished(w)) {
@@ -943,25 +1089,32 @@ function renderHubs(w) {
   if (!w || !w.figures) return box.replaceChildren(el("p", {class: "empty", text: "The hubs' dates appear here."}));
   const h = w.figures.hubs;
   const phases = w.figures.phases.filter((p) => h[p] && h[p].some((r) => r.schools > 0));
-  const cols = el("colgroup", {}, el("col", {class: "c-hub"}),
-    phases.map(() => [el("col", {class: "c-date"}), el("col", {class: "c-range"}), el("col", {class: "c-p"})]));
+  // Where the table's full columns would not fit, each range goes under its median.
+  const compact = box.clientWidth < HUB_TABLE_FULL.hub + phases.length * HUB_TABLE_FULL.phase;
+  const span = compact ? 2 : 3;
+  const cols = el("colgroup", {}, el("col", {class: "c-hub"}), phases.map(() => compact
+    ? [el("col", {class: "c-date-range"}), el("col", {class: "c-p"})]
+    : [el("col", {class: "c-date"}), el("col", {class: "c-range"}), el("col", {class: "c-p"})]));
   const head1 = el("tr", {}, el("th", {scope: "col", rowspan: 2}, "Hub"),
-    phases.map((p) => el("th", {scope: "colgroup", colspan: 3, class: "group"}, human(p) + " " + pct(h.threshold))));
-  const head2 = el("tr", {}, phases.map(() => [el("th", {scope: "col"}, "median"), el("th", {scope: "col"}, "90% range"),
-    el("th", {scope: "col", class: "num", title: "share of replications in which the hub gets there by the end of the run"}, "reached")]));
+    phases.map((p) => el("th", {scope: "colgroup", colspan: span, class: "group"}, human(p) + " " + pct(h.threshold))));
+  const reached = () => el("th", {scope: "col", class: "num", title: "share of replications in which the hub gets there by the end of the run"}, "reached");
+  const head2 = el("tr", {}, phases.map(() => compact
+    ? [el("th", {scope: "col"}, "median, 90% range"), reached()]
+    : [el("th", {scope: "col"}, "median"), el("th", {scope: "col"}, "90% range"), reached()]));
   const body = el("tbody");
   h.names.forEach((name, k) => {
     const cells = phases.map((p) => {
       const r = h[p][k];
-      if (!r.schools) return [el("td", {colspan: 3, class: "none"}, "no schools")];
-      return [el("td", {class: "date", "data-phase": p, "data-value": r.p50_date || "", title: r.p50_date || "not by the end of the run"}, month(r.p50_date)),
-              el("td", {class: "range", title: (r.p5_date || "after the end") + " to " + (r.p95_date || "after the end")},
-                 shortMonth(r.p5_date) + "–" + shortMonth(r.p95_date)),
-              el("td", {class: "num", "data-value": r.p_reached}, pct(r.p_reached))];
+      if (!r.schools) return [el("td", {colspan: span, class: "none"}, "no schools")];
+      const range = {class: "range", title: (r.p5_date || "after the end") + " to " + (r.p95_date || "after the end")};
+      const rangeText = shortMonth(r.p5_date) + "–" + shortMonth(r.p95_date);
+      const date = el("td", {class: "date", "data-phase": p, "data-value": r.p50_date || "", title: r.p50_date || "not by the end of the run"},
+                      month(r.p50_date), compact ? el("span", Object.assign(range, {class: "range block"}), rangeText) : null);
+      return [date, compact ? null : el("td", range, rangeText), el("td", {class: "num", "data-value": r.p_reached}, pct(r.p_reached))];
     });
     body.append(el("tr", {}, el("th", {scope: "row"}, name), cells));
   });
-  box.replaceChildren(el("table", {class: "hub-table", id: "hub-table", "data-threshold": h.threshold},
+  box.replaceChildren(el("table", {class: "hub-table" + (compact ? " compact" : ""), id: "hub-table", "data-threshold": h.threshold},
     el("caption", {class: "sr-only"}, "Date each hub's engaged share of schools reaches " + pct(h.threshold)),
     cols, el("thead", {}, head1, head2), body));
 }
@@ -972,11 +1125,13 @@ function renderRoles(w) {
   const f = w.figures;
   const n = f.dates.length;
   const pick = [];
-  const want = Math.min(6, n);
+  // Where six dates and the small chart would not fit: four dates, no chart.
+  const compact = box.clientWidth < ROLES_TABLE_FULL;
+  const want = Math.min(compact ? 4 : 6, n);
   for (let k = 0; k < want; ++k) pick.push(Math.round(k * (n - 1) / Math.max(1, want - 1)));
   const idx = [...new Set(pick)];
   const roles = f.roles.filter((r) => r.p95.some((v) => v > 0));
-  const head = el("tr", {}, el("th", {scope: "col"}, "Role"), el("th", {scope: "col"}, "Over time"),
+  const head = el("tr", {}, el("th", {scope: "col"}, "Role"), compact ? null : el("th", {scope: "col"}, "Over time"),
                   idx.map((k) => el("th", {scope: "col", class: "num"}, f.dates[k])));
   const body = el("tbody");
   for (const r of roles) {
@@ -984,7 +1139,7 @@ function renderRoles(w) {
       series: [Object.assign({style: Object.assign({}, styleOf(S.selected), {marker: "none"}), dates: f.dates, bands: true}, r)],
       yFmt: () => "", width: 150, height: 34, bare: true});
     spark.classList.add("spark");
-    body.append(el("tr", {"data-role": r.role}, el("th", {scope: "row"}, roleName(r.role)), el("td", {class: "spark-cell"}, spark),
+    body.append(el("tr", {"data-role": r.role}, el("th", {scope: "row"}, roleName(r.role)), compact ? null : el("td", {class: "spark-cell"}, spark),
       idx.map((k) => el("td", {class: "num", "data-value": r.p50[k]}, whole(r.p50[k]),
                         el("span", {class: "range block"}, whole(r.p5[k]) + "–" + whole(r.p95[k]))))));
   }
@@ -1170,12 +1325,15 @@ function renderCompare() {
 // ---------------------------------------------------------------------------- start
 
 async function init() {
-  const [info, scenarios] = await Promise.all([api("api/info"), api("api/scenarios")]);
-  if (info.status !== 200 || scenarios.status !== 200) {
-    showErrors($("whatif-errors"), info.status !== 200 ? info.body : scenarios.body);
+  const replies = await Promise.all([api("api/info"), api("api/scenarios"), api("api/schema")]);
+  const bad = replies.find((r) => r.status !== 200);
+  if (bad) {
+    showErrors($("whatif-errors"), bad.body);
     return;
   }
+  const [info, scenarios, schema] = replies;
   S.info = info.body;
+  S.schema = schema.body;
   S.scenarios = scenarios.body;
   const lim = S.info.limits;
   $("server-note").textContent = "Runs of up to " + whole(lim.max_replications) + " replications; " +
@@ -1184,6 +1342,14 @@ async function init() {
   for (const s of S.scenarios) $("scenario").append(el("option", {value: s.name, text: s.name.replace(/\.yaml$/, "") + " — " + s.description}));
   $("scenario").addEventListener("change", () => loadLevers($("scenario").value));
   for (const r of document.querySelectorAll("input[name=source]")) r.addEventListener("change", () => setSource(r.value));
+  $("other-search").addEventListener("input", listOthers);
+  $("other-list").addEventListener("change", otherChosen);
+  $("other-list").addEventListener("dblclick", () => $("add-other").click());
+  $("add-other").addEventListener("click", () => {
+    const row = addOther($("other-list").value);
+    row.querySelector("input, select").focus();
+    scheduleValidate();
+  });
   $("upload-file").addEventListener("change", uploadChosen);
   $("add-hub").addEventListener("click", () => addHubChange());
   $("add-event").addEventListener("click", () => addEvent());
@@ -1196,7 +1362,15 @@ async function init() {
   for (const id of ["replications", "seed", "changes-from"]) $(id).addEventListener("change", scheduleValidate);
   $("threshold").addEventListener("input", thresholdChanged);
   window.addEventListener("hashchange", () => { if (!S.whatifs.length) restoreFromUrl(); });
-  setSource("shipped");
+  let resizeTimer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      renderHubs(selectedWhatif());
+      renderRoles(selectedWhatif());
+    }, 150);
+  });
+  await setSource("shipped", false);
   if (!(await restoreFromUrl())) {
     const first = S.scenarios.find((s) => s.name === "england.yaml") || S.scenarios[0];
     if (first) {
