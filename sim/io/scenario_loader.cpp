@@ -286,6 +286,16 @@ LoadedScenario load_scenario_text(const std::string& text, const fs::path& path)
     });
 }
 
+std::string overlay_variant_text(const std::string& base, const std::string& variant,
+                                 const fs::path& path) {
+    return input::guard_yaml(path, [&] {
+        YAML::Emitter out;
+        out << overlay(input::parse_mapping(base, path.string(), "scenario"),
+                       input::parse_mapping(variant, path.string(), "variant"), true);
+        return std::string(out.c_str()) + "\n";
+    });
+}
+
 std::vector<fs::path> named_files(const std::string& text, const fs::path& path) {
     return input::guard_yaml(path, [&] {
         const YAML::Node root = input::parse_mapping(text, path.string(), "scenario");

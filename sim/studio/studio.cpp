@@ -405,34 +405,9 @@ struct Studio::Impl {
     std::string compose_onto(const std::string& text, const json& w) const {
         const std::string changes =
             changes_yaml({"the upload", text, root / kUploadName}, w, false);
-        YAML::Emitter out;
-        out << overlay(YAML::Load(text), YAML::Load(changes), true);
+        if (changes.empty()) return text;  // empty changes: as written
         return "# A what-if of an uploaded scenario, made in the hubsim studio\n" +
-               std::string(out.c_str()) + "\n";
-    }
-
-    /// `over` laid over `under` as the loader lays a variant over its base: mappings merge,
-    /// the timeline's events add up, anything else is replaced.
-    static YAML::Node overlay(const YAML::Node& under, const YAML::Node& over, bool top) {
-        if (!under.IsMap() || !over.IsMap()) return over;
-        YAML::Node out(YAML::NodeType::Map);
-        for (const auto& kv : under) {
-            const std::string key = kv.first.Scalar();
-            const YAML::Node theirs = over[key];
-            if (!theirs.IsDefined()) {
-                out[key] = kv.second;
-            } else if (top && key == "timeline" && kv.second.IsSequence() && theirs.IsSequence()) {
-                YAML::Node events(YAML::NodeType::Sequence);
-                for (const auto& e : kv.second) events.push_back(e);
-                for (const auto& e : theirs) events.push_back(e);
-                out[key] = events;
-            } else {
-                out[key] = overlay(kv.second, theirs, false);
-            }
-        }
-        for (const auto& kv : over)
-            if (!under[kv.first.Scalar()].IsDefined()) out[kv.first.Scalar()] = kv.second;
-        return out;
+               overlay_variant_text(text, changes, root / kUploadName);
     }
 
     /// A what-if's keys as YAML lines: name, seed, replications (always, on a shipped
@@ -647,8 +622,9 @@ struct Studio::Impl {
         std::string composed;
         try {
             composed = compose_onto(text, w);
-        } catch (const YAML::Exception&) {
-            throw BadWhatIf{"the upload is not a scenario"};
+        } catch (const InputError& e) {
+            throw BadWhatIf{"the upload is not a scenario",
+                            diagnostics_json(e.diagnostics(), root)};
         }
         vet_upload(composed);  // the changes name no file, but what runs is what is checked
         return composed;

@@ -44,6 +44,13 @@ LoadedScenario load_scenario_text(const std::string& text, const std::filesystem
 std::vector<std::filesystem::path> named_files(const std::string& text,
                                                const std::filesystem::path& path);
 
+/// `variant` laid over `base` (both scenario texts) exactly as the loader lays a variant over
+/// the base it names: mappings merge key by key, a timeline's events add up, anything else
+/// is replaced. Returns the merged scenario as YAML (comments are not kept). Throws
+/// InputError, naming `path`, if either text is not a YAML mapping.
+std::string overlay_variant_text(const std::string& base, const std::string& variant,
+                                 const std::filesystem::path& path);
+
 /// The run settings a scenario may hold besides the model parameters, for `hubsim params`
 /// and docs/scenario.md: key, type, default, meaning.
 struct SettingDoc {
