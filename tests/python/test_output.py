@@ -214,6 +214,7 @@ def test_datasets_are_chunked_and_compressed(which, tiny_h5, multi_h5):
             d = f[name]
             assert d.chunks is not None, f"{name} is not chunked"
             assert d.compression == "gzip", f"{name}: compression {d.compression}"
+            assert d.compression_opts == 1 and d.shuffle, f"{name}: level {d.compression_opts}"
 
 
 # ---------------------------------------------------------------- invariants
