@@ -407,9 +407,12 @@ def test_interrupted_run_leaves_previous_file(sig, tmp_path):
     run_ok("run", TINY, "-o", out, "-q")
     before = out.read_bytes()
     # ~30 ms a replication: far longer than the wait below
+    # As from a terminal: a test run in the background of a non-interactive shell inherits
+    # SIGINT ignored, and the run would then rightly finish.
     proc = subprocess.Popen([str(HUBSIM), "run", str(scenario), "-o", str(out), "-q",
                              "--replications", "400", "--threads", "2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(sig, signal.SIG_DFL))
     try:
         time.sleep(0.5)
         assert proc.poll() is None, "the run finished before it could be interrupted"
