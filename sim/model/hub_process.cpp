@@ -74,6 +74,12 @@ double completion(double p, double effect, double excess) {
     return 1 / (1 + std::exp(-logit));
 }
 
+/// The day of a `days`-long year on which a threshold with `left` to go runs out at a
+/// constant yearly rate `r` (left <= r).
+std::int32_t ask_offset(float left, double r, std::int32_t days) {
+    return std::min(days - 1, static_cast<std::int32_t>(left / r * days));
+}
+
 }  // namespace
 
 HubProcess::HubProcess(const Scenario& scenario, const Parameters& params, const Calendar& calendar,
@@ -279,7 +285,7 @@ void HubProcess::draw_interest(const Parameters& params) {
             const float left = pool.left(state_[i].hazard_left);
             if (left > r) break;
             state_[i].hazard_left = 0;
-            asks_.push_back(Ask{i, std::min(days - 1, static_cast<std::int32_t>(left / r * days))});
+            asks_.push_back(Ask{i, ask_offset(left, r, days)});
         }
         pool.rates.push_back(r);
     }
@@ -301,8 +307,7 @@ void HubProcess::draw_rejoining(const Parameters& params, std::int32_t days) {
             s.hazard_left = static_cast<float>(s.hazard_left - r);
             return false;
         }
-        asks_.push_back(
-            Ask{i, std::min(days - 1, static_cast<std::int32_t>(s.hazard_left / r * days))});
+        asks_.push_back(Ask{i, ask_offset(s.hazard_left, r, days)});
         s.hazard_left = 0;
         return true;
     });
